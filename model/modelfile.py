@@ -1,0 +1,469 @@
+"""The archrev model file, version 1: the YAML that teams keep in git next to their code.
+
+`read_model` reports every problem in a file at once, each as `file:line:col: message`;
+`write_model` writes deterministically (fixed key order, defaults left out) so that a
+model kept in git changes only where the architect changed it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from archrev.model.errors import InputFileError, Problem
+from archrev.model.located_yaml import (
+    Mark,
+    YamlMap,
+    YamlSeq,
+    load_located,
+    mark_of,
+    read_text,
+)
+from archrev.model.types import (
+    Component,
+    Link,
+    System,
+    SystemModel,
+    is_valid_id,
+)
+
+FORMAT_VERSION = 1
+TOP_KEYS = ("archrev", "system", "components", "layout", "policy")
+LINK_KEYS = ("to", *[f for f in Link.model_fields if f not in ("source", "target")])
+COMPONENT_KEYS = (*[f for f in Component.model_fields if f != "id"], "links")
+
+
+@dataclass
+class ModelSource:
+    """Where each part of a model came from, for messages and SARIF locations."""
+
+    file: str
+    components: dict[str, Mark] = field(default_factory=dict)
+    links: dict[tuple[str, str], Mark] = field(default_factory=dict)
+    policy: YamlMap | None = None
+    header: str = ""  # the leading comment block, kept when the file is written back
+
+
+def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return f"{value!r}"
+
+
+class _Reader:
+    def __init__(self, filename: str) -> None:
+        self.file = filename
+        self.problems: list[Problem] = []
+
+    def problem(self, mark: Mark, message: str) -> None:
+        self.problems.append(Problem(self.file, mark[0], mark[1], message))
+
+    def validate(
+        self,
+        cls: type[BaseModel],
+        data: dict[str, Any],
+        where: YamlMap,
+        path: str,
+        known: tuple[str, ...],
+    ) -> Any:
+        """`cls` built from `data`, or None with every validation error recorded."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                self._validation_problem(err, where, path, known)
+            return None
+
+    def _validation_problem(
+        self, err: Any, where: YamlMap, path: str, known: tuple[str, ...]
+    ) -> None:
+        loc = [part for part in err["loc"] if not str(part).startswith("function-after")]
+        node: Any = where
+        mark = where.mark
+        for i, part in enumerate(loc):
+            if isinstance(node, YamlMap) and part in node:
+                last = i == len(loc) - 1
+                mark = (
+                    node.key_mark(part)
+                    if last and err["type"] == "extra_forbidden"
+                    else node.value_mark(part)
+                )
+                node = node[part]
+            elif isinstance(node, YamlSeq) and isinstance(part, int) and part < len(node):
+                mark = node.item_mark(part)
+                node = node[part]
+            else:
+                break
+        dotted = ".".join(str(p) for p in (path, *loc) if p != "")
+        if err["type"] == "extra_forbidden":
+            names = known if len(loc) == 1 else ()
+            hint = _suggest(loc[-1], names) if names else ""
+            self.problem(mark, f"{dotted}: unknown key '{loc[-1]}'{hint}")
+            return
+        message = str(err["msg"])
+        message = message[0].lower() + message[1:]
+        if err["type"] == "missing":
+            self.problem(mark, f"{dotted}: this field is required")
+        elif err["type"] == "enum":
+            choices = re.findall(r"'([^']+)'", str(err.get("ctx", {}).get("expected", "")))
+            got = err.get("input")
+            self.problem(
+                mark,
+                f"{dotted}: {got!r} is not one of {', '.join(choices)}{_suggest(str(got), choices)}",
+            )
+        elif err["type"].startswith(("value_error", "assertion_error")):
+            self.problem(mark, f"{dotted}: {message.removeprefix('value error, ')}")
+        else:
+            self.problem(mark, f"{dotted}: {message} (got {_type_name(err.get('input'))})")
+
+
+def parse_model(text: str, filename: str) -> tuple[SystemModel, ModelSource]:
+    """A model and where its parts are, from the text of a model file."""
+    doc = load_located(text, filename)
+    reader = _Reader(filename)
+    source = ModelSource(filename, header=_leading_comments(text))
+    if not isinstance(doc, YamlMap):
+        raise InputFileError.single(
+            filename,
+            "a model file is a mapping that starts with `archrev: 1`; "
+            f"this file holds {_type_name(doc)}",
+            *mark_of(doc),
+        )
+    for key in doc:
+        if key not in TOP_KEYS:
+            reader.problem(
+                doc.key_mark(key), f"unknown top-level key '{key}'{_suggest(key, TOP_KEYS)}"
+            )
+    _check_version(doc, reader)
+
+    system = _read_system(doc, reader)
+    components, raw_links = _read_components(doc, reader, source)
+    ids = set(source.components)  # every declared id, even one whose fields had errors
+    links = _read_links(raw_links, ids, reader, source)
+    layout = _read_layout(doc, ids, reader)
+    policy = doc.get("policy")
+    if policy is not None and not isinstance(policy, YamlMap):
+        reader.problem(doc.value_mark("policy"), "policy: expected a mapping")
+        policy = None
+    source.policy = policy
+
+    if reader.problems or system is None:
+        raise InputFileError(reader.problems)
+    model = SystemModel.model_construct(
+        system=system,
+        components=components,
+        links=links,
+        layout=layout,
+        policy=_plain(policy) if policy is not None else None,
+    )
+    return model, source
+
+
+def _check_version(doc: YamlMap, reader: _Reader) -> None:
+    if "archrev" not in doc:
+        reader.problem(doc.mark, "add `archrev: 1` as the first line: it marks an archrev model")
+        return
+    version = doc["archrev"]
+    if version == FORMAT_VERSION and not isinstance(version, bool):
+        return
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+        reader.problem(
+            doc.value_mark("archrev"),
+            f"this model is format version {version}, written by a newer archrev; "
+            f"this archrev reads version {FORMAT_VERSION}. Upgrade archrev.",
+        )
+    else:
+        reader.problem(
+            doc.value_mark("archrev"), f"archrev: expected 1 (the format version), got {version!r}"
+        )
+
+
+def _read_system(doc: YamlMap, reader: _Reader) -> System | None:
+    raw = doc.get("system")
+    if not isinstance(raw, YamlMap):
+        where = doc.value_mark("system") if "system" in doc else doc.mark
+        reader.problem(where, "system: expected a mapping with at least an id, e.g. {id: shop}")
+        return None
+    return reader.validate(System, raw, raw, "system", tuple(System.model_fields))
+
+
+def _read_components(
+    doc: YamlMap, reader: _Reader, source: ModelSource
+) -> tuple[list[Component], list[tuple[str, Any, Mark]]]:
+    raw = doc.get("components")
+    if raw is None:
+        return [], []
+    if not isinstance(raw, YamlMap):
+        reader.problem(doc.value_mark("components"), "components: expected a mapping of id -> fields")
+        return [], []
+    components: list[Component] = []
+    raw_links: list[tuple[str, Any, Mark]] = []
+    for comp_id, entry in raw.items():
+        key_mark = raw.key_mark(comp_id)
+        if not isinstance(comp_id, str) or not is_valid_id(comp_id):
+            reader.problem(
+                key_mark,
+                f"component id {comp_id!r}: use letters, digits, '-', '_' or '.', "
+                "starting with a letter or digit (at most 100 characters)",
+            )
+            continue
+        source.components[comp_id] = key_mark
+        if entry is None:
+            entry = YamlMap(raw.value_mark(comp_id))
+        if not isinstance(entry, YamlMap):
+            reader.problem(
+                raw.value_mark(comp_id),
+                f"components.{comp_id}: expected a mapping of fields, got {_type_name(entry)}",
+            )
+            continue
+        fields = {k: v for k, v in entry.items() if k != "links"}
+        fields["id"] = comp_id
+        comp = reader.validate(Component, fields, entry, f"components.{comp_id}", COMPONENT_KEYS)
+        if comp is not None:
+            components.append(comp)
+        if "links" in entry:
+            links = entry["links"]
+            if links is None:
+                continue
+            if not isinstance(links, YamlSeq):
+                reader.problem(
+                    entry.value_mark("links"),
+                    f"components.{comp_id}.links: expected a list of component ids or "
+                    "{to: id, ...} mappings",
+                )
+                continue
+            for i, item in enumerate(links):
+                raw_links.append((comp_id, item, links.item_mark(i)))
+    return components, raw_links
+
+
+def _read_links(
+    raw_links: list[tuple[str, Any, Mark]], ids: set[str], reader: _Reader, source: ModelSource
+) -> list[Link]:
+    links: list[Link] = []
+    for comp_id, item, mark in raw_links:
+        where = f"components.{comp_id}.links"
+        if isinstance(item, str):
+            target, fields, item_map = item, {}, YamlMap(mark)
+            target_mark = mark
+        elif isinstance(item, YamlMap):
+            if "to" not in item:
+                reader.problem(mark, f"{where}: a link mapping needs `to: <component id>`")
+                continue
+            target = item["to"]
+            target_mark = item.value_mark("to")
+            fields = {k: v for k, v in item.items() if k != "to"}
+            item_map = item
+        else:
+            reader.problem(mark, f"{where}: expected a component id or a mapping, got {item!r}")
+            continue
+        if not isinstance(target, str):
+            reader.problem(target_mark, f"{where}: the target must be a component id")
+            continue
+        if target == comp_id:
+            reader.problem(target_mark, f"{where}: '{comp_id}' links to itself; remove the link")
+            continue
+        if target not in ids:
+            hint = _suggest(target, sorted(ids))
+            reader.problem(target_mark, f"{where}: no component '{target}'{hint}")
+            continue
+        if (comp_id, target) in source.links:
+            first = source.links[(comp_id, target)]
+            reader.problem(
+                target_mark,
+                f"{where}: a second link to '{target}' (the first is at line {first[0]}); "
+                "keep one",
+            )
+            continue
+        source.links[(comp_id, target)] = mark
+        link = reader.validate(
+            Link, {**fields, "source": comp_id, "target": target}, item_map, where, LINK_KEYS
+        )
+        if link is not None:
+            links.append(link)
+    return links
+
+
+def _read_layout(doc: YamlMap, ids: set[str], reader: _Reader) -> dict[str, tuple[int, int]]:
+    raw = doc.get("layout")
+    layout: dict[str, tuple[int, int]] = {}
+    if raw is None:
+        return layout
+    if not isinstance(raw, YamlMap):
+        reader.problem(doc.value_mark("layout"), "layout: expected a mapping of id -> [x, y]")
+        return layout
+    for comp_id, pos in raw.items():
+        if comp_id not in ids:
+            reader.problem(
+                raw.key_mark(comp_id),
+                f"layout: no component '{comp_id}'{_suggest(str(comp_id), sorted(ids))}",
+            )
+            continue
+        if (
+            not isinstance(pos, list)
+            or len(pos) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in pos)
+        ):
+            reader.problem(
+                raw.value_mark(comp_id),
+                f"layout.{comp_id}: expected [x, y], two whole numbers >= 0",
+            )
+            continue
+        layout[comp_id] = (pos[0], pos[1])
+    return layout
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _leading_comments(text: str) -> str:
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("#"):
+            lines.append(line)
+        elif line.strip() == "" and lines:
+            lines.append("")
+        else:
+            break
+    while lines and lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines)
+
+
+def read_model(path: str | Path) -> SystemModel:
+    return read_model_with_source(path)[0]
+
+
+def read_model_with_source(path: str | Path) -> tuple[SystemModel, ModelSource]:
+    return parse_model(read_text(path), str(path))
+
+
+# -- writing --------------------------------------------------------------------------------
+
+
+class _Flow(dict):
+    """A mapping written on one line: a link, a position, the monitoring flags."""
+
+
+class _FlowList(list):
+    pass
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(
+    _Flow, lambda d, data: d.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True)
+)
+_Dumper.add_representer(
+    _FlowList, lambda d, data: d.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
+)
+
+
+def _simple(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    if isinstance(value, BaseModel):
+        return _Flow(_fields(value))
+    if isinstance(value, list):
+        return _FlowList(_simple(v) for v in value)
+    return value
+
+
+def _fields(obj: BaseModel, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The fields of `obj` that differ from their defaults, in declaration order."""
+    out: dict[str, Any] = {}
+    for name, info in type(obj).model_fields.items():
+        if name in skip:
+            continue
+        value = getattr(obj, name)
+        default = info.get_default(call_default_factory=True)
+        if value == default:
+            continue
+        out[name] = _simple(value)
+    return out
+
+
+def model_document(model: SystemModel) -> dict[str, Any]:
+    """The model as the plain data written to a file."""
+    by_source: dict[str, list[Link]] = {}
+    for link in model.links:
+        by_source.setdefault(link.source, []).append(link)
+    components: dict[str, Any] = {}
+    for comp in model.components:
+        entry = _fields(comp, skip=("id",))
+        if entry.get("name") == comp.id:
+            del entry["name"]
+        links = []
+        for link in by_source.get(comp.id, []):
+            extra = _fields(link, skip=("source", "target"))
+            links.append(link.target if not extra else _Flow({"to": link.target, **extra}))
+        if links:
+            entry["links"] = links
+        components[comp.id] = entry
+    system = _fields(model.system)
+    system = {"id": model.system.id, **{k: v for k, v in system.items() if k != "id"}}
+    doc: dict[str, Any] = {"archrev": FORMAT_VERSION, "system": system, "components": components}
+    if model.layout:
+        doc["layout"] = {
+            cid: _FlowList(model.layout[cid]) for cid in sorted(model.layout, key=str)
+        }
+    if model.policy:
+        doc["policy"] = model.policy
+    return doc
+
+
+def write_model(model: SystemModel, header: str = "") -> str:
+    """The model file's text: deterministic, defaults left out, one link per line."""
+    text = yaml.dump(
+        model_document(model),
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+        indent=2,
+    )
+    return f"{header}\n{text}" if header else text
+
+
+def save_model(model: SystemModel, path: str | Path, header: str = "") -> None:
+    """Write the model file atomically: readers see the old file or the new one, never half."""
+    path = Path(path)
+    text = write_model(model, header)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,596 @@
+"""The workspace: one SQLite file holding several systems, their components, links and
+canvas positions (later: reviews and findings).
+
+Every mutation is one transaction (BEGIN IMMEDIATE, so two writers queue instead of
+interleaving). Each component, link and system row carries a version: a caller that read
+version N and writes with `expected_version=N` is refused if someone else wrote in between,
+so two processes editing the same workspace never silently lose an update.
+
+Connections are not shared across threads: open one `Workspace` per thread.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from archrev.model.errors import StaleWriteError, WorkspaceError
+from archrev.model.types import Component, Link, System, SystemModel
+
+DEFAULT_PATH = "archrev.db"
+APPLICATION_ID = 0x41524356  # "ARCV": marks the file as an archrev workspace
+
+_V1 = """
+CREATE TABLE archrev_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE systems (
+    id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    policy TEXT,
+    header TEXT NOT NULL DEFAULT '',
+    version INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE components (
+    system_id TEXT NOT NULL REFERENCES systems(id) ON DELETE CASCADE ON UPDATE CASCADE,
+    id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (system_id, id)
+);
+CREATE TABLE links (
+    system_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (system_id, source, target),
+    FOREIGN KEY (system_id, source) REFERENCES components(system_id, id)
+        ON DELETE CASCADE ON UPDATE CASCADE,
+    FOREIGN KEY (system_id, target) REFERENCES components(system_id, id)
+        ON DELETE CASCADE ON UPDATE CASCADE,
+    CHECK (source <> target)
+);
+CREATE INDEX links_by_target ON links(system_id, target);
+-- Positions live apart from components so that moving a box never conflicts with an edit
+-- of its fields made elsewhere.
+CREATE TABLE positions (
+    system_id TEXT NOT NULL,
+    component_id TEXT NOT NULL,
+    x INTEGER NOT NULL,
+    y INTEGER NOT NULL,
+    PRIMARY KEY (system_id, component_id),
+    FOREIGN KEY (system_id, component_id) REFERENCES components(system_id, id)
+        ON DELETE CASCADE ON UPDATE CASCADE
+);
+"""
+
+# MIGRATIONS[i] takes a workspace from user_version i to i + 1. Append, never edit.
+MIGRATIONS: list[str] = [_V1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class SystemSummary:
+    id: str
+    name: str
+    components: int
+    links: int
+
+
+@dataclass
+class Versions:
+    """The row versions a caller read, to hand back as `expected_version` on writes."""
+
+    system: int = 0
+    components: dict[str, int] = field(default_factory=dict)
+    links: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+def default_path() -> Path:
+    return Path(os.environ.get("ARCHREV_DB") or DEFAULT_PATH)
+
+
+def _dump(obj: Component | Link | System, skip: set[str]) -> str:
+    return json.dumps(
+        obj.model_dump(mode="json", exclude_defaults=True, exclude=skip),
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+def _component_data(comp: Component) -> str:
+    return _dump(comp, {"id"})
+
+
+def _link_data(link: Link) -> str:
+    return _dump(link, {"source", "target"})
+
+
+class Workspace:
+    """An open workspace file. Use as a context manager or call `close()`."""
+
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            if not create:
+                raise WorkspaceError(
+                    f"{self.path}: no workspace here; create one with "
+                    f"`archrev import MODEL.yaml --db {self.path}`"
+                )
+            if not self.path.parent.exists():
+                raise WorkspaceError(f"{self.path}: the folder {self.path.parent} does not exist")
+        elif self.path.is_dir():
+            raise WorkspaceError(f"{self.path}: this is a directory; name a workspace file")
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+        except sqlite3.Error as exc:
+            raise WorkspaceError(f"{self.path}: cannot open the workspace: {exc}") from None
+        self.conn = conn
+        try:
+            self._check_and_migrate()
+        except BaseException:
+            conn.close()
+            raise
+        self.db = sqlite_utils.Database(conn)
+
+    # -- opening -----------------------------------------------------------------------
+
+    def _check_and_migrate(self) -> None:
+        """Refuse a foreign or newer file before writing anything to it."""
+        conn = self.conn
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        except sqlite3.DatabaseError:
+            raise WorkspaceError(
+                f"{self.path}: this file is not an archrev workspace (not an SQLite database); "
+                "name another file with --db"
+            ) from None
+        if tables and app_id != APPLICATION_ID:
+            raise WorkspaceError(
+                f"{self.path}: this SQLite database is not an archrev workspace; "
+                "it was left untouched. Name another file with --db"
+            )
+        if version > SCHEMA_VERSION:
+            raise WorkspaceError(
+                f"{self.path}: this workspace was written by a newer archrev "
+                f"(schema {version}, this archrev knows {SCHEMA_VERSION}); upgrade archrev. "
+                "The file was left untouched"
+            )
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 10000")
+        if version < SCHEMA_VERSION:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for step in MIGRATIONS[version:]:
+                    for statement in _statements(step):
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                conn.execute(
+                    "INSERT OR REPLACE INTO archrev_meta VALUES ('schema', ?)", (SCHEMA_VERSION,)
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One all-or-nothing write; nested calls join the outer transaction."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- reading -----------------------------------------------------------------------
+
+    def systems(self) -> list[SystemSummary]:
+        rows = self.conn.execute(
+            """SELECT s.id, s.data,
+                      (SELECT count(*) FROM components c WHERE c.system_id = s.id),
+                      (SELECT count(*) FROM links l WHERE l.system_id = s.id)
+               FROM systems s ORDER BY s.seq, s.id"""
+        ).fetchall()
+        return [
+            SystemSummary(sid, json.loads(data).get("name") or sid, ncomp, nlink)
+            for sid, data, ncomp, nlink in rows
+        ]
+
+    def resolve_system(self, system_id: str | None) -> str:
+        """The system meant: the one named, or the only one when none is named."""
+        ids = [s.id for s in self.systems()]
+        if system_id is None:
+            if len(ids) == 1:
+                return ids[0]
+            if not ids:
+                raise WorkspaceError(
+                    f"{self.path}: the workspace holds no system yet; "
+                    f"add one with `archrev import MODEL.yaml --db {self.path}`"
+                )
+            raise WorkspaceError(
+                f"{self.path}: the workspace holds {len(ids)} systems ({', '.join(ids)}); "
+                "choose one with --system"
+            )
+        if system_id not in ids:
+            known = ", ".join(ids) or "none"
+            raise WorkspaceError(f"{self.path}: no system '{system_id}' (systems: {known})")
+        return system_id
+
+    def has_system(self, system_id: str) -> bool:
+        row = self.conn.execute("SELECT 1 FROM systems WHERE id = ?", (system_id,)).fetchone()
+        return row is not None
+
+    def load(self, system_id: str) -> SystemModel:
+        return self.load_with_versions(system_id)[0]
+
+    def load_with_versions(self, system_id: str) -> tuple[SystemModel, Versions]:
+        """The system as a model, and the versions to pass back with edits. One read snapshot."""
+        conn = self.conn
+        own_txn = not conn.in_transaction
+        if own_txn:
+            conn.execute("BEGIN")  # one consistent snapshot across the four reads
+        try:
+            row = conn.execute(
+                "SELECT data, policy, version FROM systems WHERE id = ?", (system_id,)
+            ).fetchone()
+            if row is None:
+                raise WorkspaceError(f"{self.path}: no system '{system_id}'")
+            versions = Versions(system=row[2])
+            system = System.model_validate({**json.loads(row[0]), "id": system_id})
+            policy = json.loads(row[1]) if row[1] else None
+            components = []
+            for cid, data, version in conn.execute(
+                "SELECT id, data, version FROM components WHERE system_id = ? ORDER BY seq",
+                (system_id,),
+            ):
+                components.append(Component.model_validate({**json.loads(data), "id": cid}))
+                versions.components[cid] = version
+            links = []
+            for source, target, data, version in conn.execute(
+                "SELECT source, target, data, version FROM links WHERE system_id = ? ORDER BY seq",
+                (system_id,),
+            ):
+                links.append(
+                    Link.model_validate({**json.loads(data), "source": source, "target": target})
+                )
+                versions.links[(source, target)] = version
+            layout = {
+                cid: (x, y)
+                for cid, x, y in conn.execute(
+                    "SELECT component_id, x, y FROM positions WHERE system_id = ?", (system_id,)
+                )
+            }
+        finally:
+            if own_txn:
+                conn.execute("COMMIT")
+        model = SystemModel.model_construct(
+            system=system, components=components, links=links, layout=layout, policy=policy
+        )
+        return model, versions
+
+    def header(self, system_id: str) -> str:
+        row = self.conn.execute("SELECT header FROM systems WHERE id = ?", (system_id,)).fetchone()
+        return row[0] if row else ""
+
+    # -- whole systems -----------------------------------------------------------------
+
+    def import_model(self, model: SystemModel, *, replace: bool = False, header: str = "") -> None:
+        """Store a whole system atomically; an existing one is refused unless `replace`."""
+        sid = model.system.id
+        with self.transaction() as conn:
+            if self.has_system(sid):
+                if not replace:
+                    raise WorkspaceError(
+                        f"{self.path}: the workspace already holds a system '{sid}'; "
+                        "use --replace to overwrite it"
+                    )
+                seq = conn.execute("SELECT seq FROM systems WHERE id = ?", (sid,)).fetchone()[0]
+                conn.execute("DELETE FROM systems WHERE id = ?", (sid,))
+            else:
+                seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM systems").fetchone()[0]
+            conn.execute(
+                "INSERT INTO systems (id, seq, data, policy, header) VALUES (?, ?, ?, ?, ?)",
+                (
+                    sid,
+                    seq,
+                    _dump(model.system, {"id"}),
+                    json.dumps(model.policy) if model.policy else None,
+                    header,
+                ),
+            )
+            conn.executemany(
+                "INSERT INTO components (system_id, id, seq, data) VALUES (?, ?, ?, ?)",
+                ((sid, c.id, i, _component_data(c)) for i, c in enumerate(model.components)),
+            )
+            try:
+                conn.executemany(
+                    "INSERT INTO links (system_id, source, target, seq, data) VALUES (?,?,?,?,?)",
+                    (
+                        (sid, ln.source, ln.target, i, _link_data(ln))
+                        for i, ln in enumerate(model.links)
+                    ),
+                )
+                conn.executemany(
+                    "INSERT INTO positions VALUES (?, ?, ?, ?)",
+                    ((sid, cid, x, y) for cid, (x, y) in model.layout.items()),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise WorkspaceError(
+                    f"{self.path}: the model of '{sid}' is not consistent ({exc}); "
+                    "validate it with `archrev validate`"
+                ) from None
+
+    def update_system(self, system: System, *, expected_version: int | None = None) -> int:
+        with self.transaction() as conn:
+            current = self._row_version("systems", "id = ?", (system.id,), f"system '{system.id}'")
+            self._check_version(current, expected_version, f"system '{system.id}' settings")
+            conn.execute(
+                "UPDATE systems SET data = ?, version = version + 1 WHERE id = ?",
+                (_dump(system, {"id"}), system.id),
+            )
+            return current + 1
+
+    def set_policy(self, system_id: str, policy: dict[str, Any] | None) -> None:
+        with self.transaction() as conn:
+            self._row_version("systems", "id = ?", (system_id,), f"system '{system_id}'")
+            conn.execute(
+                "UPDATE systems SET policy = ?, version = version + 1 WHERE id = ?",
+                (json.dumps(policy) if policy else None, system_id),
+            )
+
+    def delete_system(self, system_id: str) -> None:
+        with self.transaction() as conn:
+            self._row_version("systems", "id = ?", (system_id,), f"system '{system_id}'")
+            conn.execute("DELETE FROM systems WHERE id = ?", (system_id,))
+
+    # -- components --------------------------------------------------------------------
+
+    def add_component(self, system_id: str, comp: Component) -> int:
+        with self.transaction() as conn:
+            self._row_version("systems", "id = ?", (system_id,), f"system '{system_id}'")
+            if conn.execute(
+                "SELECT 1 FROM components WHERE system_id = ? AND id = ?", (system_id, comp.id)
+            ).fetchone():
+                raise WorkspaceError(
+                    f"a component '{comp.id}' already exists in '{system_id}'; choose another id"
+                )
+            seq = conn.execute(
+                "SELECT coalesce(max(seq), -1) + 1 FROM components WHERE system_id = ?",
+                (system_id,),
+            ).fetchone()[0]
+            conn.execute(
+                "INSERT INTO components (system_id, id, seq, data) VALUES (?, ?, ?, ?)",
+                (system_id, comp.id, seq, _component_data(comp)),
+            )
+            return 1
+
+    def update_component(
+        self,
+        system_id: str,
+        comp: Component,
+        *,
+        expected_version: int | None = None,
+        old_id: str | None = None,
+    ) -> int:
+        """Replace a component's fields (and its id, when `old_id` names the previous one).
+
+        Links and the position follow a renamed component. Returns the new version.
+        """
+        key = old_id or comp.id
+        with self.transaction() as conn:
+            current = self._row_version(
+                "components",
+                "system_id = ? AND id = ?",
+                (system_id, key),
+                f"component '{key}'",
+            )
+            if expected_version is not None and current != expected_version:
+                stored = self._component(system_id, key)
+                changed = _changed_fields(stored, comp)
+                raise StaleWriteError(
+                    f"component '{key}' was changed elsewhere since you read it "
+                    f"(version {current}, you read {expected_version}); "
+                    f"it now differs from your edit in: {', '.join(changed) or 'nothing'}. "
+                    "Reload it and apply your change again"
+                )
+            if comp.id != key and conn.execute(
+                "SELECT 1 FROM components WHERE system_id = ? AND id = ?", (system_id, comp.id)
+            ).fetchone():
+                raise WorkspaceError(
+                    f"cannot rename '{key}' to '{comp.id}': that id is already taken"
+                )
+            conn.execute(
+                "UPDATE components SET id = ?, data = ?, version = version + 1 "
+                "WHERE system_id = ? AND id = ?",
+                (comp.id, _component_data(comp), system_id, key),
+            )
+            return current + 1
+
+    def delete_component(
+        self, system_id: str, comp_id: str, *, expected_version: int | None = None
+    ) -> int:
+        """Remove a component and its links; returns how many links went with it."""
+        with self.transaction() as conn:
+            current = self._row_version(
+                "components", "system_id = ? AND id = ?", (system_id, comp_id),
+                f"component '{comp_id}'",
+            )
+            self._check_version(current, expected_version, f"component '{comp_id}'")
+            n_links = conn.execute(
+                "SELECT count(*) FROM links WHERE system_id = ? AND (source = ? OR target = ?)",
+                (system_id, comp_id, comp_id),
+            ).fetchone()[0]
+            conn.execute(
+                "DELETE FROM components WHERE system_id = ? AND id = ?", (system_id, comp_id)
+            )
+            return n_links
+
+    def links_of(self, system_id: str, comp_id: str) -> list[Link]:
+        rows = self.conn.execute(
+            "SELECT source, target, data FROM links WHERE system_id = ? "
+            "AND (source = ? OR target = ?) ORDER BY seq",
+            (system_id, comp_id, comp_id),
+        )
+        return [Link.model_validate({**json.loads(d), "source": s, "target": t}) for s, t, d in rows]
+
+    def _component(self, system_id: str, comp_id: str) -> Component:
+        row = self.conn.execute(
+            "SELECT data FROM components WHERE system_id = ? AND id = ?", (system_id, comp_id)
+        ).fetchone()
+        return Component.model_validate({**json.loads(row[0]), "id": comp_id})
+
+    # -- links -------------------------------------------------------------------------
+
+    def add_link(self, system_id: str, link: Link) -> int:
+        with self.transaction() as conn:
+            self._check_link_ends(system_id, link)
+            if conn.execute(
+                "SELECT 1 FROM links WHERE system_id = ? AND source = ? AND target = ?",
+                (system_id, link.source, link.target),
+            ).fetchone():
+                raise WorkspaceError(
+                    f"'{link.source}' already links to '{link.target}'; edit that link instead"
+                )
+            seq = conn.execute(
+                "SELECT coalesce(max(seq), -1) + 1 FROM links WHERE system_id = ?", (system_id,)
+            ).fetchone()[0]
+            conn.execute(
+                "INSERT INTO links (system_id, source, target, seq, data) VALUES (?, ?, ?, ?, ?)",
+                (system_id, link.source, link.target, seq, _link_data(link)),
+            )
+            return 1
+
+    def update_link(self, system_id: str, link: Link, *, expected_version: int | None = None) -> int:
+        with self.transaction() as conn:
+            what = f"link {link.source} -> {link.target}"
+            current = self._row_version(
+                "links", "system_id = ? AND source = ? AND target = ?",
+                (system_id, link.source, link.target), what,
+            )
+            self._check_version(current, expected_version, what)
+            conn.execute(
+                "UPDATE links SET data = ?, version = version + 1 "
+                "WHERE system_id = ? AND source = ? AND target = ?",
+                (_link_data(link), system_id, link.source, link.target),
+            )
+            return current + 1
+
+    def delete_link(
+        self, system_id: str, source: str, target: str, *, expected_version: int | None = None
+    ) -> None:
+        with self.transaction() as conn:
+            what = f"link {source} -> {target}"
+            current = self._row_version(
+                "links", "system_id = ? AND source = ? AND target = ?",
+                (system_id, source, target), what,
+            )
+            self._check_version(current, expected_version, what)
+            conn.execute(
+                "DELETE FROM links WHERE system_id = ? AND source = ? AND target = ?",
+                (system_id, source, target),
+            )
+
+    def _check_link_ends(self, system_id: str, link: Link) -> None:
+        if link.source == link.target:
+            raise WorkspaceError(f"'{link.source}' cannot link to itself")
+        for end in (link.source, link.target):
+            if not self.conn.execute(
+                "SELECT 1 FROM components WHERE system_id = ? AND id = ?", (system_id, end)
+            ).fetchone():
+                raise WorkspaceError(f"no component '{end}' in system '{system_id}'")
+
+    # -- positions ---------------------------------------------------------------------
+
+    def move(self, system_id: str, positions: dict[str, tuple[int, int]]) -> None:
+        """Set canvas positions (one box or a whole layout) in one transaction."""
+        with self.transaction() as conn:
+            try:
+                conn.executemany(
+                    "INSERT INTO positions VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (system_id, component_id) DO UPDATE SET x = excluded.x, "
+                    "y = excluded.y",
+                    ((system_id, cid, int(x), int(y)) for cid, (x, y) in positions.items()),
+                )
+            except sqlite3.IntegrityError:
+                missing = [
+                    cid for cid in positions
+                    if not conn.execute(
+                        "SELECT 1 FROM components WHERE system_id = ? AND id = ?", (system_id, cid)
+                    ).fetchone()
+                ]
+                raise WorkspaceError(
+                    f"cannot place {', '.join(missing)}: no such component in '{system_id}'"
+                ) from None
+
+    def clear_positions(self, system_id: str, comp_ids: Sequence[str] | None = None) -> None:
+        with self.transaction() as conn:
+            if comp_ids is None:
+                conn.execute("DELETE FROM positions WHERE system_id = ?", (system_id,))
+            else:
+                conn.executemany(
+                    "DELETE FROM positions WHERE system_id = ? AND component_id = ?",
+                    ((system_id, cid) for cid in comp_ids),
+                )
+
+    # -- versions ----------------------------------------------------------------------
+
+    def _row_version(self, table: str, where: str, args: tuple[Any, ...], what: str) -> int:
+        row = self.conn.execute(f"SELECT version FROM {table} WHERE {where}", args).fetchone()
+        if row is None:
+            raise WorkspaceError(f"{self.path}: no {what} (was it deleted elsewhere?)")
+        return int(row[0])
+
+    @staticmethod
+    def _check_version(current: int, expected: int | None, what: str) -> None:
+        if expected is not None and current != expected:
+            raise StaleWriteError(
+                f"{what} was changed elsewhere since you read it "
+                f"(version {current}, you read {expected}); reload and apply your change again"
+            )
+
+
+def _changed_fields(stored: Component, mine: Component) -> list[str]:
+    return [
+        name
+        for name in Component.model_fields
+        if name != "id" and getattr(stored, name) != getattr(mine, name)
+    ]
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (no semicolons appear inside them)."""
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def open_workspace(path: str | Path | None = None, *, create: bool = True) -> Workspace:
+    return Workspace(path or default_path(), create=create)
