@@ -15,6 +15,7 @@ from collections.abc import Sequence
 # Modules that add subcommands, in the order they appear in --help.
 COMMAND_MODULES = [
     "archrev.tui.cli.model_commands",
+    "archrev.tui.cli.app_commands",
 ]
 
 
@@ -42,7 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"archrev {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+        module = importlib.import_module(name)
+        module.register(sub)
+        # A module may also claim `archrev` with no command (the app does).
+        top_level = getattr(module, "register_top_level", None)
+        if top_level is not None:
+            top_level(parser)
     return parser
 
 
