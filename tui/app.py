@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -121,16 +122,6 @@ class FindingDetail(ModalScreen[None]):
         self.dismiss(None)
 
 
-def _rationale(rule_id: str) -> str:
-    """The rule's own rationale from the catalogue, when the rules package offers one."""
-    try:
-        from archrev.rules import catalogue  # type: ignore[attr-defined]
-    except ImportError:
-        return ""
-    rule = getattr(catalogue, "RULES", {}).get(rule_id) if hasattr(catalogue, "RULES") else None
-    return str(getattr(rule, "rationale", "") or "") if rule is not None else ""
-
-
 class SystemScreen(Screen[None]):
     """One system, drawn and edited."""
 
@@ -177,9 +168,10 @@ class SystemScreen(Screen[None]):
         "cancel": "Leave the current mode",
     }
 
-    def __init__(self, doc: SystemDocument) -> None:
+    def __init__(self, doc: SystemDocument, *, today: date | None = None) -> None:
         super().__init__()
         self.doc = doc
+        self.today = today  # pinned in tests so that date-based rules do not drift
         self.history = History(doc)
         self.positions: dict[str, Position] = {}
         self.analysis: Analysis | None = None
@@ -373,9 +365,9 @@ class SystemScreen(Screen[None]):
             text.append(" GROWTH ", style="bold black on yellow")
             horizon = self.analysis.facts.horizon if self.analysis else 0
             text.append(f" quarter {self.quarter} of {horizon} · [ ] step · g/esc leaves")
-        elif self.message:
+        if self.message:
             text.append(" ")
-            text.append(self.message)
+            text.append(self.message, style="dim" if len(text) > 1 else "")
         if self.focused_on is not None:
             text.append(" · neighbourhood only (f shows all)", style="dim")
         self.query_one("#status", Static).update(text)
@@ -407,7 +399,7 @@ class SystemScreen(Screen[None]):
                     policy = policy_from_model(model, None)
                 except ArchrevError as exc:
                     note = f"policy ignored: {exc}"
-            analysis = analyze(model, policy)
+            analysis = analyze(model, policy, today=self.today)
         except Exception as exc:  # a rule's bug must not take the drawing down with it
             self.app.call_from_thread(
                 self._analysis_failed, generation, f"{type(exc).__name__}: {exc}"
@@ -694,7 +686,11 @@ class SystemScreen(Screen[None]):
         self._explain(finding)
 
     def _explain(self, finding: Finding) -> None:
-        self.app.push_screen(FindingDetail(finding, self.names(), _rationale(finding.rule_id)))
+        rationale = ""
+        if self.analysis is not None:
+            rule = next((r for r in self.analysis.rules if r.id == finding.rule_id), None)
+            rationale = getattr(rule, "rationale", "") if rule is not None else ""
+        self.app.push_screen(FindingDetail(finding, self.names(), rationale))
 
     def action_toggle_findings(self) -> None:
         panel = self.findings_panel
@@ -837,8 +833,10 @@ class ArchrevApp(App[None]):
         workspace: Path | None = None,
         keymap: dict[str, str] | None = None,
         on_exit: Callable[[], None] | None = None,
+        today: date | None = None,
     ) -> None:
         super().__init__()
+        self.today = today
         self.document = document
         self.workspace_path = workspace
         self._keymap_override = keymap or {}
@@ -848,7 +846,7 @@ class ArchrevApp(App[None]):
         if self._keymap_override:
             self.set_keymap(self._keymap_override)
         if self.document is not None:
-            self.push_screen(SystemScreen(self.document))
+            self.push_screen(SystemScreen(self.document, today=self.today))
         elif self.workspace_path is not None:
             self.pick_system(self.workspace_path, first=True)
 
@@ -871,10 +869,10 @@ class ArchrevApp(App[None]):
             return
         if not first and isinstance(self.screen, SystemScreen):
             old = self.screen.doc
-            self.switch_screen(SystemScreen(doc))
+            self.switch_screen(SystemScreen(doc, today=self.today))
             old.close()
         else:
-            self.push_screen(SystemScreen(doc))
+            self.push_screen(SystemScreen(doc, today=self.today))
         self.document = doc
 
     def on_unmount(self) -> None:
