@@ -230,18 +230,20 @@ class WorkspaceDocument(SystemDocument):
 
     kind = "workspace"
 
-    def __init__(self, workspace: Workspace, system_id: str) -> None:
+    def __init__(self, workspace: Workspace, system_id: str, *, label: str = "") -> None:
         self.workspace = workspace
         self.system_id = system_id
+        self._label = label
         super().__init__(workspace.load(system_id))
 
     @classmethod
-    def open(cls, path: str | Path, system_id: str) -> WorkspaceDocument:
-        return cls(Workspace(path, create=False), system_id)
+    def open(cls, path: str | Path, system_id: str, *, label: str = "") -> WorkspaceDocument:
+        """`label` replaces the file name in titles (a temporary demo workspace)."""
+        return cls(Workspace(path, create=False), system_id, label=label)
 
     @property
     def label(self) -> str:
-        return f"{self.workspace.path} · {self.system_id}"
+        return f"{self._label or self.workspace.path} · {self.system_id}"
 
     @property
     def path(self) -> Path:

@@ -119,7 +119,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         path = Path(folder) / "demo.db"
         with Workspace(path) as ws:
             ws.import_model(model, header=source.header)
-        _run(ArchrevApp(WorkspaceDocument.open(path, model.system.id), keymap=keymap))
+        doc = WorkspaceDocument.open(path, model.system.id, label="demo (temporary workspace)")
+        _run(ArchrevApp(doc, keymap=keymap))
     print(
         "The demo ran in a temporary workspace, now removed. To keep a system, "
         "`archrev import MODEL.yaml` and run `archrev`, or edit a file with `archrev open`."
