@@ -107,3 +107,18 @@ async def test_command_palette_offers_every_action(tmp_path: Path) -> None:
         await pilot.pause()
         body = str(screen.inspector.query_one("#inspector-body").render())
         assert "[bold]A[/] 🚀" in body
+
+
+async def test_user_keymap_rebinds_an_action(tmp_path: Path) -> None:
+    path = tmp_path / "ws.db"
+    with Workspace(path) as ws:
+        ws.import_model(SystemModel(system=System(id="s"), components=[Component(id="a")]))
+    app = ArchrevApp(WorkspaceDocument.open(path, "s"), keymap={"system.add": "n"})
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("a")  # no longer bound
+        await pilot.pause()
+        assert isinstance(app.screen, SystemScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ComponentForm"
