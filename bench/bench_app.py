@@ -76,7 +76,7 @@ async def first_paint(path: Path, system_id: str) -> tuple[float, float]:
     return painted, analysed
 
 
-async def panning(path: Path, presses: int) -> list[float]:
+async def panning(path: Path, presses: int, prefix: str) -> list[float]:
     from archrev.tui.app import ArchrevApp
 
     app = ArchrevApp(WorkspaceDocument.open(path, "big"))
@@ -85,7 +85,7 @@ async def panning(path: Path, presses: int) -> list[float]:
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        keys = ["right"] * 8 + ["down"] * 8 + ["left"] * 8 + ["up"] * 8
+        keys = [f"{prefix}{d}" for d in ["right"] * 8 + ["down"] * 8 + ["left"] * 8 + ["up"] * 8]
         for i in range(presses):
             key = keys[i % len(keys)]
             start = time.perf_counter()
@@ -121,14 +121,14 @@ def main() -> None:
             f"first paint, 500 components: {paint_big * 1000:.0f} ms "
             f"(findings in {analysed_big * 1000:.0f} ms)"
         )
-        timings = asyncio.run(panning(big, args.presses))
-        timings.sort()
-        p95 = timings[int(len(timings) * 0.95) - 1]
-        print(
-            f"keypress to repaint, panning 500 components ({len(timings)} keys): "
-            f"median {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms, "
-            f"max {timings[-1]:.1f} ms; target <= 50 ms"
-        )
+        for prefix, what in (("ctrl+", "panning (ctrl+arrows)"), ("", "moving the selection")):
+            timings = sorted(asyncio.run(panning(big, args.presses, prefix)))
+            p95 = timings[int(len(timings) * 0.95) - 1]
+            print(
+                f"keypress to repaint, {what}, 500 components ({len(timings)} keys): "
+                f"median {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms, "
+                f"max {timings[-1]:.1f} ms; target <= 50 ms"
+            )
 
 
 if __name__ == "__main__":
