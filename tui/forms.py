@@ -64,7 +64,7 @@ COMPONENT_SECTIONS: tuple[tuple[str, tuple[FieldSpec, ...]], ...] = (
         "Component",
         (
             FieldSpec("name", "Name", "text", hint="shown on the box"),
-            FieldSpec("id", "Id", "text", hint="links and files use it; " + ID_RULE),
+            FieldSpec("id", "Id", "text", hint="links use it: " + ID_RULE),
             FieldSpec("kind", "Kind", "enum", tuple(k.value for k in Kind)),
             FieldSpec("technology", "Technology", "text", hint="e.g. PostgreSQL 16, FastAPI"),
             FieldSpec("owner", "Owner", "text"),
@@ -124,6 +124,11 @@ COMPONENT_FIELDS = {spec.name: spec for _, specs in COMPONENT_SECTIONS for spec 
 def plain(value: object) -> Text:
     """User text as a renderable that is never parsed as markup."""
     return Text(str(value))
+
+
+def show_error(label: Static, message: str) -> None:
+    label.update(plain(message))
+    label.set_class(not message, "-empty")
 
 
 def _friendly(err: dict[str, Any]) -> str:
@@ -214,7 +219,7 @@ class ComponentForm(ModalScreen[Component | None]):
                         with Horizontal(classes="buttons"):
                             yield Button("Edit link", id="edit-link")
                             yield Button("Delete link", id="delete-link", variant="error")
-            yield Static("", id="form-error", classes="error")
+            yield Static("", id="form-error", classes="error -empty")
             with Horizontal(classes="buttons"):
                 yield Button("Save", id="save", variant="primary")
                 yield Button("Cancel", id="cancel")
@@ -227,10 +232,13 @@ class ComponentForm(ModalScreen[Component | None]):
                     with Horizontal(classes="field", id=f"row-{spec.name}"):
                         yield Label(spec.label, classes="field-label")
                         with Vertical(classes="field-input"):
-                            yield self._widget(spec, _initial(start, spec))
+                            widget = self._widget(spec, _initial(start, spec))
                             if spec.hint:
+                                widget.tooltip = spec.hint
+                            yield widget
+                            if spec.name == "id":  # the one rule worth a line of its own
                                 yield Static(spec.hint, classes="hint")
-                            yield Static("", id=f"err-{spec.name}", classes="error")
+                            yield Static("", id=f"err-{spec.name}", classes="error -empty")
 
     def _widget(self, spec: FieldSpec, value: Any) -> Any:
         wid = f"f-{spec.name}"
@@ -247,7 +255,7 @@ class ComponentForm(ModalScreen[Component | None]):
         if spec.widget == "bool":
             return Checkbox("", value=bool(value), id=wid)
         text = "" if (spec.name == "id" and self.original is None) else _as_text(value)
-        return Input(text, id=wid)
+        return Input(text, placeholder=spec.hint, id=wid)
 
     def on_mount(self) -> None:
         if self.links is not None:
@@ -364,12 +372,13 @@ class ComponentForm(ModalScreen[Component | None]):
 
     def show_errors(self, errors: dict[str, str]) -> None:
         for name in COMPONENT_FIELDS:
-            self.query_one(f"#err-{name}", Static).update(plain(errors.get(name, "")))
+            show_error(self.query_one(f"#err-{name}", Static), errors.get(name, ""))
         stray = [f"{k}: {v}" for k, v in errors.items() if k not in COMPONENT_FIELDS]
         count = len(errors)
         summary = f"{count} field{'s' if count != 1 else ''} to fix" if errors else ""
-        self.query_one("#form-error", Static).update(
-            plain("; ".join([summary, *stray]) if stray else summary)
+        show_error(
+            self.query_one("#form-error", Static),
+            "; ".join([summary, *stray]) if stray else summary,
         )
         if errors:
             first = next((n for n in COMPONENT_FIELDS if n in errors), None)
@@ -472,11 +481,11 @@ class LinkForm(ModalScreen[Link | None]):
                     with Horizontal(classes="field"):
                         yield Label(label, classes="field-label")
                         with Vertical(classes="field-input"):
-                            yield Input(_as_text(getattr(link, name)), id=f"f-{name}")
-                            if hint:
-                                yield Static(hint, classes="hint")
-                            yield Static("", id=f"err-{name}", classes="error")
-            yield Static("", id="form-error", classes="error")
+                            yield Input(
+                                _as_text(getattr(link, name)), placeholder=hint, id=f"f-{name}"
+                            )
+                            yield Static("", id=f"err-{name}", classes="error -empty")
+            yield Static("", id="form-error", classes="error -empty")
             with Horizontal(classes="buttons"):
                 yield Button("Save", id="save", variant="primary")
                 yield Button("Cancel", id="cancel")
@@ -511,13 +520,13 @@ class LinkForm(ModalScreen[Link | None]):
     def action_save(self) -> None:
         link, errors = self.collect()
         for name, _, _ in self.FIELDS:
-            self.query_one(f"#err-{name}", Static).update(plain(errors.get(name, "")))
+            show_error(self.query_one(f"#err-{name}", Static), errors.get(name, ""))
         stray = [
             f"{k}: {v}"
             for k, v in errors.items()
             if k not in dict.fromkeys(n for n, _, _ in self.FIELDS)
         ]
-        self.query_one("#form-error", Static).update(plain("; ".join(stray)))
+        show_error(self.query_one("#form-error", Static), "; ".join(stray))
         if link is not None:
             self.dismiss(link)
 
