@@ -345,3 +345,23 @@ async def test_model_file_is_edited_in_place(tmp_path: Path) -> None:
     assert model.component("replica").name == "Replica"
     assert model.layout["mailer"][1] > 14
     assert "replica" in model.layout
+
+
+async def test_several_systems_start_on_a_picker(ws_path: Path) -> None:
+    with Workspace(ws_path) as ws:
+        ws.import_model(SystemModel(system=System(id="billing", name="Billing")))
+    app = ArchrevApp(workspace=ws_path, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert type(app.screen).__name__ == "SystemPicker"
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        screen = screen_of(app)
+        assert screen.doc.model.system.id == "billing"
+        await pilot.press("a")
+        await fill(pilot, "#f-name", "Ledger")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    with Workspace(ws_path, create=False) as ws:
+        assert [c.id for c in ws.load("billing").components] == ["ledger"]
+        assert len(ws.load("shop").components) == 4

@@ -125,6 +125,10 @@ class FindingDetail(ModalScreen[None]):
 class SystemScreen(Screen[None]):
     """One system, drawn and edited."""
 
+    # Small terminals give the canvas the room: a narrower inspector, a shorter panel.
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (100, "-wide"), (160, "-very-wide")]
+    VERTICAL_BREAKPOINTS: ClassVar = [(0, "-short"), (30, "-tall"), (45, "-very-tall")]
+
     BINDINGS: ClassVar = [
         Binding("a", "add", "Add", id="system.add"),
         Binding("c", "connect", "Connect", id="system.connect"),
