@@ -347,7 +347,7 @@ class SystemScreen(Screen[None]):
             text.append(" CONNECT ", style="bold black on green")
             text.append(" from ")
             text.append(names.get(self.connect_source, self.connect_source), style="bold")
-            text.append(": move to the target and press enter (esc cancels)")
+            text.append(": select the target (arrows or click), then enter or c · esc cancels")
         elif self.view == "blast":
             text.append(" BLAST RADIUS ", style="bold white on red")
             selected = self.canvas.selected
