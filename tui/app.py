@@ -134,17 +134,25 @@ class SystemScreen(Screen[None]):
         Binding("c", "connect", "Connect", id="system.connect"),
         Binding("e", "edit", "Edit", id="system.edit"),
         Binding("delete", "delete", "Delete", id="system.delete"),
-        Binding("l", "relayout", "Layout", id="system.relayout"),
+        Binding("l", "relayout", "Layout", show=False, id="system.relayout"),
         Binding("slash", "find", "Find", id="system.find"),
-        Binding("f", "focus_neighbourhood", "Focus", id="system.focus"),
+        Binding("f", "focus_neighbourhood", "Focus", show=False, id="system.focus"),
         Binding("b", "blast", "Blast", id="system.blast"),
         Binding("g", "growth", "Growth", id="system.growth"),
-        Binding("left_square_bracket", "quarter(-1)", "Quarter -", id="system.quarter_back"),
-        Binding("right_square_bracket", "quarter(1)", "Quarter +", id="system.quarter_forward"),
+        Binding(
+            "left_square_bracket", "quarter(-1)", "Quarter -", show=False, id="system.quarter_back"
+        ),
+        Binding(
+            "right_square_bracket",
+            "quarter(1)",
+            "Quarter +",
+            show=False,
+            id="system.quarter_forward",
+        ),
         Binding("ctrl+z", "undo", "Undo", id="system.undo"),
-        Binding("ctrl+y", "redo", "Redo", id="system.redo"),
+        Binding("ctrl+y", "redo", "Redo", show=False, id="system.redo"),
         Binding("question_mark", "explain", "Why?", id="system.explain"),
-        Binding("p", "toggle_findings", "Findings", id="system.findings"),
+        Binding("p", "toggle_findings", "Findings", show=False, id="system.findings"),
         Binding("i", "toggle_inspector", "Inspector", show=False, id="system.inspector"),
         Binding("ctrl+o", "switch_system", "Systems", show=False, id="system.switch"),
         Binding("escape", "cancel", "Cancel", show=False, id="system.cancel"),
@@ -186,7 +194,10 @@ class SystemScreen(Screen[None]):
         self.connect_source: str | None = None
         self.marked: frozenset[str] = frozenset()
         self.focused_on: set[str] | None = None
-        self.message = ""
+        self.message = (
+            "arrows select · shift+arrows move · enter edits · ctrl+arrows pan · "
+            "? explains · ctrl+p lists every action"
+        )
 
     # -- building ------------------------------------------------------------------------
 
@@ -219,6 +230,7 @@ class SystemScreen(Screen[None]):
         if comps:
             first = min(comps, key=lambda c: (self.positions[c.id][0], self.positions[c.id][1]))
             self.canvas.select(first.id)
+            self.call_after_refresh(self.canvas.scroll_to_component, first.id)
         self.canvas.focus()
         self.run_analysis()
 
@@ -357,13 +369,13 @@ class SystemScreen(Screen[None]):
                 text.append(" select a component to see what fails with it")
             else:
                 radius = self.analysis.facts.blast_radius(selected)
-                others = len(radius.failed - {selected})
+                cut = len(radius.entry_points_cut)
+                others = len(radius.failed - {selected} - radius.entry_points_cut)
                 text.append(" if ")
                 text.append(names.get(selected, selected), style="bold")
                 text.append(
-                    f" fails: {others} more fail, {len(radius.entry_points_cut)} entry "
-                    f"point{'s' if len(radius.entry_points_cut) != 1 else ''} cut off"
-                    " · b/esc leaves"
+                    f" fails: {others} more component{'s' if others != 1 else ''} fail, "
+                    f"{cut} entry point{'s' if cut != 1 else ''} cut off · b/esc leaves"
                 )
         elif self.view == "growth":
             text.append(" GROWTH ", style="bold black on yellow")

@@ -93,7 +93,7 @@ class Inspector(VerticalScroll):
         if blast is not None:
             failed, cut = blast
             text.append("\nBlast radius\n", style="bold underline")
-            others = sorted(names.get(c, c) for c in failed if c != comp.id)
+            others = sorted(names.get(c, c) for c in failed - cut if c != comp.id)
             text.append(f"{len(others)} other component{'s' if len(others) != 1 else ''} fail")
             text.append(": " + ", ".join(others) if others else "")
             text.append("\n")
