@@ -11,7 +11,8 @@ terminal dies, every edit made so far is on disk.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from archrev.model.errors import ArchrevError, WorkspaceError
@@ -36,6 +37,7 @@ class SystemDocument(ABC):
 
     def __init__(self, model: SystemModel) -> None:
         self.model = model
+        self._batch_depth = 0
 
     @property
     @abstractmethod
@@ -53,6 +55,34 @@ class SystemDocument(ABC):
 
     def close(self) -> None:  # noqa: B027  (a model file holds nothing open)
         """Release the store (the workspace connection); the model stays readable."""
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Several edits written as one: one transaction, or one rewrite of the file.
+
+        On an error every edit of the batch is taken back, in the store and in memory.
+        """
+        if self._batch_depth:
+            self._batch_depth += 1
+            try:
+                yield
+            finally:
+                self._batch_depth -= 1
+            return
+        before = self.model
+        self._batch_depth = 1
+        try:
+            with self._batch_store():
+                yield
+        except BaseException:
+            self.model = before
+            raise
+        finally:
+            self._batch_depth = 0
+
+    @abstractmethod
+    def _batch_store(self) -> AbstractContextManager[None]:
+        """The store's side of a batch."""
 
     # -- reading -------------------------------------------------------------------------
 
@@ -261,6 +291,9 @@ class WorkspaceDocument(SystemDocument):
             write(self.workspace, self.system_id)
         self.model = new
 
+    def _batch_store(self) -> AbstractContextManager[None]:
+        return self.workspace.transaction()  # type: ignore[return-value]
+
 
 class ModelFileDocument(SystemDocument):
     """A model YAML file edited in place: each edit rewrites the file atomically."""
@@ -287,11 +320,20 @@ class ModelFileDocument(SystemDocument):
         return model
 
     def _commit(self, new: SystemModel, write: WorkspaceWrite) -> None:
+        if not self._batch_depth:
+            self._save(new)
+        self.model = new
+
+    def _save(self, model: SystemModel) -> None:
         try:
-            save_model(new, self.file, self.header)
+            save_model(model, self.file, self.header)
         except OSError as exc:
             raise ArchrevError(f"{self.file}: cannot write the model file: {exc}") from None
-        self.model = new
+
+    @contextmanager
+    def _batch_store(self) -> Iterator[None]:
+        yield
+        self._save(self.model)  # only reached when every edit of the batch worked
 
 
 def _renamed(link: Link, old: str, new: str) -> Link:

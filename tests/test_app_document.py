@@ -151,3 +151,19 @@ def test_model_file_keeps_its_header(tmp_path: Path) -> None:
     assert text.startswith(HEADER + "\n")
     assert "queue:" in text
     assert "queue: [3, 20]" in text
+
+
+def test_edit_group_is_all_or_nothing(doc) -> None:
+    from archrev.tui.history import EditGroup
+
+    history = History(doc)
+    good = AddComponent(Component(id="cache"), (1, 1))
+    bad = AddLink(Link(source="cache", target="nowhere"))
+    with pytest.raises(WorkspaceError):
+        history.do(EditGroup([good, bad]))
+    assert "cache" not in {c.id for c in stored(doc).components}
+    assert not doc.has_component("cache")
+    history.do(EditGroup([good, AddLink(Link(source="cache", target="db"))]))
+    assert ("cache", "db") in {ln.key for ln in stored(doc).links}
+    history.undo()
+    assert "cache" not in {c.id for c in stored(doc).components}

@@ -365,3 +365,29 @@ async def test_several_systems_start_on_a_picker(ws_path: Path) -> None:
     with Workspace(ws_path, create=False) as ws:
         assert [c.id for c in ws.load("billing").components] == ["ledger"]
         assert len(ws.load("shop").components) == 4
+
+
+async def test_first_edit_keeps_the_automatic_layout_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "ws.db"
+    model = shop().model_copy(update={"layout": {}})
+    with Workspace(path) as ws:
+        ws.import_model(model)
+    app = ArchrevApp(WorkspaceDocument.open(path, "shop"), today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await select(pilot, "mailer")
+        drawn = dict(screen.positions)
+        await pilot.press("c")
+        screen.canvas.select("web")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        # The new link would change the layers; the boxes stay where they were drawn.
+        assert stored(path).layout == drawn
+        assert screen.positions == drawn
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert stored(path).layout == {}
+        assert ("mailer", "web") not in {ln.key for ln in stored(path).links}

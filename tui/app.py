@@ -40,6 +40,7 @@ from archrev.tui.history import (
     Command,
     DeleteComponent,
     DeleteLink,
+    EditGroup,
     History,
     MoveComponents,
     Relayout,
@@ -357,9 +358,8 @@ class SystemScreen(Screen[None]):
         names = self.names()
         if self.connect_source is not None:
             text.append(" CONNECT ", style="bold black on green")
-            text.append(" from ")
+            text.append(" select the target, then enter · esc cancels · from ")
             text.append(names.get(self.connect_source, self.connect_source), style="bold")
-            text.append(": select the target (arrows or click), then enter or c · esc cancels")
         elif self.view == "blast":
             text.append(" BLAST RADIUS ", style="bold white on red")
             selected = self.canvas.selected
@@ -446,6 +446,7 @@ class SystemScreen(Screen[None]):
 
     def perform(self, command: Command) -> bool:
         """Apply a new edit, save it, redraw and re-analyse; errors are shown, not raised."""
+        command = self.with_frozen_layout(command)
         try:
             self.history.do(command)
         except EDIT_ERRORS as exc:
@@ -454,6 +455,25 @@ class SystemScreen(Screen[None]):
         self.after_edit(command.focus_after_apply())
         self.say(f"saved: {command.description} (ctrl+z undoes)")
         return True
+
+    def with_frozen_layout(self, command: Command) -> Command:
+        """The edit, plus saving where the automatic layout drew the boxes still unplaced.
+
+        Without this, adding a link or a box would re-run the layout over every box that
+        was never placed, and the picture would rearrange itself under the user's eyes.
+        """
+        if isinstance(command, (MoveComponents, Relayout)):
+            return command  # these already place every box they touch
+        layout = self.doc.model.layout
+        unplaced = {
+            cid: pos
+            for cid, pos in self.positions.items()
+            if cid not in layout and self.doc.has_component(cid)
+        }
+        if not unplaced:
+            return command
+        freeze = MoveComponents(dict.fromkeys(unplaced), unplaced)
+        return EditGroup([freeze, command], label=command.description)
 
     def after_edit(self, focus: str | None) -> None:
         self.redraw()

@@ -255,7 +255,8 @@ class ComponentForm(ModalScreen[Component | None]):
         if spec.widget == "bool":
             return Checkbox("", value=bool(value), id=wid)
         text = "" if (spec.name == "id" and self.original is None) else _as_text(value)
-        return Input(text, placeholder=spec.hint, id=wid)
+        # The id's rule has a line of its own below the field.
+        return Input(text, placeholder="" if spec.name == "id" else spec.hint, id=wid)
 
     def on_mount(self) -> None:
         if self.links is not None:

@@ -197,6 +197,34 @@ class Relayout(Command):
         return "automatic layout"
 
 
+@dataclass
+class EditGroup(Command):
+    """Several commands that stand or fall together and undo as one."""
+
+    commands: list[Command]
+    label: str = ""
+
+    def apply(self, doc: SystemDocument) -> None:
+        with doc.batch():
+            for command in self.commands:
+                command.apply(doc)
+
+    def revert(self, doc: SystemDocument) -> None:
+        with doc.batch():
+            for command in reversed(self.commands):
+                command.revert(doc)
+
+    @property
+    def description(self) -> str:
+        return self.label or (self.commands[-1].description if self.commands else "nothing")
+
+    def focus_after_apply(self) -> str | None:
+        return self.commands[-1].focus_after_apply() if self.commands else None
+
+    def focus_after_revert(self) -> str | None:
+        return self.commands[-1].focus_after_revert() if self.commands else None
+
+
 class History:
     """The edits made in this session, with a cursor for undo and redo."""
 
