@@ -391,3 +391,35 @@ async def test_first_edit_keeps_the_automatic_layout_in_place(tmp_path: Path) ->
         await settle(pilot)
         assert stored(path).layout == {}
         assert ("mailer", "web") not in {ln.key for ln in stored(path).links}
+
+
+async def test_edit_and_delete_links_from_the_component_form(ws_path: Path) -> None:
+    app = make_app(ws_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await select(pilot, "api")
+        await pilot.press("e", "ctrl+l")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, ComponentForm)
+        # Rows: web -> api, api -> db, api -> mailer (outgoing and incoming links).
+        await pilot.press("down")  # api -> db
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LinkForm)
+        await pilot.click("#f-required")
+        await fill(pilot, "#f-timeout_ms", "250")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        link = next(ln for ln in stored(ws_path).links if ln.key == ("api", "db"))
+        assert link.required is False and link.timeout_ms == 250
+        await pilot.click("#delete-link")  # the cursor is still on api -> db
+        await settle(pilot)
+        assert ("api", "db") not in {ln.key for ln in stored(ws_path).links}
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("ctrl+z", "ctrl+z")
+        await settle(pilot)
+    link = next(ln for ln in stored(ws_path).links if ln.key == ("api", "db"))
+    assert link.required is True and link.timeout_ms is None

@@ -589,7 +589,9 @@ class SystemScreen(Screen[None]):
         question = Text.assemble(
             "Delete ",
             (comp.display_name, "bold"),
-            f" and the {n} link{'s' if n != 1 else ''} that go with it?" if n else "?",
+            (" and its 1 link?" if n == 1 else f" and the {n} links that go with it?")
+            if n
+            else "?",
             ("\n(ctrl+z brings it back)", "dim"),
         )
         self.app.push_screen(ConfirmScreen(question), partial(self._delete_confirmed, selected))

@@ -175,6 +175,7 @@ class ComponentForm(ModalScreen[Component | None]):
     BINDINGS: ClassVar = [
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
         Binding("ctrl+s", "save", "Save", id="form.save"),
+        Binding("ctrl+l", "toggle_tab", "Fields/links", id="form.links"),
     ]
 
     def __init__(
@@ -204,6 +205,8 @@ class ComponentForm(ModalScreen[Component | None]):
         )
         with Vertical(id="form-box"):
             yield Static(title, id="form-title")
+            keys = "ctrl+s saves · esc cancels" + (" · ctrl+l fields/links" if self.links else "")
+            yield Static(keys, classes="hint")
             if self.links is None:
                 yield from self._fields(start)
             else:
@@ -265,6 +268,7 @@ class ComponentForm(ModalScreen[Component | None]):
 
     def _fill_links(self) -> None:
         table = self.query_one("#link-table", DataTable)
+        row = table.cursor_row
         table.clear(columns=True)
         table.add_columns("from", "to", "mode", "required", "protocol", "calls")
         for link in self.links or []:
@@ -279,6 +283,8 @@ class ComponentForm(ModalScreen[Component | None]):
             )
         if not self.links:
             table.add_row("(no links)", "", "", "", "", "")
+        elif row > 0:
+            table.move_cursor(row=min(row, len(self.links) - 1), animate=False)
 
     def set_links(self, links: list[Link]) -> None:
         self.links = links
@@ -402,6 +408,16 @@ class ComponentForm(ModalScreen[Component | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def action_toggle_tab(self) -> None:
+        if self.links is None:
+            return
+        tabs = self.query_one("#form-tabs", TabbedContent)
+        tabs.active = "tab-links" if tabs.active == "tab-fields" else "tab-fields"
+        if tabs.active == "tab-links":
+            self.query_one("#link-table", DataTable).focus()
+        else:
+            self.query_one("#f-name", Input).focus()
+
     @on(Button.Pressed, "#save")
     def _save_pressed(self) -> None:
         self.action_save()
@@ -418,6 +434,7 @@ class ComponentForm(ModalScreen[Component | None]):
         source, _, target = key.partition("\x00")
         return (source, target) if target else None
 
+    @on(DataTable.RowSelected, "#link-table")
     @on(Button.Pressed, "#edit-link")
     def _edit_link(self) -> None:
         key = self.selected_link()
@@ -460,6 +477,7 @@ class LinkForm(ModalScreen[Link | None]):
                 Text.assemble(f"{verb} ", (link.source, "bold"), " → ", (link.target, "bold")),
                 id="form-title",
             )
+            yield Static("ctrl+s saves · esc cancels", classes="hint")
             with VerticalScroll(id="form-fields"):
                 with Horizontal(classes="field"):
                     yield Label("Mode", classes="field-label")
