@@ -568,7 +568,7 @@ class _ModelBuilder:
         # Every name a service answers to, for all services (enabled or not) so that a
         # reference to a service outside the active profiles is told apart from a typo.
         self.names: dict[str, str] = {}
-        for name, service in every.items():
+        for name in every:
             self.names.setdefault(name, name)
         for name, service in every.items():
             body = service.body
