@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
-
 from archrev.model.errors import StaleWriteError, WorkspaceError
 from archrev.model.types import Component, Link, System, SystemModel
 
@@ -74,8 +73,24 @@ CREATE TABLE positions (
 );
 """
 
+# Import reports (issue 6): what each import created and from where, what it could not
+# resolve, and what the source said (`imported`, a model as JSON with only the fields the
+# source set) so that the next import can tell the architect's edits from the source's.
+_V2_IMPORT_REPORTS = """
+CREATE TABLE import_reports (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    system_id TEXT NOT NULL REFERENCES systems(id) ON DELETE CASCADE ON UPDATE CASCADE,
+    at TEXT NOT NULL,
+    format TEXT NOT NULL,
+    sources TEXT NOT NULL,
+    report TEXT NOT NULL,
+    imported TEXT NOT NULL
+);
+CREATE INDEX import_reports_by_system ON import_reports(system_id, id);
+"""
+
 # MIGRATIONS[i] takes a workspace from user_version i to i + 1. Append, never edit.
-MIGRATIONS: list[str] = [_V1]
+MIGRATIONS: list[str] = [_V1, _V2_IMPORT_REPORTS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -423,9 +438,12 @@ class Workspace:
                     f"it now differs from your edit in: {', '.join(changed) or 'nothing'}. "
                     "Reload it and apply your change again"
                 )
-            if comp.id != key and conn.execute(
-                "SELECT 1 FROM components WHERE system_id = ? AND id = ?", (system_id, comp.id)
-            ).fetchone():
+            if (
+                comp.id != key
+                and conn.execute(
+                    "SELECT 1 FROM components WHERE system_id = ? AND id = ?", (system_id, comp.id)
+                ).fetchone()
+            ):
                 raise WorkspaceError(
                     f"cannot rename '{key}' to '{comp.id}': that id is already taken"
                 )
@@ -442,7 +460,9 @@ class Workspace:
         """Remove a component and its links; returns how many links went with it."""
         with self.transaction() as conn:
             current = self._row_version(
-                "components", "system_id = ? AND id = ?", (system_id, comp_id),
+                "components",
+                "system_id = ? AND id = ?",
+                (system_id, comp_id),
                 f"component '{comp_id}'",
             )
             self._check_version(current, expected_version, f"component '{comp_id}'")
@@ -461,7 +481,9 @@ class Workspace:
             "AND (source = ? OR target = ?) ORDER BY seq",
             (system_id, comp_id, comp_id),
         )
-        return [Link.model_validate({**json.loads(d), "source": s, "target": t}) for s, t, d in rows]
+        return [
+            Link.model_validate({**json.loads(d), "source": s, "target": t}) for s, t, d in rows
+        ]
 
     def _component(self, system_id: str, comp_id: str) -> Component:
         row = self.conn.execute(
@@ -490,12 +512,16 @@ class Workspace:
             )
             return 1
 
-    def update_link(self, system_id: str, link: Link, *, expected_version: int | None = None) -> int:
+    def update_link(
+        self, system_id: str, link: Link, *, expected_version: int | None = None
+    ) -> int:
         with self.transaction() as conn:
             what = f"link {link.source} -> {link.target}"
             current = self._row_version(
-                "links", "system_id = ? AND source = ? AND target = ?",
-                (system_id, link.source, link.target), what,
+                "links",
+                "system_id = ? AND source = ? AND target = ?",
+                (system_id, link.source, link.target),
+                what,
             )
             self._check_version(current, expected_version, what)
             conn.execute(
@@ -511,8 +537,10 @@ class Workspace:
         with self.transaction() as conn:
             what = f"link {source} -> {target}"
             current = self._row_version(
-                "links", "system_id = ? AND source = ? AND target = ?",
-                (system_id, source, target), what,
+                "links",
+                "system_id = ? AND source = ? AND target = ?",
+                (system_id, source, target),
+                what,
             )
             self._check_version(current, expected_version, what)
             conn.execute(
@@ -543,7 +571,8 @@ class Workspace:
                 )
             except sqlite3.IntegrityError:
                 missing = [
-                    cid for cid in positions
+                    cid
+                    for cid in positions
                     if not conn.execute(
                         "SELECT 1 FROM components WHERE system_id = ? AND id = ?", (system_id, cid)
                     ).fetchone()

@@ -80,6 +80,20 @@ QUIET_KINDS = frozenset(
         "EndpointSlice",
     }
 )
+_GENERIC_FOLDERS = frozenset(
+    {
+        "kubernetes-manifests",
+        "manifests",
+        "k8s",
+        "kubernetes",
+        "deploy",
+        "deployment",
+        "base",
+        "release",
+        "kube",
+        "yaml",
+    }
+)
 ZONE_KEYS = frozenset({"topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"})
 # Environment keys whose values are names or secrets, never a host.
 _NOT_HOST_SUFFIXES = (
