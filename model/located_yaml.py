@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from archrev.model.errors import InputFileError, Problem
 
 MAX_FILE_BYTES = 20 * 1024 * 1024

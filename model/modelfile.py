@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ValidationError
+
 from archrev.model.errors import InputFileError, Problem
 from archrev.model.located_yaml import (
     Mark,
@@ -33,7 +35,6 @@ from archrev.model.types import (
     SystemModel,
     is_valid_id,
 )
-from pydantic import BaseModel, ValidationError
 
 FORMAT_VERSION = 1
 TOP_KEYS = ("archrev", "system", "components", "layout", "policy")
@@ -211,9 +212,7 @@ def _read_components(
     if raw is None:
         return [], []
     if not isinstance(raw, YamlMap):
-        reader.problem(
-            doc.value_mark("components"), "components: expected a mapping of id -> fields"
-        )
+        reader.problem(doc.value_mark("components"), "components: expected a mapping of id -> fields")
         return [], []
     components: list[Component] = []
     raw_links: list[tuple[str, Any, Mark]] = []
@@ -290,7 +289,8 @@ def _read_links(
             first = source.links[(comp_id, target)]
             reader.problem(
                 target_mark,
-                f"{where}: a second link to '{target}' (the first is at line {first[0]}); keep one",
+                f"{where}: a second link to '{target}' (the first is at line {first[0]}); "
+                "keep one",
             )
             continue
         source.links[(comp_id, target)] = mark
@@ -431,7 +431,9 @@ def model_document(model: SystemModel) -> dict[str, Any]:
     system = {"id": model.system.id, **{k: v for k, v in system.items() if k != "id"}}
     doc: dict[str, Any] = {"archrev": FORMAT_VERSION, "system": system, "components": components}
     if model.layout:
-        doc["layout"] = {cid: _FlowList(model.layout[cid]) for cid in sorted(model.layout, key=str)}
+        doc["layout"] = {
+            cid: _FlowList(model.layout[cid]) for cid in sorted(model.layout, key=str)
+        }
     if model.policy:
         doc["policy"] = model.policy
     return doc
