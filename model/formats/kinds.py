@@ -74,7 +74,7 @@ KIND_TABLE: list[tuple[tuple[str, ...], Kind, str]] = [
     (("loadgenerator", "load-test", "locust", "k6", "jmeter", "user-sim"), Kind.CLIENT, ""),
 ]
 
-_SPLIT = re.compile(r"[/_.:@-]+")
+_SPLIT = re.compile(r"[\s/_.:@,()-]+")
 
 
 def _segments(text: str) -> tuple[set[str], str]:
