@@ -461,11 +461,12 @@ class _Parser:
             element.tags = list(archetype.tags)
         rest = values[1:]
         if type_ in ("person", "softwaresystem"):
-            description, technology, tags = (rest + ["", ""])[0], "", (rest + ["", ""])[1]
+            padded = [*rest, "", ""]
+            description, technology, tags = padded[0], "", padded[1]
         elif type_ == "group":
             description, technology, tags = "", "", ""
         else:
-            description, technology, tags = (rest + ["", "", ""])[:3]
+            description, technology, tags = [*rest, "", "", ""][:3]
         element.description = description or element.description
         element.technology = technology or element.technology
         element.tags.extend(t.strip() for t in tags.split(",") if t.strip())
