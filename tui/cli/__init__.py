@@ -16,6 +16,7 @@ from collections.abc import Sequence
 COMMAND_MODULES = [
     "archrev.tui.cli.model_commands",
     "archrev.tui.cli.import_commands",
+    "archrev.tui.cli.check_commands",
 ]
 
 
