@@ -67,8 +67,15 @@ def test_first_import_creates_the_system_and_keeps_a_report(
     assert f"{compose}:3" in out  # file:line of web
     with Workspace(db) as ws:
         model = ws.load("shop")
-        assert {c.id for c in model.components} == {"web", "api", "db", "cache"}
-        assert {ln.key for ln in model.links} == {("web", "api"), ("api", "db"), ("api", "cache")}
+        # "users" is the client added in front of web, the one entry point (published port)
+        assert {c.id for c in model.components} == {"users", "web", "api", "db", "cache"}
+        assert model.component("users").kind.value == "client"
+        assert {ln.key for ln in model.links} == {
+            ("users", "web"),
+            ("web", "api"),
+            ("api", "db"),
+            ("api", "cache"),
+        }
     assert run("import-report", "--db", db) == 0
     report = capsys.readouterr().out
     assert "compose from" in report and f"api -> db  {compose}:10" in report

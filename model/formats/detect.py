@@ -182,6 +182,16 @@ class ImportOptions:
 
 def read_sources(sources: Sources, options: ImportOptions) -> list[ImportResult]:
     """Run the importer of the sources' format: one result per system."""
+    results = _read(sources, options)
+    if sources.format in ("compose", "k8s", "backstage"):
+        from archrev.model.formats.entry_points import add_users_in_front
+
+        for result in results:
+            add_users_in_front(result)
+    return results
+
+
+def _read(sources: Sources, options: ImportOptions) -> list[ImportResult]:
     fmt, files = sources.format, sources.files
     if fmt == "compose":
         from archrev.model.formats.compose import read_compose
