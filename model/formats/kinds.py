@@ -24,6 +24,7 @@ KIND_TABLE: list[tuple[tuple[str, ...], Kind, str]] = [
     (("cassandra", "scylla", "scylladb"), Kind.DATABASE, "Cassandra"),
     (("cockroach", "cockroachdb"), Kind.DATABASE, "CockroachDB"),
     (("mssql", "sqlserver"), Kind.DATABASE, "SQL Server"),
+    (("oracle", "db2"), Kind.DATABASE, "Oracle"),
     (("couchdb", "couchbase"), Kind.DATABASE, "CouchDB"),
     (("neo4j",), Kind.DATABASE, "Neo4j"),
     (("influxdb", "prometheus", "victoriametrics"), Kind.DATABASE, "time series"),
@@ -74,12 +75,16 @@ KIND_TABLE: list[tuple[tuple[str, ...], Kind, str]] = [
     (("loadgenerator", "load-test", "locust", "k6", "jmeter", "user-sim"), Kind.CLIENT, ""),
 ]
 
+# Generic words that name a datastore only as the last word ("orders-db", "job-queue"): a
+# "queue-master" is the worker that drains the queue, not the queue.
+_TRAILING_ONLY = frozenset({"db", "database", "cache", "queue", "mq"})
+
 _SPLIT = re.compile(r"[\s/_.:@,()-]+")
 
 
-def _segments(text: str) -> tuple[set[str], str]:
+def _segments(text: str) -> tuple[list[str], str]:
     lower = text.lower()
-    return set(_SPLIT.split(lower)), lower
+    return [s for s in _SPLIT.split(lower) if s], lower
 
 
 def _image_name(image: str) -> str:
@@ -94,9 +99,14 @@ def _image_name(image: str) -> str:
 
 def _match(text: str) -> tuple[Kind, str] | None:
     segments, lower = _segments(text)
+    present = set(segments)
+    last = segments[-1] if segments else ""
     for words, kind, technology in KIND_TABLE:
         for word in words:
-            if ("-" in word and word in lower) or word in segments:
+            if word in _TRAILING_ONLY:
+                if word == last:
+                    return kind, technology
+            elif ("-" in word and word in lower) or word in present:
                 return kind, technology
     return None
 

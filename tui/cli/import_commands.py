@@ -190,6 +190,22 @@ def _print_report(
         out.write("dry run: nothing was written\n")
 
 
+def diagram(model: Any, fmt: str, *, findings: bool) -> str:
+    """A Mermaid or Graphviz diagram of a model, coloured by findings when asked."""
+    from archrev.model.formats.dot import write_dot
+    from archrev.model.formats.mermaid import write_mermaid
+
+    worst: dict[str, str] = {}
+    if findings:
+        # The rules are computed here, in the command layer: model/ never imports rules/.
+        from archrev.rules.engine import analyze
+        from archrev.rules.policy import policy_from_model
+
+        analysis = analyze(model, policy_from_model(model, None))
+        worst = {cid: str(sev.value) for cid, sev in analysis.worst_by_component().items()}
+    return write_mermaid(model, worst) if fmt == "mermaid" else write_dot(model, worst)
+
+
 def cmd_import_report(args: argparse.Namespace) -> int:
     from archrev.model.reimport import import_reports
     from archrev.model.workspace import open_workspace

@@ -20,10 +20,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.set_defaults(handler=cmd_validate)
 
-    p = sub.add_parser("export", help="write a system from the workspace as a model file")
+    p = sub.add_parser(
+        "export", help="write a system from the workspace as a model file or a diagram"
+    )
     add_db(p)
     add_system(p)
-    p.add_argument("--format", choices=["yaml"], default="yaml", help="output format")
+    p.add_argument(
+        "--format",
+        choices=["yaml", "mermaid", "dot"],
+        default="yaml",
+        help="yaml (model file), mermaid (flowchart) or dot (Graphviz)",
+    )
+    p.add_argument(
+        "--findings",
+        action="store_true",
+        help="diagrams: colour each component by its worst finding",
+    )
     add_output(p)
     p.set_defaults(handler=cmd_export)
 
@@ -68,6 +80,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         system_id = ws.resolve_system(args.system)
         model = ws.load(system_id)
         header = ws.header(system_id)
+    if args.format != "yaml":
+        from archrev.tui.cli.import_commands import diagram
+
+        write_output(diagram(model, args.format, findings=args.findings), args.output)
+        return 0
     write_output(write_model(model, header), args.output)
     return 0
 
