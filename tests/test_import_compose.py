@@ -395,3 +395,80 @@ def test_sock_shop_compose() -> None:
     assert links(r) == {("user", "user-db"), ("user-sim", "edge-router")}
     assert r.model.component("carts-db").kind == Kind.DATABASE
     assert "entry-point" in r.model.component("edge-router").tags
+
+
+def test_reset_and_override_tags(tmp_path: Path) -> None:
+    base = write(
+        tmp_path,
+        "compose.yaml",
+        """
+services:
+  app:
+    image: x/app
+    ports: ["80:80"]
+    depends_on: [db, cache]
+    environment: {A: "http://cache:6379"}
+  db: {image: postgres}
+  cache: {image: redis}
+""",
+    )
+    over = write(
+        tmp_path,
+        "override.yaml",
+        """
+services:
+  app:
+    ports: !reset []
+    depends_on: !override [db]
+    environment: !reset {}
+""",
+    )
+    r = read_compose([base, over], environ={})
+    assert links(r) == {("app", "db")}
+    assert "entry-point" not in r.model.component("app").tags
+
+
+def test_extends_in_the_same_and_another_file(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "common.yaml",
+        "services:\n  base:\n    image: example/base\n    depends_on: [db]\n",
+    )
+    f = write(
+        tmp_path,
+        "compose.yaml",
+        """
+services:
+  web:
+    extends: {file: common.yaml, service: base}
+    ports: ["80:80"]
+  worker:
+    extends: web
+    image: example/worker
+    ports: !reset []
+  db: {image: postgres}
+""",
+    )
+    r = read_compose([f], environ={})
+    assert links(r) == {("web", "db"), ("worker", "db")}
+    assert r.model.component("web").technology == "example/base"
+    assert r.model.component("worker").technology == "example/worker"
+    assert "entry-point" in r.model.component("web").tags
+    assert "entry-point" not in r.model.component("worker").tags  # !reset drops the ports
+    bad = write(tmp_path, "bad.yaml", "services:\n  a:\n    extends: nothing\n    image: x\n")
+    with pytest.raises(InputFileError, match=r"bad.yaml:3:\d+: service 'a' extends 'nothing'"):
+        read_compose([bad], environ={})
+
+
+def test_located_yaml_keeps_only_the_tags_asked_for() -> None:
+    from archrev.model.located_yaml import Tagged, load_located
+
+    doc = load_located(
+        "a: !reset []\nb: !override {x: 1}\nc: !reset\n",
+        "f.yaml",
+        keep_tags=frozenset({"!reset", "!override"}),
+    )
+    assert doc["a"] == Tagged("!reset", [], (1, 4))
+    assert doc["b"].value == {"x": 1} and doc["c"].value is None
+    with pytest.raises(InputFileError, match=r"f.yaml:1:4: the tag !reset is not supported"):
+        load_located("a: !reset []\n", "f.yaml")

@@ -33,7 +33,7 @@ from archrev.model.errors import InputFileError, Problem
 from archrev.model.formats import ImportNote, ImportResult, Origin
 from archrev.model.formats.kinds import image_technology, infer_kind
 from archrev.model.formats.references import ASYNC_SCHEMES, find_hosts, looks_like_internal_host
-from archrev.model.located_yaml import YamlMap, YamlSeq, load_located, read_text
+from archrev.model.located_yaml import Tagged, YamlMap, YamlSeq, load_located, read_text
 from archrev.model.types import (
     Component,
     Kind,
@@ -95,6 +95,8 @@ _HOST_KEY = re.compile(
 _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _EXPANSION = re.compile(r"(?s)^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>.*))?$")
 
+# Compose's merge tags: `!reset` drops what earlier files said, `!override` replaces it.
+MERGE_TAGS = frozenset({"!reset", "!override"})
 # A mark with the file it belongs to: (line, column, file index).
 _Mark = tuple[int, int, int]
 
@@ -250,6 +252,9 @@ def _located(
     value: Any, env: Mapping[str, str], reading: _Reading, index: int, mark: tuple[int, int]
 ) -> Any:
     """A copy of a loaded file with every string interpolated and marks that know their file."""
+    if isinstance(value, Tagged):
+        inner = _located(value.value, env, reading, index, value.mark)
+        return Tagged(value.tag, inner, (*value.mark, index))  # type: ignore[arg-type]
     if isinstance(value, YamlMap):
         result = YamlMap((*value.mark, index))  # type: ignore[arg-type]
         for key, item in value.items():
@@ -301,8 +306,30 @@ def _keyed(value: Any, key: str) -> Any:
 def _normalise_service(service: YamlMap) -> YamlMap:
     for key in _KEYED_KEYS:
         if key in service:
-            service[key] = _keyed(service[key], key)
+            value = service[key]
+            if isinstance(value, Tagged):
+                service[key] = Tagged(value.tag, _keyed(value.value, key), value.mark)
+            else:
+                service[key] = _keyed(value, key)
     return service
+
+
+def _untag(value: Any) -> Any:
+    """What is left once no later file can use the merge tags: `!reset` drops the value."""
+    if isinstance(value, Tagged):
+        return None if value.tag == "!reset" else _untag(value.value)
+    if isinstance(value, YamlMap):
+        for key in list(value):
+            item = value[key]
+            if isinstance(item, Tagged) and item.tag == "!reset":
+                del value[key]
+            else:
+                value[key] = _untag(item)
+        return value
+    if isinstance(value, YamlSeq):
+        for i, item in enumerate(value):
+            value[i] = _untag(item)
+    return value
 
 
 def _volume_target(item: Any) -> str:
@@ -381,7 +408,7 @@ def _load_files(
             continue
         seen.add(resolved)
         text = read_text(path)
-        raw = load_located(text, str(path))
+        raw = load_located(text, str(path), keep_tags=MERGE_TAGS)
         if raw is None:
             raw = YamlMap((1, 1))
         if not isinstance(raw, YamlMap):
@@ -427,6 +454,70 @@ def _load_files(
                 _normalise_service(body)
         documents.append(doc)
     return documents
+
+
+def _resolve_extends(
+    services: dict[str, _Service], env: Mapping[str, str], reading: _Reading
+) -> None:
+    """`extends: {service, file}`: the base service's body under the service's own."""
+    done: dict[str, YamlMap] = {}
+    others: dict[str, dict[str, YamlMap]] = {}
+
+    def base_of(name: str, chain: tuple[str, ...]) -> YamlMap:
+        if name in done:
+            return done[name]
+        body = services[name].body
+        ext = body.get("extends")
+        if ext is None:
+            done[name] = body
+            return body
+        mark = body.value_mark("extends")
+        target = (
+            ext
+            if isinstance(ext, str)
+            else ext.get("service")
+            if isinstance(ext, Mapping)
+            else None
+        )
+        file = ext.get("file") if isinstance(ext, Mapping) else None
+        own = YamlMap(body.mark)
+        for key, value in body.items():
+            if key != "extends":
+                own[key] = value
+                own.key_marks[key] = body.key_mark(key)
+                own.value_marks[key] = body.value_mark(key)
+        base: YamlMap | None = None
+        if not isinstance(target, str):
+            reading.fail(mark, f"service '{name}': extends needs a service name")
+        elif file:
+            origin = reading.origin(mark)
+            path = Path(origin.file).parent / str(file)
+            if str(path) not in others:
+                sub = _Reading(files=list(reading.files))
+                loaded = _load_files([path], env, sub, set())
+                reading.files = sub.files
+                reading.problems.extend(sub.problems)
+                others[str(path)] = {
+                    str(k): _untag(v)
+                    for doc in loaded
+                    for k, v in (doc.get("services") or {}).items()
+                    if isinstance(v, YamlMap)
+                }
+            base = others[str(path)].get(target)
+            if base is None:
+                reading.fail(mark, f"service '{name}' extends '{target}', which is not in {file}")
+        elif target in chain:
+            reading.fail(mark, f"service '{name}' extends itself through {' -> '.join(chain)}")
+        elif target not in services:
+            reading.fail(mark, f"service '{name}' extends '{target}', which is no service")
+        else:
+            base = base_of(target, (*chain, name))
+        merged = _merge(base, own) if base is not None else own
+        done[name] = merged
+        return merged
+
+    for name in list(services):
+        services[name].body = base_of(name, ())
 
 
 def _environment(
@@ -483,6 +574,11 @@ def read_compose(
                 services[name].body = _merge(services[name].body, body)
             else:
                 services[name] = _Service(str(name), body, block.key_mark(name))
+    _resolve_extends(services, env, reading)
+    for service in services.values():
+        service.body = _untag(service.body)
+    if reading.problems:
+        raise InputFileError(reading.problems)
     if not services:
         raise InputFileError.single(
             files[0], "the compose file defines no services; nothing to import", 1, 1
