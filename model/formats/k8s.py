@@ -17,6 +17,7 @@ they say who may call, which is not always who does.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,11 +234,14 @@ def read_k8s(
             "no workload (Deployment, StatefulSet, DaemonSet, Job, ...) found; nothing to import",
         )
     namespaces = sorted({w.doc.namespace for w in builder.workloads.values()})
-    default_name = (
-        namespaces[0]
-        if len(namespaces) == 1 and namespaces[0] != "default"
-        else (files[0].resolve().parent.name if files[0].is_file() else files[0].name)
-    )
+    if len(namespaces) == 1 and namespaces[0] != "default":
+        default_name = namespaces[0]
+    else:
+        folder = Path(os.path.commonpath([f.resolve().parent for f in files]))
+        # "online-boutique/kubernetes-manifests/*.yaml" is the online-boutique system.
+        while folder.name in _GENERIC_FOLDERS and folder.parent != folder:
+            folder = folder.parent
+        default_name = folder.name or "kubernetes"
     sid = system_id or slugify(default_name)
     model = SystemModel(
         system=System(id=sid, name=default_name),
@@ -666,13 +670,15 @@ class _Builder:
             if isinstance(r, Mapping) and r.get("host")
         ]
         tags = ["ingress", "entry-point", *(f"host:{h}" for h in hosts)]
-        component = Component(
-            id=cid,
-            name=doc.name if cid != doc.name else "",
-            kind=Kind.GATEWAY,
-            technology=str(spec.get("ingressClassName") or "Ingress"),
-            tags=tags,
-        )
+        fields: dict[str, Any] = {
+            "id": cid,
+            "kind": Kind.GATEWAY,
+            "technology": str(spec.get("ingressClassName") or "Ingress"),
+            "tags": tags,
+        }
+        if cid != doc.name:  # only set what the source says: a re-import keeps your name
+            fields["name"] = doc.name
+        component = Component.model_validate(fields)
         self.components.append(component)
         self.component_origins[cid] = doc.name_origin()
         self.kinds[cid] = Kind.GATEWAY
