@@ -221,3 +221,38 @@ def test_archrev_model_files_still_import(tmp_path: Path) -> None:
     assert run("import", model, "--db", db, "-q") == 0
     with Workspace(db) as ws:
         assert {c.id for c in ws.load("pay").components} == {"a", "b"}
+
+
+def test_reimporting_the_same_source_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "sock-shop"
+    if not corpus.exists():
+        pytest.skip(f"{corpus} is absent (the shared corpus is not here)")
+    db = tmp_path / "w.db"
+    args = ["import", corpus, "--format", "k8s", "--netpol", "--db", db, "-q"]
+    assert run(*args) == 0
+    capsys.readouterr()
+    assert run(*args) == 0
+    out = capsys.readouterr().out
+    assert "components: 0 added, 0 changed, 0 removed" in out
+    assert "links: 0 added, 0 changed, 0 removed" in out
+    with Workspace(db) as ws:
+        assert ws.conn.execute("SELECT count(*) FROM import_reports").fetchone()[0] == 2
+
+
+def test_published_port_forms(tmp_path: Path) -> None:
+    from archrev.model.formats.compose import read_compose
+
+    path = tmp_path / "compose.yaml"
+    path.write_text(
+        "services:\n  a:\n    image: x\n    ports: ['3000', '127.0.0.1:8080:80', "
+        "{target: 443, published: '8443'}]\n    profiles: dev\n",
+        encoding="utf-8",
+    )
+    comp = read_compose([path], environ={}, profiles=["dev"]).model.component("a")
+    assert [t for t in comp.tags if t.startswith("port:")] == [
+        "port:3000",
+        "port:8080",
+        "port:8443",
+    ]

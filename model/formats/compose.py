@@ -592,6 +592,8 @@ def read_compose(
     left_out: list[str] = []
     for name, service in services.items():
         wanted = service.body.get("profiles") or []
+        if isinstance(wanted, str):
+            wanted = [wanted]
         if not wanted or "*" in active or active.intersection(str(p) for p in wanted):
             enabled[name] = service
         else:
@@ -789,6 +791,9 @@ class _ModelBuilder:
             parts = text.rsplit(":", 2)
             if len(parts) >= 2 and parts[-2]:
                 result.append(parts[-2])
+            elif len(parts) == 1 and parts[0]:
+                # "3000" alone publishes the container port on a port the engine picks
+                result.append(parts[0])
         return result
 
     def _add_link(
