@@ -129,3 +129,29 @@ def test_corpus_examples() -> None:
     assert r.model.component("artist-lookup").group == "artist-engagement-portal"
     unresolved = [n for n in r.notes if n.kind == "unresolved"]
     assert len(unresolved) == 1 and "demo-graphql" in unresolved[0].message
+
+
+def test_locations_are_followed(tmp_path: Path) -> None:
+    (tmp_path / "components").mkdir()
+    (tmp_path / "components" / "a.yaml").write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: a}\n"
+        "spec: {type: service, dependsOn: [resource:b]}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.yaml").write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata: {name: b}\n"
+        "spec: {type: database}\n",
+        encoding="utf-8",
+    )
+    root = tmp_path / "all.yaml"
+    root.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: all}\n"
+        "spec:\n  targets: [./components/*.yaml, ./b.yaml, ./missing.yaml, "
+        "https://example.com/x.yaml]\n",
+        encoding="utf-8",
+    )
+    r = read_backstage([root])
+    assert {c.id for c in r.model.components} == {"a", "b"}
+    assert {ln.key for ln in r.model.links} == {("a", "b")}
+    kinds = sorted(n.kind for n in r.notes)
+    assert kinds == ["skipped", "unresolved"]

@@ -111,7 +111,14 @@ def parse_ref(ref: str, default_kind: str, namespace: str) -> tuple[str, str, st
 def read_backstage(paths: Sequence[str | Path], *, system_id: str | None = None) -> ImportResult:
     files = [Path(p) for p in paths]
     entities: list[_Entity] = []
-    for path in files:
+    notes: list[ImportNote] = []
+    seen: set[Path] = set()
+    queue = list(files)
+    while queue:
+        path = queue.pop(0)
+        if path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
         for body in load_all_located(read_text(path), str(path)):
             if body is None:
                 continue
@@ -121,8 +128,10 @@ def read_backstage(paths: Sequence[str | Path], *, system_id: str | None = None)
                     "a catalog entity is a mapping with apiVersion, kind and metadata",
                     *getattr(body, "mark", (0, 0)),
                 )
-            entities.append(_Entity(body, str(path)))
-    notes: list[ImportNote] = []
+            entity = _Entity(body, str(path))
+            entities.append(entity)
+            if entity.kind == "location":
+                queue.extend(_location_targets(entity, path, notes))
     by_ref: dict[tuple[str, str, str], _Entity] = {}
     for entity in entities:
         if not entity.name:
@@ -301,6 +310,42 @@ def read_backstage(paths: Sequence[str | Path], *, system_id: str | None = None)
         links=list(links.values()),
     )
     return ImportResult(model, "backstage", origins, link_origins, notes)
+
+
+def _location_targets(entity: _Entity, path: Path, notes: list[ImportNote]) -> list[Path]:
+    """The local files a Location entity points at (remote ones are reported, not fetched)."""
+    spec = entity.spec
+    targets = [spec["target"]] if isinstance(spec.get("target"), str) else []
+    targets += [t for t in spec.get("targets") or [] if isinstance(t, str)]
+    found: list[Path] = []
+    for target in targets:
+        if "://" in target or (spec.get("type") == "url" and not target.startswith(".")):
+            notes.append(
+                ImportNote(
+                    "skipped",
+                    f"Location '{entity.name}' points at {target}, which is not a local file; "
+                    "download it and import it too",
+                    entity.origin(),
+                )
+            )
+            continue
+        matches = (
+            sorted(path.parent.glob(target))
+            if any(c in target for c in "*?[")
+            else [path.parent / target]
+        )
+        for match in matches:
+            if not match.is_file():
+                notes.append(
+                    ImportNote(
+                        "unresolved",
+                        f"Location '{entity.name}' points at {target}, which does not exist",
+                        entity.origin(),
+                    )
+                )
+                continue
+            found.append(match)
+    return found
 
 
 def _system_name(entities: list[_Entity], files: list[Path]) -> str:

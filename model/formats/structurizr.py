@@ -654,10 +654,9 @@ def _json_workspace(path: Path) -> Workspace:
             tags=[t.strip() for t in str(item.get("tags", "")).split(",") if t.strip()],
         )
         group = item.get("group")
-        holder = parent
         if group:
-            holder = Element("group", str(group), str(path), element.line, parent=parent)
-            element.parent = holder
+            # The group is only the element's group name here: it holds no identifier.
+            element.parent = Element("group", str(group), str(path), element.line, parent=parent)
         if parent is not None:
             parent.children.append(element)
         ws.elements.append(element)
@@ -667,7 +666,6 @@ def _json_workspace(path: Path) -> Workspace:
             for child in item.get(child_key) or []:
                 if isinstance(child, dict):
                     add(child, child_type, element)
-        del holder
         return element
 
     for item in model.get("people") or []:
