@@ -11,6 +11,7 @@ a budget so that an alias bomb is refused instead of exhausting memory.
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 from typing import Any
 
@@ -160,7 +161,7 @@ class _Builder:
                     try:
                         value = plain_cache[text]
                     except KeyError:
-                        value = plain_cache[text] = self._scalar(text, _resolve_plain(text), mark)
+                        value = plain_cache[text] = self._plain(text, mark)
                 elif event.tag is None or event.tag == "!":
                     value = event.value
                 else:
@@ -264,7 +265,18 @@ class _Builder:
                     result.key_marks[key] = source.key_marks.get(key, source.mark)
                     result.value_marks[key] = source.value_marks.get(key, source.mark)
 
-    def _scalar(self, text: str, tag: str, mark: Mark) -> Any:
+    def _plain(self, text: str, mark: Mark) -> Any:
+        tag = _resolve_plain(text)
+        if tag == _STR:
+            return text
+        try:
+            return self._scalar(text, tag, mark, quiet=True)
+        except (ValueError, TypeError, OverflowError):
+            # Looks like a date or number but is none (2025-13-45): leave it as text, so that
+            # the field's own check says what is wrong with it, naming the field.
+            return text
+
+    def _scalar(self, text: str, tag: str, mark: Mark, *, quiet: bool = False) -> Any:
         if tag in _TEXT_TAGS:
             return text
         if tag == _MERGE_TAG:
@@ -282,6 +294,8 @@ class _Builder:
         try:
             return construct(self._constructor, yaml.ScalarNode(tag, text))
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+            if quiet:
+                raise ValueError(text) from exc
             self.problem(mark, f"cannot read the value {text!r}: {exc}")
             return text
 
@@ -325,19 +339,32 @@ def read_text(path: str | Path) -> str:
             path,
             f"the file is {size / 1e6:.1f} MB; archrev reads files up to "
             f"{MAX_FILE_BYTES // (1024 * 1024)} MB. Split the system into smaller models.",
+            1,
+            1,
         )
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputFileError.single(path, f"cannot read the file: {exc.strerror}") from None
-    if b"\x00" in data[:8192]:
-        raise InputFileError.single(path, "this is a binary file, not YAML text")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputFileError.single(path, "the file is UTF-16 text; save it as UTF-8", 1, 1)
+    nul = data.find(b"\x00", 0, 8192)
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        col = nul - (data.rfind(b"\n", 0, nul) + 1) + 1
+        raise InputFileError.single(
+            path, "this is a binary file (it holds NUL bytes), not YAML text", line, col
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise InputFileError.single(
-            path, "the file is not UTF-8 text; save it as UTF-8", line, 1
+            path,
+            f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} here); save it as UTF-8",
+            line,
+            col,
         ) from None
 
 

@@ -173,6 +173,8 @@ class Workspace:
         if version < SCHEMA_VERSION:
             conn.execute("BEGIN IMMEDIATE")
             try:
+                # Another process may have migrated while this one waited for the lock.
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
                 for step in MIGRATIONS[version:]:
                     for statement in _statements(step):
                         conn.execute(statement)

@@ -21,9 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("import", help="store a model file as a system in the workspace")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     add_db(p)
-    p.add_argument(
-        "--replace", action="store_true", help="overwrite a system with the same id"
-    )
+    p.add_argument("--replace", action="store_true", help="overwrite a system with the same id")
     p.set_defaults(handler=cmd_import)
 
     p = sub.add_parser("export", help="write a system from the workspace as a model file")
@@ -78,13 +76,15 @@ def cmd_import(args: argparse.Namespace) -> int:
         from archrev.model.errors import ArchrevError
 
         raise ArchrevError(f"several files define the system {', '.join(sorted(dupes))}")
-    with open_workspace(args.db) as ws, ws.transaction():
-        for model, source in models:
-            ws.import_model(model, replace=args.replace, header=source.header)
+    with open_workspace(args.db) as ws:
+        with ws.transaction():
+            for model, source in models:
+                ws.import_model(model, replace=args.replace, header=source.header)
+        where = ws.path
     for (model, _), path in zip(models, args.files, strict=True):
         print(
             f"{path}: imported system '{model.system.id}' ({len(model.components)} components, "
-            f"{len(model.links)} links) into {args.db or 'the workspace'}"
+            f"{len(model.links)} links) into {where}"
         )
     return 0
 
