@@ -107,7 +107,7 @@ def test_reference_keeps_its_promises() -> None:
     comps = model.component_map()
     for link in model.links:
         if comps[link.target].kind == Kind.EXTERNAL:
-            assert not comps[link.source].kind == Kind.SERVICE  # external work goes via queues
+            assert comps[link.source].kind != Kind.SERVICE  # external work goes via queues
     assert model.layout and set(model.layout) == set(comps)
 
 
