@@ -439,7 +439,7 @@ def model_document(model: SystemModel) -> dict[str, Any]:
     doc: dict[str, Any] = {"archrev": FORMAT_VERSION, "system": system, "components": components}
     if model.layout:
         doc["layout"] = {cid: _FlowList(model.layout[cid]) for cid in sorted(model.layout, key=str)}
-    if model.policy:
+    if model.policy is not None:
         doc["policy"] = model.policy
     return doc
 
