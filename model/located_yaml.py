@@ -300,7 +300,7 @@ class _Builder:
             return text
 
 
-def _parse_all(text: str, filename: str) -> list[Any]:
+def _parse_all(text: str, filename: str, problems: list[Problem] | None) -> list[Any]:
     loader = _Loader(text)
     builder = _Builder(filename)
     try:
@@ -319,7 +319,9 @@ def _parse_all(text: str, filename: str) -> list[Any]:
     finally:
         loader.dispose()
     if builder.problems:
-        raise InputFileError(builder.problems)
+        if problems is None:
+            raise InputFileError(builder.problems)
+        problems.extend(builder.problems)
     return docs
 
 
@@ -368,9 +370,14 @@ def read_text(path: str | Path) -> str:
         ) from None
 
 
-def load_located(text: str, filename: str) -> Any:
-    """The single document in `text`, as YamlMap/YamlSeq/scalars; None when empty."""
-    docs = load_all_located(text, filename)
+def load_located(text: str, filename: str, problems: list[Problem] | None = None) -> Any:
+    """The single document in `text`, as YamlMap/YamlSeq/scalars; None when empty.
+
+    Broken YAML raises `InputFileError`. Mistakes that leave the document readable
+    (duplicate keys, unsupported tags) raise too, unless a `problems` list is given: they
+    are added to it, so that a caller can report them together with its own findings.
+    """
+    docs = load_all_located(text, filename, problems)
     if len(docs) > 1:
         raise InputFileError.single(
             filename,
@@ -380,11 +387,11 @@ def load_located(text: str, filename: str) -> Any:
     return docs[0] if docs else None
 
 
-def load_all_located(text: str, filename: str) -> list[Any]:
+def load_all_located(text: str, filename: str, problems: list[Problem] | None = None) -> list[Any]:
     """Every document in `text` (a multi-document stream such as Kubernetes manifests)."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise InputFileError.single(filename, "the text is larger than 20 MB; split it")
-    return _parse_all(text, filename)
+    return _parse_all(text, filename, problems)
 
 
 def load_file(path: str | Path) -> Any:

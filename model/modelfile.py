@@ -145,16 +145,16 @@ class _Reader:
 
 def parse_model(text: str, filename: str) -> tuple[SystemModel, ModelSource]:
     """A model and where its parts are, from the text of a model file."""
-    doc = load_located(text, filename)
     reader = _Reader(filename)
+    doc = load_located(text, filename, reader.problems)
     source = ModelSource(filename, header=_leading_comments(text))
     if not isinstance(doc, YamlMap):
-        raise InputFileError.single(
-            filename,
+        line, col = mark_of(doc)
+        message = (
             "a model file is a mapping that starts with `archrev: 1`; "
-            f"this file holds {_type_name(doc)}",
-            *mark_of(doc),
+            f"this file holds {_type_name(doc)}"
         )
+        raise InputFileError([*reader.problems, Problem(filename, line, col, message)])
     for key in doc:
         if key not in TOP_KEYS:
             reader.problem(
