@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from archrev.rules.engine import analyze
 from archrev.rules.findings import Finding, Severity
 from archrev.rules.rulebook import catalogue

@@ -7,7 +7,6 @@ import stat
 from pathlib import Path
 
 import pytest
-
 from archrev.tui.cli import main
 
 DATA = Path(__file__).parent / "data"
@@ -55,12 +54,12 @@ def test_fail_on_exit_codes(capsys, hot: Path) -> None:
 def test_bad_input_exits_2_with_location(capsys, tmp_path: Path, hot: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("archrev: 1\nsystem: {id: x}\ncomponents:\n  a: {replicas: many}\n")
-    code, out, err = run(capsys, "check", str(bad))
+    code, _, err = run(capsys, "check", str(bad))
     assert code == 2 and f"{bad}:4:" in err and "Traceback" not in err
     policy = tmp_path / "policy.yaml"
     policy.write_text("rules:\n  SCL-UTIL: {severity: urgent}\n")
     out_file = tmp_path / "report.json"
-    code, out, err = run(capsys, "check", str(hot), "--policy", str(policy), "-o", str(out_file))
+    code, _, err = run(capsys, "check", str(hot), "--policy", str(policy), "-o", str(out_file))
     assert code == 2 and f"{policy}:2:24:" in err
     assert not out_file.exists()  # nothing written on bad input
     code, _, err = run(capsys, "check", str(tmp_path / "missing.yaml"))
@@ -82,6 +81,7 @@ def test_check_sarif_and_markdown(capsys, hot: Path) -> None:
     result = next(r for r in doc["runs"][0]["results"] if r["ruleId"] == "SCL-UTIL")
     assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 5
     code, out, _ = run(capsys, "check", str(hot), "--format", "markdown", "--min-severity", "high")
+    assert code == 0
     assert out.startswith("# Findings for hot") and "SCL-UTIL" in out and "OBS-" not in out
 
 
@@ -89,7 +89,12 @@ def test_policy_option_and_model_section(capsys, hot: Path, tmp_path: Path) -> N
     policy = tmp_path / "p.yaml"
     policy.write_text("disable: [SCL-UTIL, SCL-RUNWAY]\n")
     code, out, _ = run(capsys, "check", str(hot), "--policy", str(policy), "--fail-on", "high")
-    assert "SCL-UTIL" not in out
+    assert code == 0 and "SCL-UTIL" not in out
+    in_model = tmp_path / "in-model.yaml"
+    in_model.write_text(HOT + "policy:\n  rules:\n    SCL-UTIL: {severity: info}\n")
+    code, out, _ = run(capsys, "check", str(in_model), "--format", "json", "--fail-on", "high")
+    util = next(f for f in json.loads(out)["findings"] if f["rule_id"] == "SCL-UTIL")
+    assert util["severity"] == "info" and code == 0
 
 
 def test_check_from_workspace(capsys, hot: Path, tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 import pytest
-
 from archrev.rules.facts import Facts
 from rules_models import build
 

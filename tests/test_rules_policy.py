@@ -6,7 +6,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from archrev.model.errors import ArchrevError, InputFileError
 from archrev.model.modelfile import parse_model
 from archrev.rules import rulebook
@@ -277,5 +276,5 @@ def test_broken_plugin_is_a_user_error(monkeypatch: pytest.MonkeyPatch) -> None:
             raise ImportError("No module named 'nowhere'")
 
     monkeypatch.setattr("importlib.metadata.entry_points", lambda group: [EP()])
-    with pytest.raises(ArchrevError, match="rule plugin 'broken'.*failed to load"):
+    with pytest.raises(ArchrevError, match=r"rule plugin 'broken'.*failed to load"):
         analyze(SHOP)
