@@ -44,21 +44,24 @@ def single_instance(ctx: RuleContext) -> Iterator[Hit]:
         comp = facts.components[cid]
         if not _deployed(comp) or not comp.single_instance:
             continue
-        eps = facts.entry_points_in(using.get(cid, 0))
+        eps = facts.in_order(facts.entry_points_in(using.get(cid, 0)))
+        if len(eps) == 1:
+            who = f"requests entering at {ctx.name(eps[0])} fail"
+        elif eps:
+            who = f"requests from {len(eps)} entry points ({ctx.names(eps, 5)}) fail"
+        else:
+            who = "the requests it serves fail"
         yield Hit(
             components=(cid,),
             message=(
-                f"{ctx.name(cid)} runs as a single instance ({_replicas_text(comp)}) and "
-                f"{plural(len(eps), 'entry point')} "
-                f"{'depends' if len(eps) == 1 else 'depend'} on it"
-                + (f" ({ctx.names(facts.in_order(eps), 5)})" if eps else "")
-                + ": while it restarts or its node fails, their requests fail."
+                f"{ctx.name(cid)} runs as a single instance ({_replicas_text(comp)}): "
+                f"while it restarts, is redeployed or loses its node, {who}."
             ),
             evidence={
                 "replicas": comp.replicas,
                 "autoscaling_min": comp.autoscaling.min if comp.autoscaling else None,
                 "tier": comp.tier.value,
-                "entry_points": facts.in_order(eps),
+                "entry_points": eps,
             },
             severity=Severity.HIGH if comp.tier == Tier.CRITICAL else None,
         )
@@ -149,15 +152,15 @@ def stateful_alone(ctx: RuleContext) -> Iterator[Hit]:
 )
 def chokepoints(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
-    others = len(facts.serving_path) - 1
-    if others < 1:
-        return
+    # what the entry points reach: the serving path less the entry points themselves
+    reached = facts.serving_path - facts.entry_points
     share = ctx.threshold("min_share")
     for cid, below in facts.dominated.items():
         comp = facts.components[cid]
         if not _deployed(comp) or not comp.single_instance:
             continue
-        if len(below) / others < share or not below:
+        others = len(reached - {cid})
+        if not below or others < 1 or len(below) / others < share:
             continue
         shown = facts.in_order(below)
         yield Hit(
