@@ -99,13 +99,7 @@ CASES = {
     ),
     "SPOF-BLAST": (
         build(
-            {
-                "c1": CLIENT,
-                "c2": CLIENT,
-                "c3": CLIENT,
-                "gw": {"replicas": 2},
-                "a": {"tier": "critical"},
-            },
+            {"c1": CLIENT, "c2": CLIENT, "c3": CLIENT, "gw": {}, "a": {"tier": "critical"}},
             ["c1>gw", "c2>gw", "c3>a", "gw>a"],
         ),
         "gw",
@@ -423,6 +417,19 @@ def test_blast_high_for_single_instance_and_evidence() -> None:
     assert found["gw"].severity == Severity.HIGH
     assert found["gw"].evidence["entry_points_cut"] == ["c1", "c2"]
     assert "2 of the 2 entry points" in found["gw"].message
+
+
+def test_blast_leaves_out_replicated_stateless_services() -> None:
+    model = build(
+        {
+            "c1": CLIENT,
+            "c2": CLIENT,
+            "gw": {"replicas": 3},
+            "a": {"tier": "critical", "replicas": 2},
+        },
+        ["c1>gw", "c2>gw", "gw>a"],
+    )
+    assert fired(model, "SPOF-BLAST") == []
 
 
 def test_blast_needs_two_entry_points() -> None:
