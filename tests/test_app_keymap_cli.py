@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from archrev.model.document import WorkspaceDocument
 from archrev.model.errors import InputFileError
 from archrev.model.types import Component, System, SystemModel
@@ -105,7 +106,7 @@ async def test_command_palette_offers_every_action(tmp_path: Path) -> None:
         # A name full of markup is shown as typed, not interpreted.
         screen.canvas.select("a")
         await pilot.pause()
-        body = str(screen.inspector.query_one("#inspector-body").render())
+        body = screen.inspector.text.plain
         assert "[bold]A[/] 🚀" in body
 
 

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+
 from archrev.model.document import ModelFileDocument, WorkspaceDocument
 from archrev.model.modelfile import read_model, save_model
 from archrev.model.types import Component, Kind, Link, Mode, System, SystemModel
@@ -295,7 +296,7 @@ async def test_growth_mode_steps_quarters(ws_path: Path) -> None:
         values = screen.analysis.facts.utilization("api")
         assert values is not None
         assert screen.decorations()["api"].badge == f"{values[2] * 100:.0f}%"
-        body = str(screen.inspector.query_one("#inspector-body").render())
+        body = screen.inspector.text.plain
         assert "runway" in body
         assert "Q2" in body
         await pilot.press("left_square_bracket")

@@ -15,6 +15,15 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Footer, Header, Static
+
 from archrev.model.document import SystemDocument, WorkspaceDocument
 from archrev.model.errors import ArchrevError
 from archrev.model.layout import box_size, layered_layout
@@ -48,14 +57,6 @@ from archrev.tui.history import (
     UpdateLink,
 )
 from archrev.tui.inspector import Inspector, utilization_style
-from rich.text import Text
-from textual import on, work
-from textual.app import App, ComposeResult
-from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Header, Static
 
 if TYPE_CHECKING:
     from archrev.rules.engine import Analysis
@@ -195,6 +196,7 @@ class SystemScreen(Screen[None]):
         self.connect_source: str | None = None
         self.marked: frozenset[str] = frozenset()
         self.focused_on: set[str] | None = None
+        self._status_text = Text()
         self.message = (
             "arrows select · shift+arrows move · enter edits · ctrl+arrows pan · "
             "? explains · ctrl+p lists every action"
@@ -233,7 +235,9 @@ class SystemScreen(Screen[None]):
             self.canvas.select(first.id)
             self.call_after_refresh(self.canvas.scroll_to_component, first.id)
         self.canvas.focus()
-        self.run_analysis()
+        # After the first frame: the analysis thread would otherwise compete with it.
+        self.findings_panel.set_status("analysing…")
+        self.call_after_refresh(self.run_analysis)
 
     # -- drawing -------------------------------------------------------------------------
 
@@ -386,7 +390,9 @@ class SystemScreen(Screen[None]):
             text.append(self.message, style="dim" if len(text) > 1 else "")
         if self.focused_on is not None:
             text.append(" · neighbourhood only (f shows all)", style="dim")
-        self.query_one("#status", Static).update(text)
+        if text != self._status_text:  # fixed size: no layout pass needed
+            self._status_text = text
+            self.query_one("#status", Static).update(text, layout=False)
 
     def say(self, message: str) -> None:
         self.message = message

@@ -6,14 +6,17 @@ Everything the user typed is shown as plain text; styles come only from this mod
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widget import Widget
 
 from archrev.model.types import Component, Link
 from archrev.tui.findings_panel import SEVERITY_STYLE
-from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.widgets import Static
 
 if TYPE_CHECKING:
     from archrev.rules.findings import Finding
@@ -63,14 +66,84 @@ def _value(value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
-class Inspector(VerticalScroll):
+class InspectorBody(Widget, can_focus=True):
+    """Text that fits the panel: wrapped to its width, scrolled by its own offset.
+
+    Its size never depends on what it shows, so showing another component repaints this
+    widget alone: a widget of changing height (a Static, a RichLog's virtual size) would
+    re-lay out the whole screen on every arrow key, tens of milliseconds beside a
+    500-box canvas.
+    """
+
+    BINDINGS: ClassVar = [
+        Binding("down", "scroll_by(1)", "Down", show=False, id="inspector.down"),
+        Binding("up", "scroll_by(-1)", "Up", show=False, id="inspector.up"),
+        Binding("pagedown", "scroll_by(10)", "Page down", show=False, id="inspector.page_down"),
+        Binding("pageup", "scroll_by(-10)", "Page up", show=False, id="inspector.page_up"),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.text = Text()
+        self.offset_y = 0
+        self._lines: list[Text] = []
+        self._wrapped_for: tuple[int, int] = (-1, -1)
+
+    def show(self, text: Text) -> None:
+        self.text = text
+        self.offset_y = 0
+        self._wrapped_for = (-1, -1)
+        self.refresh()
+
+    def _wrap(self, width: int) -> list[Text]:
+        key = (id(self.text), width)
+        if key != self._wrapped_for:
+            self._lines = list(self.text.wrap(self.app.console, max(width, 1)))
+            self._wrapped_for = key
+        return self._lines
+
+    def render(self) -> Text:
+        width, height = self.size
+        lines = self._wrap(width)
+        top = min(self.offset_y, max(len(lines) - height, 0))
+        self.offset_y = top
+        shown = lines[top : top + height]
+        if top + height < len(lines) and shown:
+            shown[-1] = Text(f"↓ {len(lines) - top - height + 1} more lines", style="dim")
+        return Text("\n").join(shown)
+
+    def action_scroll_by(self, rows: int) -> None:
+        self.offset_y = max(self.offset_y + rows, 0)
+        self.refresh()
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self.action_scroll_by(2)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self.action_scroll_by(-2)
+
+
+class Inspector(Vertical):
     """Shows one component; `show_component(...)` replaces what it shows."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.text = Text("Select a box to see its fields.", style="dim")
+
     def compose(self) -> ComposeResult:
-        yield Static(Text("Select a box to see its fields.", style="dim"), id="inspector-body")
+        yield InspectorBody(id="inspector-body")
+
+    def on_mount(self) -> None:
+        self._write(self.text)
+
+    def _write(self, text: Text) -> None:
+        self.text = text
+        self.query_one(InspectorBody).show(text)
 
     def show_nothing(self, message: str) -> None:
-        self.query_one("#inspector-body", Static).update(Text(message, style="dim"))
+        self._write(Text(message, style="dim"))
 
     def show_component(
         self,
@@ -138,7 +211,7 @@ class Inspector(VerticalScroll):
             text.append(names.get(link.source, link.source))
             text.append(self._link_note(link), style="dim")
             text.append("\n")
-        self.query_one("#inspector-body", Static).update(text)
+        self._write(text)
 
     @staticmethod
     def _link_note(link: Link) -> str:
