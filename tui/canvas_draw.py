@@ -1,0 +1,318 @@
+"""The picture behind the graph canvas: boxes and joined line glyphs, one row at a time.
+
+Kept free of Textual so it can be tested and benchmarked on its own: `Scene` holds the
+geometry (from `archrev.model.layout`), and `Scene.row` turns one row of one viewport into
+runs of text tagged with what they are (a box border, a name, a line, ...); the canvas maps
+those tags to styles.
+"""
+
+from __future__ import annotations
+
+import itertools
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from archrev.model.layout import EdgeRoute, kind_label
+from archrev.model.types import Component, Mode
+from rich.cells import get_character_cell_size
+
+# Directions a line leaves a cell in, combined into a mask per cell.
+N, E, S, W = 1, 2, 4, 8
+
+SOLID = {
+    0: " ",
+    N: "╵",
+    S: "╷",
+    E: "╶",
+    W: "╴",
+    N | S: "│",
+    E | W: "─",
+    E | S: "┌",
+    W | S: "┐",
+    N | E: "└",
+    N | W: "┘",
+    N | S | E: "├",
+    N | S | W: "┤",
+    E | W | S: "┬",
+    E | W | N: "┴",
+    N | E | S | W: "┼",
+}
+# Box drawing has dashed straight lines only; corners and junctions stay solid.
+DASHED = {**SOLID, N | S: "┆", E | W: "┄", N: "┆", S: "┆", E: "┄", W: "┄"}
+ARROW = "▶"
+ELLIPSIS = "…"
+
+# Roles of the cells of one row, the tags `Scene.row` puts on its runs.
+BLANK = "blank"
+LINE = "line"  # a required sync or async link
+LINE_OPTIONAL = "line-optional"  # only optional (required: false) links pass here
+LINE_SELECTED = "line-selected"  # a link of the selected box
+BORDER = "border"
+NAME = "name"
+KIND = "kind"
+BADGE = "badge"
+INSIDE = "inside"
+
+
+def _direction(dx: int, dy: int) -> int:
+    if dx > 0:
+        return E
+    if dx < 0:
+        return W
+    return S if dy > 0 else N
+
+
+_OPPOSITE = {N: S, S: N, E: W, W: E}
+
+
+@dataclass
+class LineCell:
+    """What passes through one cell: directions, and whether any of it is solid/required."""
+
+    mask: int = 0
+    solid: bool = False
+    required: bool = False
+    arrow: bool = False
+    edges: list[int] = field(default_factory=list)
+
+
+def route_masks(route: EdgeRoute) -> Iterable[tuple[int, int, int]]:
+    """(x, y, mask) of every cell of `route`: which sides the line leaves each cell by."""
+    points = route.points
+    if len(points) == 1:
+        yield points[0][0], points[0][1], E | W
+        return
+    masks: dict[tuple[int, int], int] = defaultdict(int)
+    order: list[tuple[int, int]] = []
+    for (x1, y1), (x2, y2) in itertools.pairwise(points):
+        step = _direction(x2 - x1, y2 - y1)
+        dx = (x2 > x1) - (x2 < x1)
+        dy = (y2 > y1) - (y2 < y1)
+        x, y = x1, y1
+        while (x, y) != (x2, y2):
+            if (x, y) not in masks:
+                order.append((x, y))
+            masks[(x, y)] |= step
+            x += dx
+            y += dy
+            if (x, y) not in masks:
+                order.append((x, y))
+            masks[(x, y)] |= _OPPOSITE[step]
+    # The line comes out of the source's border: its first cell opens to the west.
+    masks[points[0]] |= W
+    for cell in order:
+        yield cell[0], cell[1], masks[cell]
+
+
+def glyph(cell: LineCell) -> str:
+    if cell.arrow:
+        return ARROW
+    return (SOLID if cell.solid else DASHED).get(cell.mask, "┼")
+
+
+def text_cells(text: str, width: int) -> list[str]:
+    """`text` as exactly `width` cells: wide characters followed by "", cut with "…".
+
+    Control characters and zero-width joiners/selectors are dropped: terminals disagree on
+    how wide they make a sequence, and a misjudged width would shift the rest of the row.
+    """
+    cells: list[str] = []
+    for char in text:
+        if char in "\t\n\r":
+            char = " "
+        if not char.isprintable() or unicodedata.combining(char):
+            continue
+        if char in "\u200b\u200c\u200d\ufe0e\ufe0f":
+            continue
+        size = get_character_cell_size(char)
+        if size <= 0:
+            continue
+        cells.append(char)
+        if size == 2:
+            cells.append("")
+    if len(cells) > width:
+        cells = cells[: max(0, width - 1)]
+        if cells and cells[-1] != "" and _is_wide(cells[-1]):
+            cells[-1] = " "
+        cells.append(ELLIPSIS)
+        return cells[:width] if width > 0 else []
+    return cells + [" "] * (width - len(cells))
+
+
+def _is_wide(char: str) -> bool:
+    return get_character_cell_size(char) == 2
+
+
+@dataclass
+class BoxPicture:
+    """One component's box: where it is and the text on each of its rows."""
+
+    comp_id: str
+    x: int
+    y: int
+    w: int
+    h: int
+    name: str
+    kind: str
+    exits: frozenset[int] = frozenset()  # rows (absolute) with a line leaving on the right
+    badge: str = ""
+
+    def contains(self, x: int, y: int) -> bool:
+        return self.x <= x < self.x + self.w and self.y <= y < self.y + self.h
+
+    def cells(self, y: int) -> list[tuple[str, str]]:
+        """(character, role) for every cell of absolute row `y` of this box."""
+        w, dy = self.w, y - self.y
+        if dy == 0:
+            return [("┌", BORDER)] + [("─", BORDER)] * (w - 2) + [("┐", BORDER)]
+        if dy == self.h - 1:
+            inner = w - 2
+            row = [("─", BORDER)] * inner
+            if self.badge and inner > 4:
+                badge = text_cells(" " + self.badge + " ", min(inner - 2, len(self.badge) + 2))
+                row[1 : 1 + len(badge)] = [(c, BADGE) for c in badge]
+            return [("└", BORDER), *row, ("┘", BORDER)]
+        right = "├" if y in self.exits else "│"
+        if dy == 1:
+            text, role = self.name, NAME
+        elif dy == 2:
+            text, role = self.kind, KIND
+        else:
+            text, role = "", INSIDE
+        inner = [(c, role) for c in text_cells(text, w - 4)]
+        return [("│", BORDER), (" ", INSIDE), *inner, (" ", INSIDE), (right, BORDER)]
+
+
+class Scene:
+    """Boxes and lines of a whole system, indexed by row for drawing any viewport fast."""
+
+    def __init__(
+        self,
+        components: dict[str, Component],
+        positions: dict[str, tuple[int, int]],
+        sizes: dict[str, tuple[int, int]],
+        routes: list[EdgeRoute],
+        badges: dict[str, str] | None = None,
+    ) -> None:
+        badges = badges or {}
+        self.routes = routes
+        exits: dict[str, set[int]] = defaultdict(set)
+        for route in routes:
+            exits[route.source].add(route.points[0][1])
+        self.boxes: dict[str, BoxPicture] = {}
+        for comp_id, (x, y) in positions.items():
+            comp = components.get(comp_id)
+            if comp is None:
+                continue
+            w, h = sizes[comp_id]
+            self.boxes[comp_id] = BoxPicture(
+                comp_id,
+                x,
+                y,
+                w,
+                h,
+                comp.display_name,
+                kind_label(comp),
+                frozenset(exits.get(comp_id, ())),
+                badges.get(comp_id, ""),
+            )
+        self.rows: dict[int, list[BoxPicture]] = defaultdict(list)
+        for box in self.boxes.values():
+            for y in range(box.y, box.y + box.h):
+                self.rows[y].append(box)
+        self.lines: dict[int, dict[int, LineCell]] = defaultdict(dict)
+        for index, route in enumerate(routes):
+            self._add_route(index, route)
+        width = max((b.x + b.w for b in self.boxes.values()), default=0)
+        height = max((b.y + b.h for b in self.boxes.values()), default=0)
+        for route in routes:
+            for x, y in route.points:
+                width, height = max(width, x + 1), max(height, y + 1)
+        self.width = width + 2
+        self.height = height + 1
+
+    def _add_route(self, index: int, route: EdgeRoute) -> None:
+        solid = route.mode == Mode.SYNC
+        for x, y, mask in route_masks(route):
+            cell = self.lines[y].get(x)
+            if cell is None:
+                cell = self.lines[y][x] = LineCell()
+            cell.mask |= mask
+            cell.solid = cell.solid or solid
+            cell.required = cell.required or route.required
+            cell.edges.append(index)
+        ax, ay = route.arrow
+        self.lines[ay][ax].arrow = True
+
+    def box_at(self, x: int, y: int) -> BoxPicture | None:
+        for box in self.rows.get(y, ()):
+            if box.contains(x, y):
+                return box
+        return None
+
+    def row(
+        self,
+        y: int,
+        x0: int,
+        width: int,
+        *,
+        highlighted_edges: frozenset[int] = frozenset(),
+        hidden_edges: frozenset[int] | None = None,
+        hidden_boxes: frozenset[str] = frozenset(),
+    ) -> list[tuple[str, str, str | None]]:
+        """Runs of (text, role, component id or None) covering columns x0 .. x0+width-1."""
+        chars = [" "] * width
+        roles: list[str] = [BLANK] * width
+        owners: list[str | None] = [None] * width
+        x1 = x0 + width
+        for x, cell in self.lines.get(y, {}).items():
+            if not x0 <= x < x1:
+                continue
+            if hidden_edges is not None:
+                visible = [e for e in cell.edges if e not in hidden_edges]
+                if not visible:
+                    continue
+                if len(visible) != len(cell.edges):
+                    cell = self._partial_cell(x, y, visible)
+            chars[x - x0] = glyph(cell)
+            if highlighted_edges and not highlighted_edges.isdisjoint(cell.edges):
+                roles[x - x0] = LINE_SELECTED
+            else:
+                roles[x - x0] = LINE if cell.required else LINE_OPTIONAL
+        for box in self.rows.get(y, ()):
+            if box.comp_id in hidden_boxes or box.x >= x1 or box.x + box.w <= x0:
+                continue
+            for offset, (char, role) in enumerate(box.cells(y)):
+                x = box.x + offset
+                if x0 <= x < x1:
+                    chars[x - x0] = char
+                    roles[x - x0] = role
+                    owners[x - x0] = box.comp_id
+        # A wide character cut by the viewport's edge shows as a space.
+        if chars and chars[0] == "":
+            chars[0] = " "
+        if chars and _is_wide(chars[-1]):
+            chars[-1] = " "
+        runs: list[tuple[str, str, str | None]] = []
+        start = 0
+        for index in range(1, width + 1):
+            if index == width or roles[index] != roles[start] or owners[index] != owners[start]:
+                runs.append(("".join(chars[start:index]), roles[start], owners[start]))
+                start = index
+        return runs
+
+    def _partial_cell(self, x: int, y: int, visible: list[int]) -> LineCell:
+        """The cell as drawn by only some of its edges (others are hidden by a focus)."""
+        cell = LineCell()
+        for index in visible:
+            route = self.routes[index]
+            for cx, cy, mask in route_masks(route):
+                if (cx, cy) == (x, y):
+                    cell.mask |= mask
+            cell.solid = cell.solid or route.mode == Mode.SYNC
+            cell.required = cell.required or route.required
+            cell.arrow = cell.arrow or route.arrow == (x, y)
+            cell.edges.append(index)
+        return cell
