@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from archrev.model.layout import EdgeRoute, kind_label
@@ -42,6 +41,10 @@ SOLID = {
 # Box drawing has dashed straight lines only; corners and junctions stay solid.
 DASHED = {**SOLID, N | S: "┆", E | W: "┄", N: "┆", S: "┆", E: "┄", W: "┄"}
 ARROW = "▶"
+# Marks an arrowhead among a row's line ends (not a direction).
+ARROW_MASK = 16
+# Rows per bucket of the vertical-segment index.
+BUCKET = 16
 ELLIPSIS = "…"
 
 # Roles of the cells of one row, the tags `Scene.row` puts on its runs.
@@ -49,22 +52,12 @@ BLANK = "blank"
 LINE = "line"  # a required sync or async link
 LINE_OPTIONAL = "line-optional"  # only optional (required: false) links pass here
 LINE_SELECTED = "line-selected"  # a link of the selected box
+LINE_DIM = "line-dim"  # only links outside the focused neighbourhood pass here
 BORDER = "border"
 NAME = "name"
 KIND = "kind"
 BADGE = "badge"
 INSIDE = "inside"
-
-
-def _direction(dx: int, dy: int) -> int:
-    if dx > 0:
-        return E
-    if dx < 0:
-        return W
-    return S if dy > 0 else N
-
-
-_OPPOSITE = {N: S, S: N, E: W, W: E}
 
 
 @dataclass
@@ -76,34 +69,6 @@ class LineCell:
     required: bool = False
     arrow: bool = False
     edges: list[int] = field(default_factory=list)
-
-
-def route_masks(route: EdgeRoute) -> Iterable[tuple[int, int, int]]:
-    """(x, y, mask) of every cell of `route`: which sides the line leaves each cell by."""
-    points = route.points
-    if len(points) == 1:
-        yield points[0][0], points[0][1], E | W
-        return
-    masks: dict[tuple[int, int], int] = defaultdict(int)
-    order: list[tuple[int, int]] = []
-    for (x1, y1), (x2, y2) in itertools.pairwise(points):
-        step = _direction(x2 - x1, y2 - y1)
-        dx = (x2 > x1) - (x2 < x1)
-        dy = (y2 > y1) - (y2 < y1)
-        x, y = x1, y1
-        while (x, y) != (x2, y2):
-            if (x, y) not in masks:
-                order.append((x, y))
-            masks[(x, y)] |= step
-            x += dx
-            y += dy
-            if (x, y) not in masks:
-                order.append((x, y))
-            masks[(x, y)] |= _OPPOSITE[step]
-    # The line comes out of the source's border: its first cell opens to the west.
-    masks[points[0]] |= W
-    for cell in order:
-        yield cell[0], cell[1], masks[cell]
 
 
 def glyph(cell: LineCell) -> str:
@@ -142,7 +107,7 @@ def text_cells(text: str, width: int) -> list[str]:
 
 
 def _is_wide(char: str) -> bool:
-    return get_character_cell_size(char) == 2
+    return bool(char) and get_character_cell_size(char) == 2
 
 
 @dataclass
@@ -222,35 +187,89 @@ class Scene:
         for box in self.boxes.values():
             for y in range(box.y, box.y + box.h):
                 self.rows[y].append(box)
-        self.lines: dict[int, dict[int, LineCell]] = defaultdict(dict)
-        for index, route in enumerate(routes):
-            self._add_route(index, route)
+        # Lines are kept as segments and turned into cells only for the rows and columns
+        # being drawn: a 500-component system has ~10^5 line cells, a viewport ~10^3.
+        self.across: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+        self.along: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
+        self.ends: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
         width = max((b.x + b.w for b in self.boxes.values()), default=0)
         height = max((b.y + b.h for b in self.boxes.values()), default=0)
-        for route in routes:
+        for index, route in enumerate(routes):
+            self._add_route(index, route)
             for x, y in route.points:
                 width, height = max(width, x + 1), max(height, y + 1)
         self.width = width + 2
         self.height = height + 1
 
     def _add_route(self, index: int, route: EdgeRoute) -> None:
-        solid = route.mode == Mode.SYNC
-        for x, y, mask in route_masks(route):
-            cell = self.lines[y].get(x)
+        points = route.points
+        for (x1, y1), (x2, y2) in itertools.pairwise(points):
+            if y1 == y2 and x1 != x2:
+                self.across[y1].append((min(x1, x2), max(x1, x2), index))
+            elif x1 == x2 and y1 != y2:
+                lo, hi = min(y1, y2), max(y1, y2)
+                for bucket in range(lo // BUCKET, hi // BUCKET + 1):
+                    self.along[bucket].append((x1, lo, hi, index))
+        # The first cell opens west, into the source's border; the last holds the arrowhead.
+        (sx, sy), (ax, ay) = points[0], points[-1]
+        self.ends[sy].append((sx, W, index))
+        self.ends[ay].append((ax, ARROW_MASK, index))
+
+    def line_cells(self, y: int, x0: int, x1: int) -> dict[int, LineCell]:
+        """The line cells of row `y` between columns x0 (included) and x1 (excluded)."""
+        cells: dict[int, LineCell] = {}
+        routes = self.routes
+
+        def cell_at(x: int, index: int) -> LineCell:
+            cell = cells.get(x)
             if cell is None:
-                cell = self.lines[y][x] = LineCell()
-            cell.mask |= mask
-            cell.solid = cell.solid or solid
+                cell = cells[x] = LineCell()
+            route = routes[index]
+            cell.solid = cell.solid or route.mode == Mode.SYNC
             cell.required = cell.required or route.required
             cell.edges.append(index)
-        ax, ay = route.arrow
-        self.lines[ay][ax].arrow = True
+            return cell
+
+        for lo, hi, index in self.across.get(y, ()):
+            if hi < x0 or lo >= x1:
+                continue
+            for x in range(max(lo, x0), min(hi, x1 - 1) + 1):
+                cell = cell_at(x, index)
+                cell.mask |= (E if x < hi else 0) | (W if x > lo else 0)
+        for x, lo, hi, index in self.along.get(y // BUCKET, ()):
+            if lo <= y <= hi and x0 <= x < x1:
+                cell = cell_at(x, index)
+                cell.mask |= (S if y < hi else 0) | (N if y > lo else 0)
+        for x, mask, index in self.ends.get(y, ()):
+            if x0 <= x < x1:
+                cell = cell_at(x, index)
+                if mask == ARROW_MASK:
+                    cell.arrow = True
+                else:
+                    cell.mask |= mask
+        return cells
 
     def box_at(self, x: int, y: int) -> BoxPicture | None:
         for box in self.rows.get(y, ()):
             if box.contains(x, y):
                 return box
         return None
+
+    def set_badges(self, badges: dict[str, str]) -> None:
+        for comp_id, box in self.boxes.items():
+            box.badge = badges.get(comp_id, "")
+
+    def move_box(self, comp_id: str, x: int, y: int) -> None:
+        """Put a box somewhere else without re-routing (lines follow on the next scene)."""
+        box = self.boxes[comp_id]
+        for row in range(box.y, box.y + box.h):
+            self.rows[row].remove(box)
+        box.exits = frozenset(row - box.y + y for row in box.exits)
+        box.x, box.y = x, y
+        for row in range(y, y + box.h):
+            self.rows[row].append(box)
+        self.width = max(self.width, x + box.w + 2)
+        self.height = max(self.height, y + box.h + 1)
 
     def row(
         self,
@@ -259,30 +278,23 @@ class Scene:
         width: int,
         *,
         highlighted_edges: frozenset[int] = frozenset(),
-        hidden_edges: frozenset[int] | None = None,
-        hidden_boxes: frozenset[str] = frozenset(),
+        dimmed_edges: frozenset[int] = frozenset(),
     ) -> list[tuple[str, str, str | None]]:
         """Runs of (text, role, component id or None) covering columns x0 .. x0+width-1."""
         chars = [" "] * width
         roles: list[str] = [BLANK] * width
         owners: list[str | None] = [None] * width
         x1 = x0 + width
-        for x, cell in self.lines.get(y, {}).items():
-            if not x0 <= x < x1:
-                continue
-            if hidden_edges is not None:
-                visible = [e for e in cell.edges if e not in hidden_edges]
-                if not visible:
-                    continue
-                if len(visible) != len(cell.edges):
-                    cell = self._partial_cell(x, y, visible)
+        for x, cell in self.line_cells(y, x0, x1).items():
             chars[x - x0] = glyph(cell)
             if highlighted_edges and not highlighted_edges.isdisjoint(cell.edges):
                 roles[x - x0] = LINE_SELECTED
+            elif dimmed_edges and dimmed_edges.issuperset(cell.edges):
+                roles[x - x0] = LINE_DIM
             else:
                 roles[x - x0] = LINE if cell.required else LINE_OPTIONAL
         for box in self.rows.get(y, ()):
-            if box.comp_id in hidden_boxes or box.x >= x1 or box.x + box.w <= x0:
+            if box.x >= x1 or box.x + box.w <= x0:
                 continue
             for offset, (char, role) in enumerate(box.cells(y)):
                 x = box.x + offset
@@ -302,17 +314,3 @@ class Scene:
                 runs.append(("".join(chars[start:index]), roles[start], owners[start]))
                 start = index
         return runs
-
-    def _partial_cell(self, x: int, y: int, visible: list[int]) -> LineCell:
-        """The cell as drawn by only some of its edges (others are hidden by a focus)."""
-        cell = LineCell()
-        for index in visible:
-            route = self.routes[index]
-            for cx, cy, mask in route_masks(route):
-                if (cx, cy) == (x, y):
-                    cell.mask |= mask
-            cell.solid = cell.solid or route.mode == Mode.SYNC
-            cell.required = cell.required or route.required
-            cell.arrow = cell.arrow or route.arrow == (x, y)
-            cell.edges.append(index)
-        return cell
