@@ -268,59 +268,92 @@ def layered_layout(model: SystemModel) -> dict[str, tuple[int, int]]:
     # Columns: each layer as wide as its widest box, channels sized by the lines crossing.
     positions: dict[str, tuple[int, int]] = {}
     x = MARGIN_X
-    top = min(slot.y for slot in slots.values())
+    # The picture starts at the topmost box; long lines above it get the margin.
+    top = min(slot.y for slot in slots.values() if isinstance(slot.key, str))
     for layer in layers:
         width = max((slot.width for slot in layer), default=0)
         for slot in layer:
             if isinstance(slot.key, str):
                 positions[slot.key] = (x, slot.y - top + MARGIN_Y)
-        crossing = sum(len(slot.down) for slot in layer)
-        x += width + max(MIN_CHANNEL, crossing + 4)
+        # Lines that bend in this channel need a track each; a long line passing from one
+        # of its dummies to the next mostly runs straight through.
+        bending = sum(
+            1 for slot in layer for n in slot.down if slot.width or n.width or slot.y != n.y
+        )
+        x += width + max(MIN_CHANNEL, bending + 4)
     # Keep model order in the result: callers iterate it when drawing.
     return {c.id: positions[c.id] for c in model.components}
 
 
 def _place_rows(layers: list[list[_Slot]]) -> None:
-    """Rows for every slot: near the centre of its callers, in order, never overlapping."""
+    """Rows for every slot: near the centre of its neighbours, in order, never overlapping.
+
+    Each layer is placed as a whole by weighted isotonic regression (pool adjacent
+    violators): the least total squared distance from where each slot wants to be, subject
+    to keeping the layer's order and the gaps between slots. A few sweeps right and left let
+    callers and callees pull towards each other, so that most lines end up straight.
+    """
 
     def centre(slot: _Slot) -> float:
         return slot.y + slot.height / 2
 
-    def stack(layer: list[_Slot], wanted: list[float]) -> None:
-        bottom: float = float("-inf")
-        for slot, want in zip(layer, wanted, strict=True):
-            y = max(want, bottom)
-            slot.y = round(y)
-            bottom = slot.y + slot.height + (ROW_GAP if slot.width else 1)
-        # Pull a layer that was pushed down back up to where its median box wanted to be.
-        if layer:
-            shifts = sorted(w - s.y for s, w in zip(layer, wanted, strict=True))
-            shift = round(shifts[len(shifts) // 2])
-            if shift < 0:
-                shift = max(shift, min(w - s.y for s, w in zip(layer, wanted, strict=True)))
-                for slot in layer:
-                    slot.y += shift
+    def place(layer: list[_Slot], use_up: bool, use_down: bool) -> None:
+        targets: list[float] = []
+        weights: list[float] = []
+        offsets: list[int] = []
+        offset = 0
+        for index, slot in enumerate(layer):
+            offsets.append(offset)
+            neighbours = (slot.up if use_up else []) + (slot.down if use_down else [])
+            if neighbours:
+                mean = sum(centre(n) for n in neighbours) / len(neighbours)
+                targets.append(mean - slot.height / 2 - offset)
+                weights.append(float(len(neighbours)))
+            else:
+                # No wish of its own: it follows the slots around it.
+                targets.append(targets[-1] if targets else float(slot.y - offset))
+                weights.append(0.01)
+            following = layer[index + 1] if index + 1 < len(layer) else None
+            offset += slot.height + _gap(slot, following)
+        blocks: list[list[float]] = []  # [weighted sum, weight, count]
+        for target, weight in zip(targets, weights, strict=True):
+            blocks.append([target * weight, weight, 1])
+            while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
+                last = blocks.pop()
+                blocks[-1][0] += last[0]
+                blocks[-1][1] += last[1]
+                blocks[-1][2] += last[2]
+        index = 0
+        bottom: int | None = None
+        for total, weight, count in blocks:
+            level = total / weight
+            for _ in range(int(count)):
+                slot = layer[index]
+                slot.y = round(level + offsets[index])
+                if bottom is not None:
+                    slot.y = max(slot.y, bottom)
+                following = layer[index + 1] if index + 1 < len(layer) else None
+                bottom = slot.y + slot.height + _gap(slot, following)
+                index += 1
 
-    stack(layers[0], [0.0] * len(layers[0]))
-    for layer in layers[1:]:
-        wanted = []
-        for slot in layer:
-            if slot.up:
-                mean = sum(centre(n) for n in slot.up) / len(slot.up)
-                wanted.append(mean - slot.height / 2)
-            else:
-                wanted.append(float("-inf"))
-        stack(layer, wanted)
-    # One pass back: boxes that only call (sources) sit by the boxes they call.
-    for layer in reversed(layers[:-1]):
-        wanted = []
-        for slot in layer:
-            if slot.down and not slot.up:
-                mean = sum(centre(n) for n in slot.down) / len(slot.down)
-                wanted.append(mean - slot.height / 2)
-            else:
-                wanted.append(float(slot.y))
-        stack(layer, wanted)
+    for layer in layers:
+        place(layer, use_up=True, use_down=False)
+    for _sweep in range(3):
+        for layer in reversed(layers):
+            place(layer, use_up=True, use_down=True)
+        for layer in layers:
+            place(layer, use_up=True, use_down=True)
+
+
+def _gap(slot: _Slot, following: _Slot | None) -> int:
+    """Rows between a slot and the next one down its layer."""
+    if following is None:
+        return 0
+    if slot.width == 0 and following.width == 0:
+        return 0  # two long lines side by side
+    if slot.width == 0 or following.width == 0:
+        return 1
+    return ROW_GAP
 
 
 # --- edge routing --------------------------------------------------------------------------
@@ -370,6 +403,9 @@ class _Grid:
         self.along = [bytearray(height) for _ in range(width)]
         # Rows a detour should not use for its long horizontal run (see route_edges).
         self.avoid: frozenset[int] = frozenset()
+        # Columns of every arrowhead and every exit, by row.
+        self.entries: dict[int, list[int]] = defaultdict(list)
+        self.exits: dict[int, list[int]] = defaultdict(list)
 
     def copy(self) -> _Grid:
         twin = _Grid(0, 0)
@@ -490,6 +526,8 @@ def route_edges(
         tx = placed[link.target][0] - 1
         sy, ty = rows[link.key]
         ports[link.key] = ((sx, sy), (tx, ty))
+        grid.exits[sy].append(sx)
+        grid.entries[ty].append(tx)
         grid.block(sx, sy, PORT_STUB, 1)
         grid.block(tx - PORT_STUB + 1, ty, PORT_STUB, 1)
 
@@ -549,9 +587,11 @@ def _route(
         finally:
             _close_ports(grid, saved)
     saved = _open_ports(boxes_only, *ports)
+    saved_grid = _open_ports(grid, *ports)
     try:
-        route = _route_search(boxes_only, start, end)
+        route = _route_search(boxes_only, start, end, crowded=grid)
     finally:
+        _close_ports(grid, saved_grid)
         _close_ports(boxes_only, saved)
     if route:
         return route
@@ -592,8 +632,13 @@ def _route_direct(grid: _Grid, start: Point, end: Point) -> list[Point] | None:
     reach_s = grid.reach(sy, sx, 1) if grid.free_across(sy, sx, sx) else sx - 1
     reach_t = grid.reach(ty, tx, -1) if grid.free_across(ty, tx, tx) else tx + 1
     lo, hi = max(sx + 1, reach_t), min(tx - 2, reach_s)
+    # Leave room on shared rows: an arrowhead further along the exit's row needs the cells
+    # before it, and an exit further back on the entry's row needs the cells after it.
+    room = PORT_STUB + 2
+    hi_nice = min([hi] + [px - room for px in grid.entries.get(sy, ()) if sx < px <= tx])
+    lo_nice = max([lo] + [qx + room for qx in grid.exits.get(ty, ()) if sx <= qx < tx])
     # The track nearest the target's side keeps lines to one box together there.
-    for x in range(hi, lo - 1, -1):
+    for x in [*range(hi_nice, lo_nice - 1, -1), *range(hi, lo - 1, -1)]:
         if grid.free_along(x, sy, ty):
             return [start, (x, sy), (x, ty), end]
     return None
@@ -633,13 +678,19 @@ def _route_around(grid: _Grid, start: Point, end: Point) -> list[Point] | None:
 BEND_COST = 6
 SEARCH_MARGIN = 40
 SEARCH_BUDGET = 100_000
+# Cost of a cell shared with another line, when sharing cannot be avoided.
+SHARE_COST = 40
 
 
-def _route_search(grid: _Grid, start: Point, end: Point) -> list[Point] | None:
+def _route_search(
+    grid: _Grid, start: Point, end: Point, crowded: _Grid | None = None
+) -> list[Point] | None:
     """Cheapest orthogonal path (length plus bends) through free cells: the last resort.
 
     An A* search over (cell, axis) states within a window around both ends, for links that
     no two- or four-bend shape can carry (dense channels, boxes moved into odd places).
+    With `crowded` (the grid with the other lines in it) the lines are not walls but cost
+    `SHARE_COST` a cell: the path that shares the fewest cells with them.
     """
     sx, sy = start
     tx, ty = end
@@ -685,6 +736,11 @@ def _route_search(grid: _Grid, start: Point, end: Point) -> list[Point] | None:
             if step_axis == 1 and along[nx_][ny]:
                 continue
             new_cost = cost + 1 + (BEND_COST if step_axis != axis else 0)
+            if crowded is not None and (
+                (step_axis == 0 and crowded.across[ny][nx_])
+                or (step_axis == 1 and crowded.along[nx_][ny])
+            ):
+                new_cost += SHARE_COST
             nxt = (nx_, ny, step_axis)
             if new_cost < best.get(nxt, 1 << 30):
                 best[nxt] = new_cost
