@@ -677,7 +677,7 @@ def _route_around(grid: _Grid, start: Point, end: Point) -> list[Point] | None:
 # Cost of a bend against one cell of length: lines with few bends are easier to follow.
 BEND_COST = 6
 SEARCH_MARGIN = 40
-SEARCH_BUDGET = 100_000
+SEARCH_BUDGET = 6_000
 # Cost of a cell shared with another line, when sharing cannot be avoided.
 SHARE_COST = 40
 

@@ -151,3 +151,13 @@ def test_rows_outside_everything_are_blank() -> None:
     scene = scene_of([EdgeRoute("a", "b", ((0, 0), (3, 0)))])
     assert text(scene, 50, 0, 10) == " " * 10
     assert text(scene, 0, 100, 10) == " " * 10
+
+
+def test_selected_box_has_a_heavy_border() -> None:
+    comps = {"c": Component(id="c")}
+    scene = Scene(comps, {"c": (0, 0)}, {"c": (16, 4)}, [])
+    scene.set_badges({"c": "1 crit"})
+    assert text(scene, 0, 0, 16, selected="c") == "┏" + "━" * 14 + "┓"
+    assert text(scene, 1, 0, 16, selected="c") == "┃ c            ┃"
+    assert text(scene, 3, 0, 16, selected="c") == "┗━ 1 crit ━━━━━┛"
+    assert text(scene, 0, 0, 16, selected="other") == "┌" + "─" * 14 + "┐"

@@ -91,8 +91,8 @@ async def test_shift_arrows_move_the_box_and_request_the_move() -> None:
         await pilot.pause()
         assert moves(app) == [("b", 31, 2), ("b", 32, 2), ("b", 32, 3), ("b", 32, 2), ("b", 32, 1)]
         assert canvas.positions["b"] == (32, 1)
-        # The picture shows it at once: b's top-left corner is at (32, 1).
-        assert canvas.render_line(1).text[32] == "┌"
+        # The picture shows it at once: b's (selected, heavy) top-left corner is at (32, 1).
+        assert canvas.render_line(1).text[32] == "┏"
         # Never off the top-left edge.
         canvas.select("a")
         for _ in range(5):
@@ -136,7 +136,7 @@ async def test_drag_moves_the_box_and_requests_the_move_on_release() -> None:
         await pilot.mouse_up(GraphCanvas, offset=(40, 16))
         await pilot.pause()
         assert moves(app) == [("c", 37, 15)]
-        assert canvas.render_line(15).text[37] == "┌"
+        assert canvas.render_line(15).text[37] == "┏"
         # A plain click afterwards is not a drag.
         await pilot.click(GraphCanvas, offset=(38, 16))
         await pilot.pause()
@@ -297,3 +297,48 @@ async def test_selecting_an_unknown_component_selects_nothing() -> None:
         canvas.select("nope")
         await pilot.pause()
         assert canvas.selected is None
+
+
+async def test_show_before_mount_and_repeated_show() -> None:
+    model = make_model()
+
+    class EarlyApp(App[None]):
+        def compose(self) -> ComposeResult:
+            canvas = GraphCanvas()
+            canvas.show(model, POSITIONS)
+            yield canvas
+
+    app = EarlyApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        canvas = app.query_one(GraphCanvas)
+        await pilot.pause()
+        assert canvas.render_line(2).text[2] == "┌"
+        scene = canvas.scene
+        canvas.show(model, dict(POSITIONS))
+        assert canvas.scene is scene  # nothing changed: not re-routed
+        renamed = model.model_copy(deep=True)
+        renamed.components[0].name = "Renamed"
+        canvas.show(renamed, dict(POSITIONS))
+        await pilot.pause()
+        assert canvas.scene is not scene
+        assert "Renamed" in canvas.render_line(3).text
+
+
+async def test_large_system_moves_show_at_once_and_reroute_in_background() -> None:
+    comps = [Component(id=f"c{i}") for i in range(200)]
+    links = [Link(source=f"c{i}", target=f"c{i + 1}") for i in range(199)]
+    model = SystemModel(system=System(id="big"), components=comps, links=links)
+    positions = {f"c{i}": (2 + (i % 10) * 30, 2 + (i // 10) * 6) for i in range(200)}
+    app = CanvasApp(model, positions)
+    async with app.run_test(size=(120, 30)) as pilot:
+        canvas = app.query_one(GraphCanvas)
+        canvas.select("c0")
+        await pilot.press("shift+down")
+        # The box is drawn at its new place before the lines are re-routed.
+        assert canvas.positions["c0"] == (2, 3)
+        assert canvas.scene.boxes["c0"].y == 3
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        route = next(r for r in canvas.scene.routes if r.source == "c0")
+        assert route.points[0][1] in range(4, 6)  # leaves the moved box
+        assert moves(app) == [("c0", 2, 3)]

@@ -127,19 +127,26 @@ class BoxPicture:
     def contains(self, x: int, y: int) -> bool:
         return self.x <= x < self.x + self.w and self.y <= y < self.y + self.h
 
-    def cells(self, y: int) -> list[tuple[str, str]]:
-        """(character, role) for every cell of absolute row `y` of this box."""
+    def cells(self, y: int, heavy: bool = False) -> list[tuple[str, str]]:
+        """(character, role) for every cell of absolute row `y` of this box.
+
+        `heavy` draws the border in heavy lines: the selected box stands out even where
+        colours are not shown (monochrome terminals, screenshots, screen readers' text).
+        """
+        tl, tr, bl, br, hz, vt, tee = HEAVY_BOX if heavy else LIGHT_BOX
         w, dy = self.w, y - self.y
         if dy == 0:
-            return [("┌", BORDER)] + [("─", BORDER)] * (w - 2) + [("┐", BORDER)]
+            return [(tl, BORDER)] + [(hz, BORDER)] * (w - 2) + [(tr, BORDER)]
         if dy == self.h - 1:
             inner = w - 2
-            row = [("─", BORDER)] * inner
+            row = [(hz, BORDER)] * inner
             if self.badge and inner > 4:
-                badge = text_cells(" " + self.badge + " ", min(inner - 2, len(self.badge) + 2))
+                badge = text_cells(" " + self.badge + " ", inner - 2)
+                while len(badge) > 2 and badge[-1] == " " and badge[-2] == " ":
+                    badge.pop()
                 row[1 : 1 + len(badge)] = [(c, BADGE) for c in badge]
-            return [("└", BORDER), *row, ("┘", BORDER)]
-        right = "├" if y in self.exits else "│"
+            return [(bl, BORDER), *row, (br, BORDER)]
+        right = tee if y in self.exits else vt
         if dy == 1:
             text, role = self.name, NAME
         elif dy == 2:
@@ -147,7 +154,12 @@ class BoxPicture:
         else:
             text, role = "", INSIDE
         inner = [(c, role) for c in text_cells(text, w - 4)]
-        return [("│", BORDER), (" ", INSIDE), *inner, (" ", INSIDE), (right, BORDER)]
+        return [(vt, BORDER), (" ", INSIDE), *inner, (" ", INSIDE), (right, BORDER)]
+
+
+# Corners, horizontal, vertical and the exit tee of a box border.
+LIGHT_BOX = ("┌", "┐", "└", "┘", "─", "│", "├")
+HEAVY_BOX = ("┏", "┓", "┗", "┛", "━", "┃", "┠")
 
 
 class Scene:
@@ -279,6 +291,7 @@ class Scene:
         *,
         highlighted_edges: frozenset[int] = frozenset(),
         dimmed_edges: frozenset[int] = frozenset(),
+        selected: str | None = None,
     ) -> list[tuple[str, str, str | None]]:
         """Runs of (text, role, component id or None) covering columns x0 .. x0+width-1."""
         chars = [" "] * width
@@ -296,7 +309,7 @@ class Scene:
         for box in self.rows.get(y, ()):
             if box.x >= x1 or box.x + box.w <= x0:
                 continue
-            for offset, (char, role) in enumerate(box.cells(y)):
+            for offset, (char, role) in enumerate(box.cells(y, box.comp_id == selected)):
                 x = box.x + offset
                 if x0 <= x < x1:
                     chars[x - x0] = char
