@@ -589,7 +589,7 @@ def _route(
     saved = _open_ports(boxes_only, *ports)
     saved_grid = _open_ports(grid, *ports)
     try:
-        route = _route_search(boxes_only, start, end, crowded=grid)
+        route = _route_search(boxes_only, start, end, crowded=grid, budget=LAST_RESORT_BUDGET)
     finally:
         _close_ports(grid, saved_grid)
         _close_ports(boxes_only, saved)
@@ -677,13 +677,20 @@ def _route_around(grid: _Grid, start: Point, end: Point) -> list[Point] | None:
 # Cost of a bend against one cell of length: lines with few bends are easier to follow.
 BEND_COST = 6
 SEARCH_MARGIN = 40
+# States a search may expand: a clean route is usually found within a few hundred, and a
+# failing search costs its whole budget; the last resort (sharing cells) may look further.
 SEARCH_BUDGET = 6_000
+LAST_RESORT_BUDGET = 80_000
 # Cost of a cell shared with another line, when sharing cannot be avoided.
 SHARE_COST = 40
 
 
 def _route_search(
-    grid: _Grid, start: Point, end: Point, crowded: _Grid | None = None
+    grid: _Grid,
+    start: Point,
+    end: Point,
+    crowded: _Grid | None = None,
+    budget: int = SEARCH_BUDGET,
 ) -> list[Point] | None:
     """Cheapest orthogonal path (length plus bends) through free cells: the last resort.
 
@@ -710,7 +717,6 @@ def _route_search(
     best: dict[tuple[int, int, int], int] = {first: 0}
     came: dict[tuple[int, int, int], tuple[int, int, int]] = {}
     queue = [(estimate(sx, sy, 0), 0, first)]
-    budget = SEARCH_BUDGET
     while queue and budget:
         budget -= 1
         _f, cost, state = heapq.heappop(queue)
