@@ -62,6 +62,10 @@ if TYPE_CHECKING:
     from archrev.rules.engine import Analysis
     from archrev.rules.findings import Finding
 
+START_HINT = (
+    "arrows select · shift+arrows move · enter edits · ctrl+arrows pan · "
+    "? explains · ctrl+p lists every action"
+)
 # Errors an edit can meet: the user's (ArchrevError) or the disk's. Shown, never raised.
 EDIT_ERRORS = (ArchrevError, sqlite3.Error, OSError)
 
@@ -197,10 +201,7 @@ class SystemScreen(Screen[None]):
         self.marked: frozenset[str] = frozenset()
         self.focused_on: set[str] | None = None
         self._status_text = Text()
-        self.message = (
-            "arrows select · shift+arrows move · enter edits · ctrl+arrows pan · "
-            "? explains · ctrl+p lists every action"
-        )
+        self.message = ""
 
     # -- building ------------------------------------------------------------------------
 
@@ -378,7 +379,7 @@ class SystemScreen(Screen[None]):
                 text.append(" if ")
                 text.append(names.get(selected, selected), style="bold")
                 text.append(
-                    f" fails: {others} more component{'s' if others != 1 else ''} fail, "
+                    f" fails: {others} more component{'s fail' if others != 1 else ' fails'}, "
                     f"{cut} entry point{'s' if cut != 1 else ''} cut off · b/esc leaves"
                 )
         elif self.view == "growth":
@@ -386,8 +387,12 @@ class SystemScreen(Screen[None]):
             horizon = self.analysis.facts.horizon if self.analysis else 0
             text.append(f" quarter {self.quarter} of {horizon} · [ ] step · g/esc leaves")
         if self.message:
+            in_mode = bool(text.plain)
+            text.append(" · " if in_mode else " ")
+            text.append(self.message, style="dim" if in_mode else "")
+        elif not text:
             text.append(" ")
-            text.append(self.message, style="dim" if len(text) > 1 else "")
+            text.append(START_HINT, style="dim")
         if self.focused_on is not None:
             text.append(" · neighbourhood only (f shows all)", style="dim")
         if text != self._status_text:  # fixed size: no layout pass needed
@@ -524,6 +529,7 @@ class SystemScreen(Screen[None]):
         source = self.selected_or_hint("connect it")
         if source is None:
             return
+        self.message = ""
         self.connect_source = source
         self.decorate()
         self.update_status()
@@ -700,6 +706,7 @@ class SystemScreen(Screen[None]):
 
     def _set_view(self, view: str) -> None:
         self.view = view
+        self.message = ""
         if view == "findings":
             self.say("")
         elif self.analysis is None:

@@ -167,7 +167,8 @@ class Inspector(Vertical):
             failed, cut = blast
             text.append("\nBlast radius\n", style="bold underline")
             others = sorted(names.get(c, c) for c in failed - cut if c != comp.id)
-            text.append(f"{len(others)} other component{'s' if len(others) != 1 else ''} fail")
+            n = len(others)
+            text.append(f"{n} other component{'s fail' if n != 1 else ' fails'}")
             text.append(": " + ", ".join(others) if others else "")
             text.append("\n")
             if cut:
