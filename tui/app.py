@@ -311,7 +311,10 @@ class SystemScreen(Screen[None]):
                         worst[cid] = max(worst.get(cid, -1), severity_rank(sev))
             for comp in model.components:
                 by_sev = counts.get(comp.id, {})
-                badge = " ".join(f"{s[0].upper()}{by_sev[s]}" for s in SEVERITIES if by_sev.get(s))
+                # Info findings colour nothing and stay off the badge: it must fit a box.
+                badge = " ".join(
+                    f"{s[0].upper()}{by_sev[s]}" for s in SEVERITIES[:-1] if by_sev.get(s)
+                )
                 rank = worst.get(comp.id, -1)
                 border = (
                     SEVERITY_BORDER[SEVERITIES[len(SEVERITIES) - 1 - rank]] if rank >= 0 else ""
