@@ -158,7 +158,8 @@ class SystemScreen(Screen[None]):
         Binding("ctrl+z", "undo", "Undo", id="system.undo"),
         Binding("ctrl+y", "redo", "Redo", show=False, id="system.redo"),
         Binding("question_mark", "explain", "Why?", id="system.explain"),
-        Binding("p", "toggle_findings", "Findings", show=False, id="system.findings"),
+        Binding("p", "findings_focus", "Findings", id="system.findings"),
+        Binding("P", "toggle_findings", "Hide findings", show=False, id="system.findings_panel"),
         Binding("i", "toggle_inspector", "Inspector", show=False, id="system.inspector"),
         Binding("ctrl+o", "switch_system", "Systems", show=False, id="system.switch"),
         Binding("escape", "cancel", "Cancel", show=False, id="system.cancel"),
@@ -180,6 +181,7 @@ class SystemScreen(Screen[None]):
         "undo": "Undo the last edit",
         "redo": "Redo the last undone edit",
         "explain": "Explain a finding: rationale and remediation",
+        "findings_focus": "Go to the findings list (again: back to the canvas)",
         "toggle_findings": "Show or hide the findings panel",
         "toggle_inspector": "Show or hide the inspector",
         "switch_system": "Open another system of the workspace",
@@ -749,6 +751,20 @@ class SystemScreen(Screen[None]):
     def action_toggle_findings(self) -> None:
         panel = self.findings_panel
         panel.display = not panel.display
+        if not panel.display:
+            self.canvas.focus()
+
+    def action_findings_focus(self) -> None:
+        panel = self.findings_panel
+        table = panel.query_one("#findings-table")
+        if table.has_focus:
+            self.canvas.focus()
+            return
+        panel.display = True
+        table.focus()
+        finding = panel.current()
+        if finding is not None:
+            self.post_message(FindingsPanel.Chosen(finding))
 
     def action_toggle_inspector(self) -> None:
         self.inspector.display = not self.inspector.display
