@@ -168,3 +168,15 @@ def test_edit_group_is_all_or_nothing(doc) -> None:
     assert ("cache", "db") in {ln.key for ln in stored(doc).links}
     history.undo()
     assert "cache" not in {c.id for c in stored(doc).components}
+
+
+def test_the_document_layer_needs_no_textual() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, archrev.model.document, archrev.tui.history, archrev.tui.keymap;"
+        "assert 'textual' not in sys.modules, 'textual was imported';"
+        "assert 'archrev.rules' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
