@@ -63,7 +63,9 @@ def generated_system(n: int = 500, layers: int = 10, seed: int = 7) -> SystemMod
     )
 
 
-async def first_paint(path: Path, system_id: str) -> tuple[float, float]:
+async def first_paint(
+    path: Path, system_id: str, *, stop_early: bool = False, origin: float = 0.0
+) -> tuple[float, float]:
     from archrev.tui.app import ArchrevApp, SystemScreen
 
     start = time.perf_counter()
@@ -75,10 +77,14 @@ async def first_paint(path: Path, system_id: str) -> tuple[float, float]:
         display(screen, renderable)
         if isinstance(screen, SystemScreen) and not painted:
             painted.append(time.perf_counter() - start)
+            if origin:
+                print(f"{(time.time() - origin) * 1000:.0f}", flush=True)
 
     app._display = timed_display  # type: ignore[method-assign]
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
+        if stop_early:
+            return painted[0], 0.0
         await app.workers.wait_for_complete()
         await pilot.pause()
         analysed = time.perf_counter() - start
@@ -120,17 +126,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--presses", type=int, default=64)
+    parser.add_argument("--cold-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.cold_child:
+        # Report when the first frame was handed to the terminal, counted from the moment
+        # the parent started this process (the clock is the wall clock both share).
+        db, system_id, started = args.cold_child
+        asyncio.run(first_paint(Path(db), system_id, stop_early=True, origin=float(started)))
+        return
     import subprocess
     import sys
 
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import archrev.tui.app"], check=True)
-    cold = (time.perf_counter() - start) * 1000
-    print(f"cold start of a Python process importing the app: {cold:.0f} ms")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         path, sid = sample_workspace(folder)
+        # What a user waits for: a fresh process, imports included, up to the first frame.
+        colds = []
+        for _ in range(args.runs):
+            start = time.time()
+            done = subprocess.run(
+                [sys.executable, __file__, "--cold-child", str(path), sid, str(start)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            colds.append(float(done.stdout.strip().splitlines()[-1]))
+        print(
+            f"cold start to first frame (new process, imports included), AI-platform sample: "
+            f"best {min(colds):.0f} ms, median {statistics.median(colds):.0f} ms; "
+            "target <= 1000 ms"
+        )
         paints = [asyncio.run(first_paint(path, sid)) for _ in range(args.runs)]
         best = min(p for p, _ in paints)
         print(
