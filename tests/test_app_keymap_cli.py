@@ -105,7 +105,7 @@ async def test_command_palette_offers_every_action(tmp_path: Path) -> None:
         assert hits and "Blast" in str(hits[0].text)
         # A name full of markup is shown as typed, not interpreted.
         screen.canvas.select("a")
-        await pilot.pause()
+        await pilot.pause(0.3)  # the inspector follows once the selection rests
         body = screen.inspector.text.plain
         assert "[bold]A[/] 🚀" in body
 

@@ -74,7 +74,7 @@ async def select(pilot, comp_id: str) -> SystemScreen:
     screen = screen_of(pilot.app)
     screen.canvas.select(comp_id)
     screen.canvas.focus()
-    await pilot.pause()
+    await pilot.pause(0.15)  # the inspector follows once the selection rests
     return screen
 
 

@@ -56,7 +56,7 @@ def steps(*keys: str, select: str | None = "api"):
         await pilot.pause()
         if select is not None:
             pilot.app.screen.canvas.select(select)
-            await pilot.pause()
+            await pilot.pause(0.3)  # the inspector follows once the selection rests
         for key in keys:
             await pilot.press(key)
             await pilot.pause()

@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.widgets import Button, Footer, Header, Static
 
 from archrev.model.document import SystemDocument, WorkspaceDocument
@@ -66,6 +67,7 @@ START_HINT = (
     "arrows select · shift+arrows move · enter edits · ctrl+arrows pan · "
     "? explains · ctrl+p lists every action"
 )
+INSPECTOR_DELAY = 0.06  # seconds the selection rests before the inspector follows
 # Errors an edit can meet: the user's (ArchrevError) or the disk's. Shown, never raised.
 EDIT_ERRORS = (ArchrevError, sqlite3.Error, OSError)
 
@@ -203,6 +205,7 @@ class SystemScreen(Screen[None]):
         self.marked: frozenset[str] = frozenset()
         self.focused_on: set[str] | None = None
         self._status_text = Text()
+        self._inspector_timer: Timer | None = None
         self.message = ""
 
     # -- building ------------------------------------------------------------------------
@@ -794,10 +797,14 @@ class SystemScreen(Screen[None]):
     @on(GraphCanvas.Selected)
     def _selected(self, event: GraphCanvas.Selected) -> None:
         event.stop()
-        self.show_inspector()
         if self.view == "blast":
             self.decorate()
         self.update_status()
+        # The canvas repaints at once; the inspector follows when the selection rests, so
+        # holding an arrow key over a 500-box canvas paints the canvas alone per step.
+        if self._inspector_timer is not None:
+            self._inspector_timer.stop()
+        self._inspector_timer = self.set_timer(INSPECTOR_DELAY, self.show_inspector)
 
     @on(GraphCanvas.Activated)
     def _activated(self, event: GraphCanvas.Activated) -> None:
