@@ -63,6 +63,14 @@ def generated_system(n: int = 500, layers: int = 10, seed: int = 7) -> SystemMod
     )
 
 
+async def analysed_by(pilot: Any) -> None:
+    """Wait until the findings reflect the model (the analysis starts after the first frame)."""
+    while getattr(pilot.app.screen, "analysis_pending", False):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause(0.01)
+    await pilot.pause()
+
+
 async def first_paint(
     path: Path, system_id: str, *, stop_early: bool = False, origin: float = 0.0
 ) -> tuple[float, float]:
@@ -85,8 +93,7 @@ async def first_paint(
         await pilot.pause()
         if stop_early:
             return painted[0], 0.0
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await analysed_by(pilot)
         analysed = time.perf_counter() - start
     return painted[0], analysed
 
@@ -109,9 +116,7 @@ async def panning(path: Path, presses: int, prefix: str) -> tuple[list[float], l
 
     app._display = timed_display  # type: ignore[method-assign]
     async with app.run_test(size=(160, 45)) as pilot:
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await analysed_by(pilot)
         keys = [f"{prefix}{d}" for d in ["right"] * 8 + ["down"] * 8 + ["left"] * 8 + ["up"] * 8]
         for i in range(presses):
             key = keys[i % len(keys)]

@@ -60,7 +60,12 @@ def make_app(path: Path) -> ArchrevApp:
 async def settle(pilot) -> None:
     """Let the analysis worker finish and the screen catch up."""
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    for _ in range(200):
+        screen = pilot.app.screen
+        if not (isinstance(screen, SystemScreen) and screen.analysis_pending):
+            break
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause(0.02)
     await pilot.pause()
 
 

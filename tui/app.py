@@ -198,6 +198,7 @@ class SystemScreen(Screen[None]):
         self.positions: dict[str, Position] = {}
         self.analysis: Analysis | None = None
         self.analysis_generation = 0
+        self._analysed_generation = -1
         self.analysis_error = ""
         self.view = "findings"  # findings | blast | growth
         self.quarter = 0
@@ -442,9 +443,15 @@ class SystemScreen(Screen[None]):
             return
         self.app.call_from_thread(self._analysis_done, generation, analysis, note)
 
+    @property
+    def analysis_pending(self) -> bool:
+        """An edit is not yet reflected in the findings (tests and benchmarks wait on it)."""
+        return self._analysed_generation != self.analysis_generation
+
     def _analysis_done(self, generation: int, analysis: Analysis, note: str) -> None:
         if generation != self.analysis_generation:
             return  # an older model's findings; a newer analysis is on its way
+        self._analysed_generation = generation
         self.analysis = analysis
         self.analysis_error = note
         if self.analysis.facts.horizon < self.quarter:
@@ -457,6 +464,7 @@ class SystemScreen(Screen[None]):
     def _analysis_failed(self, generation: int, message: str) -> None:
         if generation != self.analysis_generation:
             return
+        self._analysed_generation = generation
         self.analysis_error = message
         self.findings_panel.set_status(f"analysis failed: {message}")
         self.notify(f"The analysis failed: {message}", severity="error", markup=False)
