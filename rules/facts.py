@@ -71,7 +71,7 @@ class Facts:
         for link in model.links:
             self.succ[link.source][link.target] = link
             self.pred[link.target][link.source] = link
-        self.links = {link.key: link for link in model.links}
+        self.links = {(link.source, link.target): link for link in model.links}
 
         self.entry_points: frozenset[str] = frozenset(
             c.id for c in model.components if c.peak_rps is not None or c.kind == Kind.CLIENT
@@ -474,19 +474,20 @@ def _decode(mask: int, ids: list[str]) -> list[str]:
 def immediate_dominators(roots: list[str], succ: Mapping[str, list[str]]) -> dict[str, str]:
     """Cooper, Harvey and Kennedy's iterative dominators from a virtual root ("") whose
     successors are `roots`, over the components reachable from them."""
+    # Depth-first postorder, then everything on integers: node i is the i-th in postorder,
+    # the virtual root is last.
     post: list[str] = []
-    preds: dict[str, list[str]] = {r: [_ROOT] for r in roots}
+    edges: list[tuple[str, str]] = []
     seen: set[str] = set()
-    stack: list[tuple[str, Iterator[str]]] = []
     for r in roots:
         if r in seen:
             continue
         seen.add(r)
-        stack.append((r, iter(succ[r])))
+        stack: list[tuple[str, Iterator[str]]] = [(r, iter(succ[r]))]
         while stack:
             v, targets = stack[-1]
             for w in targets:
-                preds.setdefault(w, []).append(v)
+                edges.append((v, w))
                 if w not in seen:
                     seen.add(w)
                     stack.append((w, iter(succ[w])))
@@ -494,33 +495,39 @@ def immediate_dominators(roots: list[str], succ: Mapping[str, list[str]]) -> dic
             else:
                 stack.pop()
                 post.append(v)
+    n = len(post)
     number = {v: i for i, v in enumerate(post)}
-    number[_ROOT] = len(post)
-    idom: dict[str, str] = {_ROOT: _ROOT}
-
-    def intersect(a: str, b: str) -> str:
-        while a != b:
-            while number[a] < number[b]:
-                a = idom[a]
-            while number[b] < number[a]:
-                b = idom[b]
-        return a
-
+    preds: list[list[int]] = [[] for _ in range(n)]
+    for r in roots:
+        preds[number[r]].append(n)
+    for v, w in edges:
+        preds[number[w]].append(number[v])
+    undefined = -1
+    idom = [undefined] * (n + 1)
+    idom[n] = n
     changed = True
     while changed:
         changed = False
-        for v in reversed(post):
-            new = ""
-            first = True
+        for v in range(n - 1, -1, -1):  # reverse postorder
+            new = undefined
             for p in preds[v]:
-                if p in idom:
-                    new = p if first else intersect(p, new)
-                    first = False
-            if idom.get(v) != new:
+                if idom[p] == undefined:
+                    continue
+                if new == undefined:
+                    new = p
+                    continue
+                a, b = p, new
+                while a != b:
+                    while a < b:
+                        a = idom[a]
+                    while b < a:
+                        b = idom[b]
+                new = a
+            if idom[v] != new:
                 idom[v] = new
                 changed = True
-    del idom[_ROOT]
-    return idom
+    names = [*post, _ROOT]
+    return {post[v]: names[idom[v]] for v in range(n)}
 
 
 def strongly_connected(nodes: list[str], succ: Mapping[str, Iterable[str]]) -> list[list[str]]:
