@@ -24,6 +24,7 @@ from functools import cached_property
 from itertools import compress
 
 import networkx as nx
+
 from archrev.model.types import Component, Kind, Mode, SystemModel
 
 DEFAULT_RUNWAY_THRESHOLD = 0.8
@@ -183,7 +184,7 @@ class Facts:
         if comp_id in self._utilization:
             return self._utilization[comp_id]
         cap = self.capacity.get(comp_id)
-        if cap is None:
+        if not cap:  # unknown, unbounded, or no replicas at all: nothing to divide by
             result = None
         else:
             base = self.load[comp_id] / cap

@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
+
 from archrev.tui.cli import main
 
 DATA = Path(__file__).parent / "data"

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+
 from archrev.model.modelfile import read_model
 from archrev.rules.engine import Analysis, analyze
 from archrev.rules.findings import Severity
