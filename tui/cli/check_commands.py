@@ -210,10 +210,11 @@ _STYLE = {
 
 
 def _print_findings(loaded: _Loaded, findings: list[Any], output: Path | None) -> None:
-    from archrev.rules.findings import Severity
-    from archrev.rules.report_markdown import summary_line
     from rich.table import Table
     from rich.text import Text
+
+    from archrev.rules.findings import Severity
+    from archrev.rules.report_markdown import summary_line
 
     console, buffer = _console(output)
     model = loaded.model
@@ -391,9 +392,10 @@ def cmd_capacity(args: argparse.Namespace) -> int:
         }
         write_output(json.dumps(doc, indent=2) + "\n", args.output)
         return 0
-    from archrev.rules.rulebook import num
     from rich.table import Table
     from rich.text import Text
+
+    from archrev.rules.rulebook import num
 
     quarters = sorted({0, *range(4, horizon + 1, 4), horizon})
     console, buffer = _console(args.output)
