@@ -200,7 +200,7 @@ def shared_data(ctx: RuleContext) -> Iterator[Hit]:
                 components=(cid, *users),
                 key=(cid,),
                 message=(
-                    f"{ctx.name(cid)} ({comp.kind.value}) is used directly by "
+                    f"{ctx.name(cid)}, a {comp.kind.value.replace('_', ' ')}, is used directly by "
                     f"{len(users)} components: {ctx.names(users)}. Its schema couples them."
                 ),
                 evidence={"users": users, "count": len(users)},

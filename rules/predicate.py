@@ -77,6 +77,7 @@ NAMES: dict[str, tuple[Getter, str]] = {
     "hit_ratio": (_field("hit_ratio"), "cache hit ratio"),
     "growth_per_year": (lambda f, c: f.growth(c.id), "growth in force (own or the system's)"),
     "cost_per_month": (_field("cost_per_month"), "cost per month"),
+    "measured_utilization": (_field("utilization"), "measured average utilization, 0..1"),
     "workaround": (_field("workaround"), "marked as a workaround"),
     "deprecated": (_field("deprecated"), "marked deprecated"),
     "review_by": (
