@@ -119,7 +119,6 @@ def sarif_document(
             "driver": {
                 "name": "archrev",
                 "version": _tool_version(),
-                "informationUri": "https://github.com/archrev/archrev",
                 "rules": [_rule_descriptor(r) for r in descriptors],
             }
         },
