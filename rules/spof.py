@@ -178,7 +178,7 @@ def chokepoints(ctx: RuleContext) -> Iterator[Hit]:
         comp = facts.components[cid]
         if not count or not _deployed(comp) or not comp.single_instance:
             continue
-        others = len(reached - {cid})
+        others = len(reached) - (cid in reached)
         if others < 1 or count / others < share:
             continue
         shown = facts.dominated_by(cid)
