@@ -121,13 +121,13 @@ class Facts:
     # ----------------------------------------------------------------- structure
     def _serving_path(self) -> frozenset[str]:
         seen = set(self.entry_points)
-        todo = list(self.entry_points)
+        pending = list(self.entry_points)
         serving = self.serving_succ
-        while todo:
-            for target in serving[todo.pop()]:
+        while pending:
+            for target in serving[pending.pop()]:
                 if target not in seen:
                     seen.add(target)
-                    todo.append(target)
+                    pending.append(target)
         return frozenset(seen)
 
     def serving_successors(self, cid: str) -> list[str]:
@@ -143,14 +143,14 @@ class Facts:
         ] or [members[0]]
         seen = set(starts)
         order: list[str] = []
-        todo = deque(starts)
-        while todo:
-            cid = todo.popleft()
+        pending = deque(starts)
+        while pending:
+            cid = pending.popleft()
             order.append(cid)
             for t in self.succ[cid]:
                 if t in inside and t not in seen:
                     seen.add(t)
-                    todo.append(t)
+                    pending.append(t)
         order.extend(m for m in members if m not in seen)
         return order
 
@@ -342,9 +342,9 @@ class Facts:
         height = self._sync_height[0]
         best: dict[str, int] = {}
         beyond: set[str] = set()
-        todo = [(start, 0)]
-        while todo:
-            cid, depth = todo.pop()
+        pending = [(start, 0)]
+        while pending:
+            cid, depth = pending.pop()
             if best.get(cid, -1) >= depth:
                 continue
             best[cid] = depth
@@ -354,7 +354,7 @@ class Facts:
                     break
             for t in self._dag_edges_forward(cid, Mode.SYNC):
                 if depth + 1 + height[t] > limit:
-                    todo.append((t, depth + 1))
+                    pending.append((t, depth + 1))
         return self.in_order(beyond)
 
     @cached_property

@@ -378,12 +378,12 @@ def compile_predicate(text: str) -> Predicate:
     return Predicate(text, fn, frozenset(parser.names))
 
 
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_SLOT = re.compile(r"\{([^{}]*)\}")
 
 
 @dataclass(frozen=True)
 class MessageTemplate:
-    """A message with `{name}` placeholders filled from the same names as predicates."""
+    """A message with `{name}` slots filled from the same names as predicates."""
 
     text: str
     names: tuple[str, ...]
@@ -392,12 +392,12 @@ class MessageTemplate:
         def fill(m: re.Match[str]) -> str:
             return format_value(NAMES[m.group(1).strip()][0](facts, comp))
 
-        return _PLACEHOLDER.sub(fill, self.text)
+        return _SLOT.sub(fill, self.text)
 
 
 def compile_message(text: str) -> MessageTemplate:
     names = []
-    for m in _PLACEHOLDER.finditer(text):
+    for m in _SLOT.finditer(text):
         name = m.group(1).strip()
         if name not in NAMES:
             import difflib

@@ -231,7 +231,7 @@ def test_bad_predicates(text: str, offset: int) -> None:
     assert err.value.offset == offset
 
 
-def test_message_placeholders_checked() -> None:
+def test_message_names_checked() -> None:
     with pytest.raises(ExpressionError, match="did you mean 'fan_in'"):
         compile_message("{fan_inn} callers")
     assert compile_message("{ name } has {fan_out}").names == ("name", "fan_out")
