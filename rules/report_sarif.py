@@ -56,7 +56,8 @@ def _rule_descriptor(rule: Rule) -> dict[str, Any]:
             "principle": rule.principle,
             "severity": rule.severity.value,
             "thresholds": {t.name: t.default for t in rule.thresholds},
-            "tags": [rule.category, rule.principle],
+            # SARIF wants the tags unique (monitoring rules have one word for both)
+            "tags": list(dict.fromkeys(t for t in (rule.category, rule.principle) if t)),
         },
     }
 
