@@ -337,6 +337,7 @@ async def test_large_system_moves_show_at_once_and_reroute_in_background() -> No
         # The box is drawn at its new place before the lines are re-routed.
         assert canvas.positions["c0"] == (2, 3)
         assert canvas.scene.boxes["c0"].y == 3
+        await pilot.pause(0.3)
         await app.workers.wait_for_complete()
         await pilot.pause()
         route = next(r for r in canvas.scene.routes if r.source == "c0")

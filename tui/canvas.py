@@ -49,6 +49,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 
 # Above this many components a drag moves the box only; lines are re-routed on release.
 LIVE_ROUTING_LIMIT = 150
@@ -57,6 +58,8 @@ SPARE_COLUMNS = 24
 SPARE_ROWS = 8
 PAN_STEP_X = 8
 PAN_STEP_Y = 4
+# Seconds without a further move before a large system's lines are re-routed.
+REROUTE_DELAY = 0.15
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,7 @@ class GraphCanvas(ScrollView, can_focus=True):
         # generation is dropped.
         self._generation = 0
         self._fingerprint = ""
+        self._reroute_timer: Timer | None = None
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -340,7 +344,15 @@ class GraphCanvas(ScrollView, can_focus=True):
             scene = self._build_scene(model, positions, routes)
             self.app.call_from_thread(self._install, scene, generation)
 
-        self.run_worker(reroute, thread=True, exclusive=True, group="graph-canvas-route")
+        def start() -> None:
+            if generation == self._generation:
+                self.run_worker(reroute, thread=True, exclusive=True, group="graph-canvas-route")
+
+        # Wait for a pause in a run of moves (a held shift+arrow): routing competes with
+        # drawing for the interpreter, and only the last position's lines matter.
+        if self._reroute_timer is not None:
+            self._reroute_timer.stop()
+        self._reroute_timer = self.set_timer(REROUTE_DELAY, start)
 
     def _update_dimmed(self) -> None:
         if self._focus is None:
