@@ -343,3 +343,30 @@ async def test_large_system_moves_show_at_once_and_reroute_in_background() -> No
         route = next(r for r in canvas.scene.routes if r.source == "c0")
         assert route.points[0][1] in range(4, 6)  # leaves the moved box
         assert moves(app) == [("c0", 2, 3)]
+
+
+async def test_mouse_wheel_scrolls() -> None:
+    from textual import events
+
+    app = CanvasApp(make_model(), {**POSITIONS, "d": (300, 80)})
+    async with app.run_test(size=(80, 24)) as pilot:
+        canvas = app.query_one(GraphCanvas)
+        canvas.post_message(events.MouseScrollDown(canvas, 10, 10, 0, 1, 0, False, False, False))
+        await pilot.pause()
+        assert canvas.scroll_offset.y > 0
+        canvas.post_message(events.MouseScrollRight(canvas, 10, 10, 1, 0, 0, False, False, False))
+        await pilot.pause()
+        assert canvas.scroll_offset.x > 0
+
+
+async def test_empty_system() -> None:
+    empty = SystemModel(system=System(id="empty"))
+    app = CanvasApp(empty, {})
+    async with app.run_test(size=(80, 24)) as pilot:
+        canvas = app.query_one(GraphCanvas)
+        await pilot.press("right", "shift+right", "enter", "ctrl+down")
+        await pilot.click(GraphCanvas, offset=(5, 5))
+        await pilot.pause()
+        assert canvas.selected is None
+        assert all(not line.strip() for line in screen_text(canvas))
+        assert moves(app) == []
