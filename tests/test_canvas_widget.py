@@ -93,10 +93,10 @@ async def test_shift_arrows_move_the_box_and_request_the_move() -> None:
         assert canvas.positions["b"] == (32, 1)
         # The picture shows it at once: b's (selected, heavy) top-left corner is at (32, 1).
         assert canvas.render_line(1).text[32] == "┏"
-        # Never off the top-left edge.
+        # Never off the top edge, nor so far left that arrows into it have no room.
         canvas.select("a")
         for _ in range(5):
-            await pilot.press("shift+up")
+            await pilot.press("shift+up", "shift+left")
         await pilot.pause()
         assert canvas.positions["a"] == (2, 0)
 

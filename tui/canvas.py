@@ -57,6 +57,8 @@ LIVE_ROUTING_LIMIT = 150
 SPARE_COLUMNS = 24
 SPARE_ROWS = 8
 PAN_STEP_X = 8
+# Leftmost column a move may put a box at: the arrowhead and a track go left of it.
+MIN_X = 2
 PAN_STEP_Y = 4
 # Seconds without a further move before a large system's lines are re-routed.
 REROUTE_DELAY = 0.15
@@ -516,7 +518,7 @@ class GraphCanvas(ScrollView, can_focus=True):
         if comp_id is None or comp_id not in self._positions:
             return
         x, y = self._positions[comp_id]
-        new = (max(0, x + dx), max(0, y + dy))
+        new = (max(min(x, MIN_X), x + dx), max(0, y + dy))
         if new == (x, y):
             return
         self._positions[comp_id] = new
@@ -571,9 +573,9 @@ class GraphCanvas(ScrollView, can_focus=True):
             return
         if self._drag is None:
             return
-        comp_id, grab_x, grab_y, _start = self._drag
+        comp_id, grab_x, grab_y, start = self._drag
         x, y = self._canvas_point(event)
-        new = (max(0, x - grab_x), max(0, y - grab_y))
+        new = (max(min(start[0], MIN_X), x - grab_x), max(0, y - grab_y))
         if new == self._positions.get(comp_id):
             return
         self._positions[comp_id] = new
