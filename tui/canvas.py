@@ -316,6 +316,8 @@ class GraphCanvas(ScrollView, can_focus=True):
     def _install(self, scene: Scene, generation: int) -> None:
         if generation != self._generation:
             return  # a later change already replaced this picture
+        # Decorations may have changed while a background re-route was running.
+        scene.set_badges({cid: d.badge for cid, d in self._decorations.items()})
         self._scene = scene
         edges: dict[str, set[int]] = {}
         for index, route in enumerate(scene.routes):
