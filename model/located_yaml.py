@@ -11,6 +11,8 @@ a budget so that an alias bomb is refused instead of exhausting memory.
 
 from __future__ import annotations
 
+import codecs
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,15 @@ class YamlSeq(list):
         return self.mark
 
 
+@dataclass(frozen=True, slots=True)
+class Tagged:
+    """A value written with a local tag the caller asked to keep: `!reset []` -> ("!reset", [])."""
+
+    tag: str
+    value: Any
+    mark: Mark
+
+
 def mark_of(value: Any) -> Mark:
     return getattr(value, "mark", (0, 0))
 
@@ -99,11 +110,14 @@ def _resolve_plain(value: str) -> str:
 class _Frame:
     """A mapping or sequence being built, with what it still waits for."""
 
-    __slots__ = ("anchor", "container", "key", "key_mark", "merges", "start")
+    __slots__ = ("anchor", "container", "key", "key_mark", "merges", "start", "tag")
 
-    def __init__(self, container: YamlMap | YamlSeq, anchor: str | None, start: int) -> None:
+    def __init__(
+        self, container: YamlMap | YamlSeq, anchor: str | None, start: int, tag: str | None = None
+    ) -> None:
         self.container = container
         self.anchor = anchor
+        self.tag = tag  # a local tag the caller asked to keep (compose's !reset, !override)
         self.start = start  # the value count when it opened: its size is the difference
         self.key: Any = _NO_KEY
         self.key_mark: Mark = (0, 0)
@@ -119,8 +133,9 @@ class _Builder:
     large model files. The builder is iterative, so deep nesting cannot overflow the stack.
     """
 
-    def __init__(self, filename: str) -> None:
+    def __init__(self, filename: str, keep_tags: frozenset[str] = frozenset()) -> None:
         self.filename = filename
+        self.keep_tags = keep_tags
         self.problems: list[Problem] = []
         self.built = 0
         self._constructor = yaml.SafeLoader("")  # only its scalar constructors are used
@@ -160,9 +175,13 @@ class _Builder:
                     try:
                         value = plain_cache[text]
                     except KeyError:
-                        value = plain_cache[text] = self._scalar(text, _resolve_plain(text), mark)
+                        value = plain_cache[text] = self._plain(text, mark)
                 elif event.tag is None or event.tag == "!":
                     value = event.value
+                elif event.tag in self.keep_tags:
+                    text = event.value
+                    plain = None if text in ("", "~", "null") else text
+                    value = Tagged(event.tag, plain, mark)
                 else:
                     value = self._scalar(event.value, event.tag, mark)
                 size = 1
@@ -179,7 +198,8 @@ class _Builder:
                 self.built += size
             elif kind is map_start or kind is seq_start:
                 self.built += 1
-                if event.tag not in (None, "!") and not event.tag.startswith(_TAG):
+                kept = event.tag if event.tag in self.keep_tags else None
+                if event.tag not in (None, "!") and not event.tag.startswith(_TAG) and not kept:
                     self.problem(mark, f"the tag {event.tag} is not supported here; remove it")
                 if len(stack) >= MAX_DEPTH:
                     raise InputFileError.single(
@@ -191,7 +211,7 @@ class _Builder:
                 container = YamlMap(mark) if kind is map_start else YamlSeq(mark)
                 if event.anchor is not None:
                     anchors[event.anchor] = None
-                stack.append(_Frame(container, event.anchor, self.built))
+                stack.append(_Frame(container, event.anchor, self.built, kept))
                 continue
             elif kind in ends:
                 frame = stack.pop()
@@ -201,6 +221,8 @@ class _Builder:
                 size = self.built - frame.start + 1
                 anchor = frame.anchor
                 mark = value.mark
+                if frame.tag is not None:
+                    value = Tagged(frame.tag, value, mark)
             elif kind is yaml.StreamEndEvent:
                 return docs
             else:  # stream and document start and end
@@ -264,7 +286,18 @@ class _Builder:
                     result.key_marks[key] = source.key_marks.get(key, source.mark)
                     result.value_marks[key] = source.value_marks.get(key, source.mark)
 
-    def _scalar(self, text: str, tag: str, mark: Mark) -> Any:
+    def _plain(self, text: str, mark: Mark) -> Any:
+        tag = _resolve_plain(text)
+        if tag == _STR:
+            return text
+        try:
+            return self._scalar(text, tag, mark, quiet=True)
+        except (ValueError, TypeError, OverflowError):
+            # Looks like a date or number but is none (2025-13-45): leave it as text, so that
+            # the field's own check says what is wrong with it, naming the field.
+            return text
+
+    def _scalar(self, text: str, tag: str, mark: Mark, *, quiet: bool = False) -> Any:
         if tag in _TEXT_TAGS:
             return text
         if tag == _MERGE_TAG:
@@ -282,13 +315,20 @@ class _Builder:
         try:
             return construct(self._constructor, yaml.ScalarNode(tag, text))
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+            if quiet:
+                raise ValueError(text) from exc
             self.problem(mark, f"cannot read the value {text!r}: {exc}")
             return text
 
 
-def _parse_all(text: str, filename: str) -> list[Any]:
+def _parse_all(
+    text: str,
+    filename: str,
+    problems: list[Problem] | None,
+    keep_tags: frozenset[str] = frozenset(),
+) -> list[Any]:
     loader = _Loader(text)
-    builder = _Builder(filename)
+    builder = _Builder(filename, keep_tags)
     try:
         docs = builder.documents(loader)
     except yaml.MarkedYAMLError as exc:
@@ -305,7 +345,9 @@ def _parse_all(text: str, filename: str) -> list[Any]:
     finally:
         loader.dispose()
     if builder.problems:
-        raise InputFileError(builder.problems)
+        if problems is None:
+            raise InputFileError(builder.problems)
+        problems.extend(builder.problems)
     return docs
 
 
@@ -325,25 +367,51 @@ def read_text(path: str | Path) -> str:
             path,
             f"the file is {size / 1e6:.1f} MB; archrev reads files up to "
             f"{MAX_FILE_BYTES // (1024 * 1024)} MB. Split the system into smaller models.",
+            1,
+            1,
         )
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputFileError.single(path, f"cannot read the file: {exc.strerror}") from None
-    if b"\x00" in data[:8192]:
-        raise InputFileError.single(path, "this is a binary file, not YAML text")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputFileError.single(path, "the file is UTF-16 text; save it as UTF-8", 1, 1)
+    nul = data.find(b"\x00", 0, 8192)
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        col = nul - (data.rfind(b"\n", 0, nul) + 1) + 1
+        raise InputFileError.single(
+            path, "this is a binary file (it holds NUL bytes), not YAML text", line, col
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise InputFileError.single(
-            path, "the file is not UTF-8 text; save it as UTF-8", line, 1
+            path,
+            f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} here); save it as UTF-8",
+            line,
+            col,
         ) from None
 
 
-def load_located(text: str, filename: str) -> Any:
-    """The single document in `text`, as YamlMap/YamlSeq/scalars; None when empty."""
-    docs = load_all_located(text, filename)
+def load_located(
+    text: str,
+    filename: str,
+    problems: list[Problem] | None = None,
+    *,
+    keep_tags: frozenset[str] = frozenset(),
+) -> Any:
+    """The single document in `text`, as YamlMap/YamlSeq/scalars; None when empty.
+
+    Broken YAML raises `InputFileError`. Mistakes that leave the document readable
+    (duplicate keys, unsupported tags) raise too, unless a `problems` list is given: they
+    are added to it, so that a caller can report them together with its own findings.
+    `keep_tags` names local tags (such as compose's `!reset`) to keep as `Tagged` values
+    instead of refusing them.
+    """
+    docs = load_all_located(text, filename, problems, keep_tags=keep_tags)
     if len(docs) > 1:
         raise InputFileError.single(
             filename,
@@ -353,11 +421,17 @@ def load_located(text: str, filename: str) -> Any:
     return docs[0] if docs else None
 
 
-def load_all_located(text: str, filename: str) -> list[Any]:
+def load_all_located(
+    text: str,
+    filename: str,
+    problems: list[Problem] | None = None,
+    *,
+    keep_tags: frozenset[str] = frozenset(),
+) -> list[Any]:
     """Every document in `text` (a multi-document stream such as Kubernetes manifests)."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise InputFileError.single(filename, "the text is larger than 20 MB; split it")
-    return _parse_all(text, filename)
+    return _parse_all(text, filename, problems, keep_tags)
 
 
 def load_file(path: str | Path) -> Any:
