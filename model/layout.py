@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
+
 from archrev.model.types import Component, Link, Mode, SystemModel
 
 Point = tuple[int, int]
@@ -633,12 +634,16 @@ def _route_direct(grid: _Grid, start: Point, end: Point) -> list[Point] | None:
     reach_t = grid.reach(ty, tx, -1) if grid.free_across(ty, tx, tx) else tx + 1
     lo, hi = max(sx + 1, reach_t), min(tx - 2, reach_s)
     # Leave room on shared rows: an arrowhead further along the exit's row needs the cells
-    # before it, and an exit further back on the entry's row needs the cells after it.
+    # before it, so such a line turns as early as it can; an exit further back on the entry's
+    # row needs the cells after it, so such a line turns late. Otherwise the track nearest
+    # the target's side keeps the lines into one box together there.
     room = PORT_STUB + 2
-    hi_nice = min([hi] + [px - room for px in grid.entries.get(sy, ()) if sx < px <= tx])
-    lo_nice = max([lo] + [qx + room for qx in grid.exits.get(ty, ()) if sx <= qx < tx])
-    # The track nearest the target's side keeps lines to one box together there.
-    for x in [*range(hi_nice, lo_nice - 1, -1), *range(hi, lo - 1, -1)]:
+    ahead = [px for px in grid.entries.get(sy, ()) if sx < px <= tx]
+    behind = [qx for qx in grid.exits.get(ty, ()) if sx <= qx < tx]
+    hi_nice = min([hi] + [px - room for px in ahead])
+    lo_nice = max([lo] + [qx + room for qx in behind])
+    nice = range(lo_nice, hi_nice + 1) if ahead else range(hi_nice, lo_nice - 1, -1)
+    for x in [*nice, *range(hi, lo - 1, -1)]:
         if grid.free_along(x, sy, ty):
             return [start, (x, sy), (x, ty), end]
     return None
