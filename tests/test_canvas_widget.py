@@ -371,3 +371,15 @@ async def test_empty_system() -> None:
         assert canvas.selected is None
         assert all(not line.strip() for line in screen_text(canvas))
         assert moves(app) == []
+
+
+async def test_hovering_a_cut_name_shows_it_whole_as_plain_text() -> None:
+    long_name = "[b]a very long component name[/b] that never ends and goes on"
+    app = CanvasApp(make_model({"c": long_name}), POSITIONS)
+    async with app.run_test(size=(120, 30)) as pilot:
+        canvas = app.query_one(GraphCanvas)
+        await pilot.hover(GraphCanvas, offset=(33, 11))
+        assert canvas.tooltip is not None
+        assert long_name in str(canvas.tooltip)
+        await pilot.hover(GraphCanvas, offset=(33, 3))  # b: its name fits
+        assert canvas.tooltip is None

@@ -28,6 +28,7 @@ from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size, Spacing
@@ -43,6 +44,7 @@ from archrev.tui.canvas_draw import (
     BADGE,
     BLANK,
     BORDER,
+    ELLIPSIS,
     KIND,
     LINE,
     LINE_DIM,
@@ -50,6 +52,7 @@ from archrev.tui.canvas_draw import (
     LINE_SELECTED,
     NAME,
     Scene,
+    text_cells,
 )
 
 # Above this many components a drag moves the box only; lines are re-routed on release.
@@ -222,6 +225,7 @@ class GraphCanvas(ScrollView, can_focus=True):
         self._generation = 0
         self._fingerprint = ""
         self._reroute_timer: Timer | None = None
+        self._tooltip_for: str | None = None
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -575,6 +579,7 @@ class GraphCanvas(ScrollView, can_focus=True):
             )
             return
         if self._drag is None:
+            self._hover(event)
             return
         comp_id, grab_x, grab_y, start = self._drag
         x, y = self._canvas_point(event)
@@ -590,6 +595,20 @@ class GraphCanvas(ScrollView, can_focus=True):
             self._scene.move_box(comp_id, *new)
             self._resize_virtual()
             self._invalidate()
+
+    def _hover(self, event: events.MouseMove) -> None:
+        """A tooltip with the whole name when the box shows it cut short."""
+        x, y = self._canvas_point(event)
+        box = self._scene.box_at(x, y)
+        if box is None or box.comp_id == self._tooltip_for:
+            if box is None and self._tooltip_for is not None:
+                self._tooltip_for = None
+                self.tooltip = None
+            return
+        self._tooltip_for = box.comp_id
+        cut = text_cells(box.name, box.w - 4)[-1:] == [ELLIPSIS]
+        # Text, not a string: a name is data, and a string tooltip would be read as markup.
+        self.tooltip = Text(f"{box.name}\n{box.kind}") if cut else None
 
     def on_mouse_up(self, event: events.MouseUp) -> None:
         if self._pan is not None:
