@@ -383,3 +383,19 @@ async def test_hovering_a_cut_name_shows_it_whole_as_plain_text() -> None:
         assert long_name in str(canvas.tooltip)
         await pilot.hover(GraphCanvas, offset=(33, 3))  # b: its name fits
         assert canvas.tooltip is None
+
+
+async def test_dragging_against_the_edge_scrolls_on() -> None:
+    app = CanvasApp(make_model(), POSITIONS)
+    async with app.run_test(size=(80, 24)) as pilot:
+        canvas = app.query_one(GraphCanvas)
+        await pilot.mouse_down(GraphCanvas, offset=(33, 11))
+        for _ in range(5):
+            await pilot.hover(GraphCanvas, offset=(canvas.size.width - 1, 11))
+            await pilot.hover(GraphCanvas, offset=(canvas.size.width - 2, 11))
+        scrolled = canvas.scroll_offset.x
+        await pilot.mouse_up(GraphCanvas, offset=(canvas.size.width - 2, 11))
+        await pilot.pause()
+        assert scrolled > 0
+        (comp, x, _y) = moves(app)[-1]
+        assert comp == "c" and x > canvas.size.width - 2 - 3

@@ -64,6 +64,8 @@ PAN_STEP_X = 8
 # Leftmost column a move may put a box at: the arrowhead and a track go left of it.
 MIN_X = 2
 PAN_STEP_Y = 4
+EDGE_SCROLL_X = 2
+EDGE_SCROLL_Y = 1
 # Seconds without a further move before a large system's lines are re-routed.
 REROUTE_DELAY = 0.15
 
@@ -582,6 +584,7 @@ class GraphCanvas(ScrollView, can_focus=True):
             self._hover(event)
             return
         comp_id, grab_x, grab_y, start = self._drag
+        self._scroll_at_edge(event)
         x, y = self._canvas_point(event)
         new = (max(min(start[0], MIN_X), x - grab_x), max(0, y - grab_y))
         if new == self._positions.get(comp_id):
@@ -595,6 +598,15 @@ class GraphCanvas(ScrollView, can_focus=True):
             self._scene.move_box(comp_id, *new)
             self._resize_virtual()
             self._invalidate()
+
+    def _scroll_at_edge(self, event: events.MouseMove) -> None:
+        """Dragging against the viewport's edge scrolls, so a box can go anywhere."""
+        offset = event.get_content_offset_capture(self)
+        width, height = self.scrollable_content_region.size
+        dx = -EDGE_SCROLL_X if offset.x <= 0 else EDGE_SCROLL_X if offset.x >= width - 1 else 0
+        dy = -EDGE_SCROLL_Y if offset.y <= 0 else EDGE_SCROLL_Y if offset.y >= height - 1 else 0
+        if dx or dy:
+            self.scroll_to(self.scroll_x + dx, self.scroll_y + dy, animate=False, immediate=True)
 
     def _hover(self, event: events.MouseMove) -> None:
         """A tooltip with the whole name when the box shows it cut short."""
