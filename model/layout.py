@@ -45,6 +45,8 @@ ROW_GAP = 2
 MIN_CHANNEL = 10
 MARGIN_X = 2
 MARGIN_Y = 2
+# Largest routing grid (columns x rows) worth building; beyond it lines are drawn plainly.
+MAX_GRID_CELLS = 12_000_000
 # Cells of its row next to a box that an exit or an arrowhead keeps for its own line.
 PORT_STUB = 3
 
@@ -512,6 +514,10 @@ def route_edges(
         return []
     right = max(x + sizes[c][0] for c, (x, _y) in placed.items())
     bottom = max(y + sizes[c][1] for c, (_x, y) in placed.items())
+    if (right + 24) * (bottom + 24) > MAX_GRID_CELLS:
+        # Boxes scattered over a huge area (hand-edited positions): plain lines, rather
+        # than bitmaps of hundreds of megabytes.
+        return _plain_routes(model, placed, sizes)
     grid = _Grid(right + 24, bottom + 24)
     for cid, (x, y) in placed.items():
         w, h = sizes[cid]
@@ -564,6 +570,23 @@ def route_edges(
             )
         waiting = still
     return [routes[link.key] for link in links]
+
+
+def _plain_routes(
+    model: SystemModel, placed: dict[str, tuple[int, int]], sizes: dict[str, tuple[int, int]]
+) -> list[EdgeRoute]:
+    rows = attach_rows(model, placed, sizes)
+    routes = []
+    for link in model.links:
+        if link.key not in rows:
+            continue
+        sx = placed[link.source][0] + sizes[link.source][0]
+        tx = placed[link.target][0] - 1
+        sy, ty = rows[link.key]
+        mid = (sx + tx) // 2 if tx > sx else max(sx, tx) + 1
+        points = _simplify([(sx, sy), (mid, sy), (mid, ty), (tx, ty)])
+        routes.append(EdgeRoute(link.source, link.target, tuple(points), link.mode, link.required))
+    return routes
 
 
 Shape = Callable[["_Grid", Point, Point], "list[Point] | None"]

@@ -290,3 +290,11 @@ def test_five_hundred_components() -> None:
     routes = route_edges(model, pos)
     assert len(routes) == len(model.links)
     assert_clean_routes(model, pos, routes, shared_allowed=0.01)
+
+
+def test_boxes_scattered_far_apart_get_plain_lines_quickly() -> None:
+    model = system(["a", "b", "c"], [("a", "b"), ("b", "c")])
+    positions = {"a": (2, 2), "b": (900_000, 5), "c": (40, 700_000)}
+    routes = route_edges(model, positions)
+    assert [(r.source, r.target) for r in routes] == [("a", "b"), ("b", "c")]
+    assert routes[0].points[0] == (18, 3) and routes[0].arrow == (899_999, 6)
