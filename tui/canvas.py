@@ -414,9 +414,11 @@ class GraphCanvas(ScrollView, can_focus=True):
             dimmed = (decoration is not None and decoration.dim) or (
                 self._focus is not None and owner not in self._focus
             )
-            if role == BORDER and decoration is not None and decoration.border_style:
+            coloured = decoration is not None and bool(decoration.border_style)
+            if role == BORDER and decoration is not None and coloured:
                 style += self._parse_style(decoration.border_style)
-            if owner == self.selected and role == BORDER:
+            # The selected box keeps its findings colour: its heavy border marks it already.
+            if owner == self.selected and role == BORDER and not coloured:
                 style += self.get_component_rich_style("graph-canvas--selected")
             if dimmed:
                 style += self.get_component_rich_style("graph-canvas--dim")
