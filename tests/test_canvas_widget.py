@@ -399,3 +399,23 @@ async def test_dragging_against_the_edge_scrolls_on() -> None:
         assert scrolled > 0
         (comp, x, _y) = moves(app)[-1]
         assert comp == "c" and x > canvas.size.width - 2 - 3
+
+
+async def test_selected_box_keeps_its_decoration_colour() -> None:
+    app = CanvasApp(make_model(), POSITIONS)
+    async with app.run_test(size=(120, 30)) as pilot:
+        canvas = app.query_one(GraphCanvas)
+        canvas.decorate({"a": BoxDecoration(border_style="red")})
+        canvas.select("a")
+        canvas.select("b")
+        await pilot.pause()
+        line = canvas.render_line(2)
+        corners = {seg.text[0]: seg.style for seg in line if seg.text[:1] in ("┌", "┏")}
+        assert corners["┏"] is not None and corners["┌"] is not None
+        selected_colour = corners["┏"].color  # b: selected, undecorated: accent
+        canvas.select("a")
+        await pilot.pause()
+        line = canvas.render_line(2)
+        heavy = next(seg for seg in line if seg.text.startswith("┏"))
+        assert heavy.style is not None and heavy.style.color == Style.parse("red").color
+        assert heavy.style.color != selected_colour
