@@ -208,6 +208,11 @@ class _Builder:
                 continue
             if self.built > MAX_BUILT_VALUES:
                 raise self._too_many(mark)
+            if value is _MERGE and (
+                not stack or type(stack[-1].container) is YamlSeq or stack[-1].key is not _NO_KEY
+            ):
+                self.problem(mark, "'<<' merges a mapping into another; it cannot be a value")
+                value = "<<"
             if anchor is not None:
                 anchors[anchor] = (value, size)
             if not stack:
@@ -240,9 +245,6 @@ class _Builder:
                 "YAML would silently keep only the last one: remove or rename one",
             )
         else:
-            if value is _MERGE:
-                self.problem(mark, "'<<' merges a mapping; it cannot be a value")
-                value = "<<"
             result[key] = value
             result.key_marks[key] = key_mark
             result.value_marks[key] = mark

@@ -248,6 +248,25 @@ def test_merge_of_a_scalar_is_a_problem() -> None:
         load_located("a: {<<: 3}\n", "t.yaml")
 
 
+@pytest.mark.parametrize("text", ["a: <<\n", "a: [<<]\n", "<<\n"])
+def test_merge_key_as_a_value_is_a_problem(text: str) -> None:
+    with pytest.raises(InputFileError, match="'<<' merges a mapping"):
+        load_located(text, "t.yaml")
+
+
+def test_readable_problems_can_be_collected_instead_of_raised() -> None:
+    problems: list = []
+    doc = load_located("a: 1\na: 2\nb: !!int x\n", "t.yaml", problems)
+    assert doc == {"a": 1, "b": "x"}
+    assert [(p.line, p.col) for p in problems] == [(2, 1), (3, 4)]
+    assert "duplicate key 'a'" in problems[0].message
+
+
+def test_recursive_alias_is_a_problem() -> None:
+    with pytest.raises(InputFileError, match="refers to itself"):
+        load_located("a: &x [1, *x]\n", "t.yaml")
+
+
 def test_undefined_alias_is_a_problem() -> None:
     with pytest.raises(InputFileError, match=r"t.yaml:1:\d+: "):
         load_located("a: *nothing\n", "t.yaml")
