@@ -12,11 +12,11 @@ a budget so that an alias bomb is refused instead of exhausting memory.
 from __future__ import annotations
 
 import codecs
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
-
 from archrev.model.errors import InputFileError, Problem
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -66,6 +66,15 @@ class YamlSeq(list):
         return self.mark
 
 
+@dataclass(frozen=True, slots=True)
+class Tagged:
+    """A value written with a local tag the caller asked to keep: `!reset []` -> ("!reset", [])."""
+
+    tag: str
+    value: Any
+    mark: Mark
+
+
 def mark_of(value: Any) -> Mark:
     return getattr(value, "mark", (0, 0))
 
@@ -100,11 +109,14 @@ def _resolve_plain(value: str) -> str:
 class _Frame:
     """A mapping or sequence being built, with what it still waits for."""
 
-    __slots__ = ("anchor", "container", "key", "key_mark", "merges", "start")
+    __slots__ = ("anchor", "container", "key", "key_mark", "merges", "start", "tag")
 
-    def __init__(self, container: YamlMap | YamlSeq, anchor: str | None, start: int) -> None:
+    def __init__(
+        self, container: YamlMap | YamlSeq, anchor: str | None, start: int, tag: str | None = None
+    ) -> None:
         self.container = container
         self.anchor = anchor
+        self.tag = tag  # a local tag the caller asked to keep (compose's !reset, !override)
         self.start = start  # the value count when it opened: its size is the difference
         self.key: Any = _NO_KEY
         self.key_mark: Mark = (0, 0)
@@ -120,8 +132,9 @@ class _Builder:
     large model files. The builder is iterative, so deep nesting cannot overflow the stack.
     """
 
-    def __init__(self, filename: str) -> None:
+    def __init__(self, filename: str, keep_tags: frozenset[str] = frozenset()) -> None:
         self.filename = filename
+        self.keep_tags = keep_tags
         self.problems: list[Problem] = []
         self.built = 0
         self._constructor = yaml.SafeLoader("")  # only its scalar constructors are used
@@ -169,6 +182,10 @@ class _Builder:
                         value = plain_cache[text] = self._plain(text, mark)
                 elif tag is None or tag == "!":
                     value = event.value
+                elif tag in self.keep_tags:
+                    text = event.value
+                    plain = None if text in ("", "~", "null") else text
+                    value = Tagged(tag, plain, mark)
                 else:
                     value = self._scalar(event.value, tag, mark)
                 size = 1
@@ -190,7 +207,8 @@ class _Builder:
                 m = event.start_mark
                 mark = (m.line + 1, m.column + 1)
                 tag = event.tag
-                if tag is not None and tag != "!" and not tag.startswith(_TAG):
+                kept = tag if tag in self.keep_tags else None
+                if tag is not None and tag != "!" and not tag.startswith(_TAG) and not kept:
                     self.problem(mark, f"the tag {tag} is not supported here; remove it")
                 if len(stack) >= MAX_DEPTH:
                     raise InputFileError.single(
@@ -202,7 +220,7 @@ class _Builder:
                 container = YamlMap(mark) if kind is map_start else YamlSeq(mark)
                 if event.anchor is not None:
                     anchors[event.anchor] = None
-                stack.append(_Frame(container, event.anchor, built))
+                stack.append(_Frame(container, event.anchor, built, kept))
                 continue
             elif kind in ends:
                 frame = stack.pop()
@@ -212,6 +230,8 @@ class _Builder:
                 size = built - frame.start + 1
                 anchor = frame.anchor
                 mark = value.mark
+                if frame.tag is not None:
+                    value = Tagged(frame.tag, value, mark)
             elif kind is yaml.StreamEndEvent:
                 self.built = built
                 return docs
@@ -320,9 +340,14 @@ class _Builder:
             return text
 
 
-def _parse_all(text: str, filename: str, problems: list[Problem] | None) -> list[Any]:
+def _parse_all(
+    text: str,
+    filename: str,
+    problems: list[Problem] | None,
+    keep_tags: frozenset[str] = frozenset(),
+) -> list[Any]:
     loader = _Loader(text)
-    builder = _Builder(filename)
+    builder = _Builder(filename, keep_tags)
     try:
         docs = builder.documents(loader)
     except yaml.MarkedYAMLError as exc:
@@ -390,14 +415,22 @@ def read_text(path: str | Path) -> str:
         ) from None
 
 
-def load_located(text: str, filename: str, problems: list[Problem] | None = None) -> Any:
+def load_located(
+    text: str,
+    filename: str,
+    problems: list[Problem] | None = None,
+    *,
+    keep_tags: frozenset[str] = frozenset(),
+) -> Any:
     """The single document in `text`, as YamlMap/YamlSeq/scalars; None when empty.
 
     Broken YAML raises `InputFileError`. Mistakes that leave the document readable
     (duplicate keys, unsupported tags) raise too, unless a `problems` list is given: they
     are added to it, so that a caller can report them together with its own findings.
+    `keep_tags` names local tags (such as compose's `!reset`) to keep as `Tagged` values
+    instead of refusing them.
     """
-    docs = load_all_located(text, filename, problems)
+    docs = load_all_located(text, filename, problems, keep_tags=keep_tags)
     if len(docs) > 1:
         raise InputFileError.single(
             filename,
@@ -407,11 +440,17 @@ def load_located(text: str, filename: str, problems: list[Problem] | None = None
     return docs[0] if docs else None
 
 
-def load_all_located(text: str, filename: str, problems: list[Problem] | None = None) -> list[Any]:
+def load_all_located(
+    text: str,
+    filename: str,
+    problems: list[Problem] | None = None,
+    *,
+    keep_tags: frozenset[str] = frozenset(),
+) -> list[Any]:
     """Every document in `text` (a multi-document stream such as Kubernetes manifests)."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise InputFileError.single(filename, "the text is larger than 20 MB; split it")
-    return _parse_all(text, filename, problems)
+    return _parse_all(text, filename, problems, keep_tags)
 
 
 def load_file(path: str | Path) -> Any:

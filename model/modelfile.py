@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
-
 from archrev.model.errors import InputFileError, Problem
 from archrev.model.located_yaml import (
     Mark,
@@ -37,6 +35,7 @@ from archrev.model.types import (
     SystemModel,
     is_valid_id,
 )
+from pydantic import BaseModel, ValidationError
 
 FORMAT_VERSION = 1
 TOP_KEYS = ("archrev", "system", "components", "layout", "policy")

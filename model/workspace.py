@@ -22,10 +22,9 @@ from typing import Any
 
 import sqlite_utils
 import yaml
-from pydantic import BaseModel
-
 from archrev.model.errors import StaleWriteError, WorkspaceError
 from archrev.model.types import Component, Link, System, SystemModel, consistency_problems
+from pydantic import BaseModel
 
 DEFAULT_PATH = "archrev.db"
 APPLICATION_ID = 0x41524356  # "ARCV": marks the file as an archrev workspace
@@ -76,8 +75,24 @@ CREATE TABLE positions (
 );
 """
 
+# Import reports (issue 6): what each import created and from where, what it could not
+# resolve, and what the source said (`imported`, a model as JSON with only the fields the
+# source set) so that the next import can tell the architect's edits from the source's.
+_V2_IMPORT_REPORTS = """
+CREATE TABLE import_reports (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    system_id TEXT NOT NULL REFERENCES systems(id) ON DELETE CASCADE ON UPDATE CASCADE,
+    at TEXT NOT NULL,
+    format TEXT NOT NULL,
+    sources TEXT NOT NULL,
+    report TEXT NOT NULL,
+    imported TEXT NOT NULL
+);
+CREATE INDEX import_reports_by_system ON import_reports(system_id, id);
+"""
+
 # MIGRATIONS[i] takes a workspace from user_version i to i + 1. Append, never edit.
-MIGRATIONS: list[str] = [_V1]
+MIGRATIONS: list[str] = [_V1, _V2_IMPORT_REPORTS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from archrev.model.errors import InputFileError
 from archrev.model.modelfile import read_model
 

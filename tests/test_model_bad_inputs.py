@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from archrev.model import located_yaml
 from archrev.model.errors import InputFileError
 from archrev.model.modelfile import read_model

@@ -8,9 +8,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
-from model_strategies import system_models
-
 from archrev.model import located_yaml
 from archrev.model.errors import InputFileError
 from archrev.model.located_yaml import YamlMap, YamlSeq, load_all_located, load_located
@@ -31,6 +28,8 @@ from archrev.model.types import (
     System,
     SystemModel,
 )
+from hypothesis import HealthCheck, given, settings
+from model_strategies import system_models
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 SAMPLE_NAMES = ["ai-platform.yaml", "online-shop.yaml", "reference.yaml"]

@@ -7,9 +7,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from model_strategies import system_models
-
 from archrev.model.errors import StaleWriteError, WorkspaceError
 from archrev.model.modelfile import read_model
 from archrev.model.types import Component, Kind, Link, Mode, System, SystemModel
@@ -21,6 +18,8 @@ from archrev.model.workspace import (
     default_path,
     open_workspace,
 )
+from hypothesis import HealthCheck, given, settings
+from model_strategies import system_models
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
