@@ -215,6 +215,12 @@ def main() -> None:
                     "generated", edited, expected_version=versions.components[comp.id]
                 )
                 times.append(time.perf_counter() - start)
+            # The edits really landed, each in its own committed transaction.
+            with Workspace(db) as other:
+                stored = other.load_with_versions("generated")
+            for comp in picks:
+                assert stored[0].component(comp.id).replicas == comp.replicas + 1
+                assert stored[1].components[comp.id] == versions.components[comp.id] + 1
             median = statistics.median(times) * 1000
             worst = max(times) * 1000
             print(
