@@ -44,6 +44,18 @@ def test_model_examples_in_the_format_doc(tmp_path: Path) -> None:
     assert checked_errors
 
 
+def test_policy_example_is_a_policy_the_rules_accept(tmp_path: Path) -> None:
+    from archrev.model.modelfile import read_model_with_source
+    from archrev.rules.policy import policy_from_model
+
+    body = next(b for lang, b, _ in blocks(DOC.read_text()) if lang == "yaml" and "custom:" in b)
+    path = tmp_path / "shop.yaml"
+    path.write_text(body)
+    model, source = read_model_with_source(path)
+    policy = policy_from_model(model, source)
+    assert policy is not None
+
+
 def test_every_field_is_documented() -> None:
     from archrev.model.modelfile import COMPONENT_KEYS, LINK_KEYS
     from archrev.model.types import System
