@@ -67,6 +67,16 @@ def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
+def _quote_hint(value: Any) -> str:
+    """Why a YAML value that is meant as an id is not text, and what to do about it."""
+    if isinstance(value, str | list | dict):
+        return ""
+    what = {bool: "the boolean", int: "the number", float: "the number"}.get(type(value), "")
+    if value is None:
+        return " (YAML reads it as empty; write the id)"
+    return f" (YAML reads it as {what or 'the date'} {value}; write the id in quotes)"
+
+
 def _type_name(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
@@ -227,7 +237,10 @@ def _read_components(
     raw_links: list[tuple[str, int, Any, Mark]] = []
     for comp_id, entry in raw.items():
         key_mark = raw.key_mark(comp_id)
-        if not isinstance(comp_id, str) or not is_valid_id(comp_id):
+        if not isinstance(comp_id, str):
+            reader.problem(key_mark, f"component id {comp_id!r}{_quote_hint(comp_id)}")
+            continue
+        if not is_valid_id(comp_id):
             reader.problem(
                 key_mark,
                 f"component id {comp_id!r}: use letters, digits, '-', '_' or '.', "
@@ -285,10 +298,16 @@ def _read_links(
             fields = {k: v for k, v in item.items() if k != "to"}
             item_map = item
         else:
-            reader.problem(mark, f"{where}: expected a component id or a mapping, got {item!r}")
+            reader.problem(
+                mark,
+                f"{where}: expected a component id or a mapping, got {item!r}{_quote_hint(item)}",
+            )
             continue
         if not isinstance(target, str):
-            reader.problem(target_mark, f"{where}: the target must be a component id")
+            reader.problem(
+                target_mark,
+                f"{where}: the target must be a component id, got {target!r}{_quote_hint(target)}",
+            )
             continue
         if target == comp_id:
             reader.problem(target_mark, f"{where}: '{comp_id}' links to itself; remove the link")
@@ -325,7 +344,8 @@ def _read_layout(doc: YamlMap, ids: set[str], reader: _Reader) -> dict[str, tupl
         if comp_id not in ids:
             reader.problem(
                 raw.key_mark(comp_id),
-                f"layout: no component '{comp_id}'{_suggest(str(comp_id), sorted(ids))}",
+                f"layout: no component '{comp_id}'{_suggest(str(comp_id), sorted(ids))}"
+                f"{_quote_hint(comp_id)}",
             )
             continue
         if (
