@@ -106,6 +106,11 @@ def _resolve_plain(value: str) -> str:
     return _STR
 
 
+def reads_as_text(value: str) -> bool:
+    """True when YAML reads `value`, written without quotes, as text (not 12, yes, ~...)."""
+    return _resolve_plain(value) == _STR
+
+
 class _Frame:
     """A mapping or sequence being built, with what it still waits for."""
 

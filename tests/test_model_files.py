@@ -174,6 +174,87 @@ def test_samples_round_trip(name: str) -> None:
     assert write_model(again) == text
 
 
+TRICKY_TEXT = [
+    "",
+    " a",
+    "a ",
+    "a: b",
+    "a #b",
+    "a#b",
+    "#x",
+    "- x",
+    "-x",
+    "? x",
+    "yes",
+    "No",
+    "on",
+    "1.5",
+    "12",
+    "012",
+    "0x1F",
+    "1_000",
+    "1e5",
+    "1.0e+5",
+    ".inf",
+    ".NaN",
+    "2025-01-01",
+    "2025-01-01 10:00:00",
+    "null",
+    "~",
+    "x\ny",
+    "x\r\ny",
+    "tab\there",
+    "\x85",
+    "\u2028",
+    "\u2029",
+    "\ufeff",
+    "\x00",
+    "\x7f",
+    "\x9f",
+    "\ufffe",
+    "é",
+    "日本語",
+    "emoji 🎉",
+    "a,b",
+    "[x]",
+    "{x}",
+    "'q'",
+    '"dq"',
+    "\\",
+    "%x",
+    "@x",
+    "`x",
+    "<<",
+    "=",
+    "!tag",
+    "&a",
+    "*a",
+    "key:",
+    "a:b",
+    "C#",
+    "x | y",
+    "> quote",
+    "a  b",
+    "  ",
+    "...",
+    "---",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY_TEXT)
+def test_any_text_survives_writing(text: str) -> None:
+    comp = Component(id="web", name=text, tags=[text, "x"], notes=text, technology=text)
+    other = Component(id="db", kind=Kind.DATABASE)
+    model = SystemModel(
+        system=System(id="s", name=text, description=text),
+        components=[comp, other],
+        links=[Link(source="web", target="db", protocol=text, description=text)],
+        policy={text: [text, {"k": text}]} if text else None,
+    )
+    written = write_model(model)
+    assert parse_model(written, "s.yaml")[0] == model, written
+
+
 def test_name_equal_to_id_survives() -> None:
     model = SystemModel(system=System(id="s"), components=[Component(id="web", name="web")])
     assert parse_model(write_model(model), "s.yaml")[0] == model
