@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from archrev.model.errors import InputFileError
 from archrev.model.modelfile import read_model
 
@@ -45,6 +44,18 @@ def test_model_examples_in_the_format_doc(tmp_path: Path) -> None:
     assert checked_errors
 
 
+def test_policy_example_is_a_policy_the_rules_accept(tmp_path: Path) -> None:
+    from archrev.model.modelfile import read_model_with_source
+    from archrev.rules.policy import policy_from_model
+
+    body = next(b for lang, b, _ in blocks(DOC.read_text()) if lang == "yaml" and "custom:" in b)
+    path = tmp_path / "shop.yaml"
+    path.write_text(body)
+    model, source = read_model_with_source(path)
+    policy = policy_from_model(model, source)
+    assert policy is not None
+
+
 def test_every_field_is_documented() -> None:
     from archrev.model.modelfile import COMPONENT_KEYS, LINK_KEYS
     from archrev.model.types import System
@@ -59,7 +70,7 @@ def test_every_field_is_documented() -> None:
 
 def test_readme_set_up_commands_and_ci() -> None:
     readme = (ROOT / "README.md").read_text()
-    assert "pip install . && archrev validate samples/ai-platform.yaml" in readme
+    assert "pip install . && archrev demo" in readme  # the first command (issue 4)
     assert 'pip install ".[test]" && pytest' in readme
     ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()
     assert ci[-1] == 'pip install ".[test]" && pytest'
