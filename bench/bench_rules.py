@@ -27,7 +27,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import networkx as nx
-
 from archrev.model.graph import to_digraph
 from archrev.model.types import Link, Mode, SystemModel
 from archrev.rules.engine import analyze

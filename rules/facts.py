@@ -24,7 +24,6 @@ from functools import cached_property
 from itertools import compress
 
 import networkx as nx
-
 from archrev.model.types import Component, Kind, Mode, SystemModel
 
 DEFAULT_RUNWAY_THRESHOLD = 0.8

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from rules_models import build
-
 from archrev.rules.engine import analyze
 from archrev.rules.findings import Finding, Severity
 from archrev.rules.rulebook import catalogue
+from rules_models import build
 
 TODAY = date(2026, 1, 1)
 CLIENT = {"kind": "client", "peak_rps": 10}

@@ -7,7 +7,6 @@ import stat
 from pathlib import Path
 
 import pytest
-
 from archrev.tui.cli import main
 
 DATA = Path(__file__).parent / "data"
@@ -44,6 +43,9 @@ def test_check_text_groups_by_severity(capsys, hot: Path) -> None:
         .startswith(("3 findings", "4 findings", "5 findings", "6 findings"))
     )
     assert "Worst: high." in out
+    assert "What to do" not in out
+    code, out, _ = run(capsys, "check", str(hot), "--explain", "--min-severity", "high")
+    assert "What to do: Add replicas or raise the autoscaling max" in out
 
 
 def test_fail_on_exit_codes(capsys, hot: Path) -> None:

@@ -7,14 +7,13 @@ import subprocess
 import sys
 from datetime import date
 
-from rules_models import build
-
 from archrev.model.modelfile import parse_model
 from archrev.rules.engine import analyze
 from archrev.rules.findings import Finding, Severity, fingerprint
 from archrev.rules.report_json import finding_from_dict, finding_to_dict, findings_document
 from archrev.rules.report_markdown import escape, findings_markdown
 from archrev.rules.report_sarif import sarif_document
+from rules_models import build
 
 TODAY = date(2026, 1, 1)
 MODEL_TEXT = """archrev: 1

@@ -6,9 +6,8 @@ from __future__ import annotations
 import math
 
 import pytest
-from rules_models import build
-
 from archrev.rules.facts import Facts
+from rules_models import build
 
 
 def test_entry_points_are_peak_rps_or_clients() -> None:

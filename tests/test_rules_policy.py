@@ -6,8 +6,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from rules_models import build
-
 from archrev.model.errors import ArchrevError, InputFileError
 from archrev.model.modelfile import parse_model
 from archrev.rules import rulebook
@@ -16,6 +14,7 @@ from archrev.rules.findings import Severity
 from archrev.rules.policy import load_policy, policy_from_model
 from archrev.rules.predicate import ExpressionError, compile_message, compile_predicate
 from archrev.rules.rulebook import Hit, Rule
+from rules_models import build
 
 TODAY = date(2026, 1, 1)
 SHOP = build(

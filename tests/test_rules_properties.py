@@ -7,14 +7,13 @@ import json
 import math
 from datetime import date
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from archrev.model.types import Kind, SystemModel
 from archrev.rules.engine import analyze
 from archrev.rules.report_json import findings_document
 from archrev.rules.report_markdown import findings_markdown
 from archrev.rules.report_sarif import sarif_document
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 KINDS = [k.value for k in Kind]
 

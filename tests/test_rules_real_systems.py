@@ -12,7 +12,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from archrev.model.modelfile import read_model
 from archrev.rules.engine import Analysis, analyze
 from archrev.rules.findings import Severity

@@ -52,6 +52,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="info",
         help="leave out findings below this severity",
     )
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="text format: add what to do under each finding",
+    )
     add_output(p)
     p.set_defaults(handler=cmd_check)
 
@@ -194,7 +199,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         write_output(findings_markdown(loaded.model, findings), args.output)
     else:
         hidden = len(analysis.findings) - len(findings)
-        _print_findings(loaded, findings, args.output, hidden, args.min_severity)
+        _print_findings(loaded, findings, args.output, hidden, args.min_severity, args.explain)
     if args.fail_on == "never":
         return 0
     # counted over every finding: --min-severity trims the report, not the verdict
@@ -225,12 +230,12 @@ def _print_findings(
     output: Path | None,
     hidden: int = 0,
     floor: str = "info",
+    explain: bool = False,
 ) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
     from archrev.rules.findings import Severity
     from archrev.rules.report_markdown import summary_line
+    from rich.table import Table
+    from rich.text import Text
 
     console, buffer = _console(output)
     model = loaded.model
@@ -258,7 +263,10 @@ def _print_findings(
             if loaded.source is not None and where in loaded.source.components:
                 where += f" :{loaded.source.components[where][0]}"
             # Text(), never a markup string: names typed by users are data.
-            table.add_row(Text(f.rule_id), Text(where), Text(f.message))
+            finding = Text(f.message)
+            if explain and f.remediation:
+                finding.append("\nWhat to do: " + f.remediation, style="dim")
+            table.add_row(Text(f.rule_id), Text(where), finding)
         console.print(table)
     line = summary_line(findings)
     worst = next((f.severity.value for f in findings), None)
@@ -427,10 +435,9 @@ def cmd_capacity(args: argparse.Namespace) -> int:
         }
         write_output(json.dumps(doc, indent=2) + "\n", args.output)
         return 0
+    from archrev.rules.rulebook import num
     from rich.table import Table
     from rich.text import Text
-
-    from archrev.rules.rulebook import num
 
     quarters = sorted({0, *range(4, horizon + 1, 4), horizon})
     console, buffer = _console(args.output)
