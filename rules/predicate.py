@@ -188,7 +188,10 @@ def _ordered(op: str) -> Callable[[Value, Value], bool]:
             return False
         if isinstance(a, str) != isinstance(b, str):
             return False
-        return bool(fn(a, b))
+        try:
+            return bool(fn(a, b))
+        except TypeError:  # e.g. a list against a number: not comparable, so not true
+            return False
 
     return compare
 
