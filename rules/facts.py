@@ -445,6 +445,32 @@ class Facts:
         """How many components fail when `comp_id` fails, itself included."""
         return self._requiring.get(comp_id, 0).bit_count() or 1
 
+    @cached_property
+    def _serving_pred(self) -> dict[str, list[str]]:
+        pred: dict[str, list[str]] = {cid: [] for cid in self.components}
+        for cid, targets in self.serving_succ.items():
+            for t in targets:
+                pred[t].append(cid)
+        return pred
+
+    def nearest_failing(self, comp_id: str, most: int = 50) -> list[str]:
+        """Up to `most` of the components that fail with `comp_id`, nearest first: its
+        direct dependents, then theirs (cheap even when thousands fail)."""
+        pred = self._serving_pred
+        seen = {comp_id}
+        out: list[str] = []
+        frontier = [comp_id]
+        while frontier and len(out) < most:
+            nxt: list[str] = []
+            for cid in frontier:
+                for p in pred[cid]:
+                    if p not in seen:
+                        seen.add(p)
+                        nxt.append(p)
+            out.extend(nxt[: most - len(out)])
+            frontier = nxt
+        return out
+
     def failed_with(self, comp_id: str) -> list[str]:
         """`comp_id` and everything that requires it, transitively, in model order."""
         return _decode(self._requiring.get(comp_id, 0), self.component_ids) or [comp_id]
