@@ -582,6 +582,12 @@ class Workspace:
 
     def move(self, system_id: str, positions: dict[str, tuple[int, int]]) -> None:
         """Set canvas positions (one box or a whole layout) in one transaction."""
+        # A model file only holds positions >= 0: refuse what could not be exported.
+        outside = sorted(cid for cid, (x, y) in positions.items() if x < 0 or y < 0)
+        if outside:
+            raise WorkspaceError(
+                f"cannot place {', '.join(outside)}: positions are whole numbers >= 0"
+            )
         with self.transaction() as conn:
             try:
                 conn.executemany(
