@@ -15,16 +15,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.text import Text
-from textual import on, work
-from textual.app import App, ComposeResult
-from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.timer import Timer
-from textual.widgets import Button, Footer, Header, Static
-
 from archrev.model.document import SystemDocument, WorkspaceDocument
 from archrev.model.errors import ArchrevError
 from archrev.model.layout import box_size, layered_layout
@@ -58,6 +48,15 @@ from archrev.tui.history import (
     UpdateLink,
 )
 from archrev.tui.inspector import Inspector, utilization_style
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
+from textual.widgets import Button, Footer, Header, Static
 
 if TYPE_CHECKING:
     from archrev.rules.engine import Analysis
@@ -881,27 +880,34 @@ class ActionCommands(Provider):
                 )
 
 
-def binding_ids() -> list[str]:
-    """Every binding id a keymap file may name."""
+def bindings() -> list[tuple[str, Binding]]:
+    """Every binding of the app with the screen or widget it belongs to."""
     from archrev.tui import forms
+    from archrev.tui.inspector import InspectorBody
 
     holders: Iterable[Any] = (
         SystemScreen,
-        FindingsPanel,
-        FindingDetail,
         GraphCanvas,
+        FindingsPanel,
+        InspectorBody,
+        FindingDetail,
         forms.ComponentForm,
         forms.LinkForm,
         forms.ConfirmScreen,
         forms.FindScreen,
         forms.SystemPicker,
     )
-    ids: list[str] = []
-    for holder in holders:
-        for binding in getattr(holder, "BINDINGS", []):
-            if isinstance(binding, Binding) and binding.id:
-                ids.append(binding.id)
-    return ids
+    return [
+        (holder.__name__, binding)
+        for holder in holders
+        for binding in getattr(holder, "BINDINGS", [])
+        if isinstance(binding, Binding)
+    ]
+
+
+def binding_ids() -> list[str]:
+    """Every binding id a keymap file may name."""
+    return [binding.id for _, binding in bindings() if binding.id]
 
 
 class ArchrevApp(App[None]):

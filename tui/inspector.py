@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from archrev.model.types import Component, Link
+from archrev.tui.findings_panel import SEVERITY_STYLE
 from rich.segment import Segment
 from rich.text import Text
 from textual import events
@@ -16,9 +18,6 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.strip import Strip
 from textual.widget import Widget
-
-from archrev.model.types import Component, Link
-from archrev.tui.findings_panel import SEVERITY_STYLE
 
 if TYPE_CHECKING:
     from archrev.rules.findings import Finding

@@ -129,19 +129,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
-    from archrev.tui.app import FindingDetail, SystemScreen
-    from archrev.tui.findings_panel import FindingsPanel
+    from archrev.tui.app import bindings
     from archrev.tui.keymap import ENV_VAR, keymap_path
 
     keymap = _keymap()
-    rows = []
-    for holder in (SystemScreen, FindingsPanel, FindingDetail):
-        for binding in holder.BINDINGS:
-            keys = keymap.get(binding.id or "", binding.key)
-            rows.append((binding.id or "", keys, binding.description))
+    rows = [
+        (binding.id or "", keymap.get(binding.id or "", binding.key), where, binding.description)
+        for where, binding in bindings()
+    ]
     width = max(len(r[0]) for r in rows)
-    for binding_id, keys, description in rows:
-        print(f"{binding_id:<{width}}  {keys:<24} {description}")
+    for binding_id, keys, where, description in rows:
+        print(f"{binding_id:<{width}}  {keys:<26} {where:<14} {description}")
     where = keymap_path()
     default = "~/.config/archrev/keymap.yaml"
     print(f"\nkeymap file: {where or f'none (set ${ENV_VAR} or create {default})'}")
