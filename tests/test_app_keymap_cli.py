@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from archrev.model.document import WorkspaceDocument
 from archrev.model.errors import InputFileError
 from archrev.model.types import Component, System, SystemModel

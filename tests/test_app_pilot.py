@@ -10,7 +10,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from archrev.model.document import ModelFileDocument, WorkspaceDocument
 from archrev.model.modelfile import read_model, save_model
 from archrev.model.types import Component, Kind, Link, Mode, System, SystemModel
@@ -429,3 +428,24 @@ async def test_edit_and_delete_links_from_the_component_form(ws_path: Path) -> N
         await settle(pilot)
     link = next(ln for ln in stored(ws_path).links if ln.key == ("api", "db"))
     assert link.required is True and link.timeout_ms is None
+
+
+async def test_a_failing_analysis_is_reported_and_editing_goes_on(
+    ws_path: Path, monkeypatch
+) -> None:
+    import archrev.rules.engine
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("rule exploded")
+
+    monkeypatch.setattr(archrev.rules.engine, "analyze", broken)
+    app = make_app(ws_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        assert screen.analysis is None
+        assert "rule exploded" in screen.analysis_error
+        await select(pilot, "mailer")
+        await pilot.press("shift+down")
+        await settle(pilot)
+    assert stored(ws_path).layout["mailer"][1] > 14

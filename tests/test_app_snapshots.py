@@ -11,12 +11,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input
-
 from archrev.model.document import WorkspaceDocument
 from archrev.model.types import Component, Kind, Link, Mode, System, SystemModel
 from archrev.model.workspace import Workspace
 from archrev.tui.app import ArchrevApp, SystemScreen
+from textual.widgets import Input
 
 SIZE = (120, 36)
 
