@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -123,7 +123,7 @@ def quarter_title(day: date) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def _date(text: str | None) -> date | None:
@@ -261,9 +261,7 @@ class ReviewStore:
                         f"cannot rename review {current.label} to '{title}': "
                         "the title is empty, a number or already used"
                     )
-            reviewers = (
-                list(current.reviewers) if changes.reviewers is None else changes.reviewers
-            )
+            reviewers = list(current.reviewers) if changes.reviewers is None else changes.reviewers
             notes = current.notes if changes.notes is None else changes.notes
             conn.execute(
                 "UPDATE reviews SET title = ?, reviewers = ?, notes = ? "
@@ -278,7 +276,9 @@ class ReviewStore:
             )
         return self.review(review.system_id, review.number)
 
-    def close(self, review: Review, snapshot: dict[str, Any], *, today: date | None = None) -> Review:
+    def close(
+        self, review: Review, snapshot: dict[str, Any], *, today: date | None = None
+    ) -> Review:
         """Freeze the review with its milestone; from now on the store refuses changes."""
         with self.ws.transaction() as conn:
             current = self.writable(review)

@@ -115,7 +115,10 @@ class Checklist:
                     s.get("principle", ""),
                     tuple(
                         ChecklistItem(
-                            i["code"], i["question"], i.get("guidance", ""), tuple(i.get("rules", ()))
+                            i["code"],
+                            i["question"],
+                            i.get("guidance", ""),
+                            tuple(i.get("rules", ())),
                         )
                         for i in s["items"]
                     ),
@@ -160,7 +163,9 @@ def _text(node: YamlMap, key: str, where: str, out: _Problems, *, required: bool
     return text
 
 
-def parse_checklist(text: str, filename: str, *, known_rules: Iterable[str] | None = None) -> Checklist:
+def parse_checklist(
+    text: str, filename: str, *, known_rules: Iterable[str] | None = None
+) -> Checklist:
     """A checklist from the text of a template; every problem reported as file:line:col."""
     doc = load_located(text, filename)
     out = _Problems(filename)
@@ -173,8 +178,10 @@ def parse_checklist(text: str, filename: str, *, known_rules: Iterable[str] | No
     _unknown_keys(doc, _TOP_KEYS, "checklist", out)
     name = _text(doc, "checklist", "checklist", out, required=True)
     if name and not CODE_PATTERN.match(name):
-        out.add(doc.value_mark("checklist"), f"checklist: '{name}' is not a valid name "
-                "(letters, digits, '-', '_' and '.')")
+        out.add(
+            doc.value_mark("checklist"),
+            f"checklist: '{name}' is not a valid name (letters, digits, '-', '_' and '.')",
+        )
     title = _text(doc, "title", "checklist", out, required=False) or name
     version = doc.get("version", 1)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
@@ -186,8 +193,10 @@ def parse_checklist(text: str, filename: str, *, known_rules: Iterable[str] | No
     codes: dict[str, tuple[int, int]] = {}
     raw_sections = doc.get("sections")
     if not isinstance(raw_sections, YamlSeq) or not raw_sections:
-        out.add(doc.value_mark("sections") if "sections" in doc else doc.mark,
-                "sections: expected a non-empty list of sections, each with a title and items")
+        out.add(
+            doc.value_mark("sections") if "sections" in doc else doc.mark,
+            "sections: expected a non-empty list of sections, each with a title and items",
+        )
         raw_sections = YamlSeq()
     for si, raw in enumerate(raw_sections):
         where = f"sections[{si}]"
@@ -199,25 +208,35 @@ def parse_checklist(text: str, filename: str, *, known_rules: Iterable[str] | No
         principle = _text(raw, "principle", where, out, required=False)
         raw_items = raw.get("items")
         if not isinstance(raw_items, YamlSeq) or not raw_items:
-            out.add(raw.value_mark("items") if "items" in raw else raw.mark,
-                    f"{where}.items: expected a non-empty list of items")
+            out.add(
+                raw.value_mark("items") if "items" in raw else raw.mark,
+                f"{where}.items: expected a non-empty list of items",
+            )
             raw_items = YamlSeq()
         items: list[ChecklistItem] = []
         for ii, item in enumerate(raw_items):
             iwhere = f"{where}.items[{ii}]"
             if not isinstance(item, YamlMap):
-                out.add(raw_items.item_mark(ii), f"{iwhere}: expected a mapping with code and question")
+                out.add(
+                    raw_items.item_mark(ii), f"{iwhere}: expected a mapping with code and question"
+                )
                 continue
             _unknown_keys(item, _ITEM_KEYS, iwhere, out)
             code = _text(item, "code", iwhere, out, required=True)
             if code:
                 if not CODE_PATTERN.match(code):
-                    out.add(item.value_mark("code"), f"{iwhere}.code: '{code}' is not a valid code "
-                            "(up to 40 letters, digits, '-', '_' and '.')")
+                    out.add(
+                        item.value_mark("code"),
+                        f"{iwhere}.code: '{code}' is not a valid code "
+                        "(up to 40 letters, digits, '-', '_' and '.')",
+                    )
                 elif code in codes:
                     line, _ = codes[code]
-                    out.add(item.value_mark("code"), f"{iwhere}.code: '{code}' is already used "
-                            f"on line {line}; codes must be unique")
+                    out.add(
+                        item.value_mark("code"),
+                        f"{iwhere}.code: '{code}' is already used "
+                        f"on line {line}; codes must be unique",
+                    )
                 else:
                     codes[code] = item.value_mark("code")
             question = _text(item, "question", iwhere, out, required=True)
@@ -229,17 +248,25 @@ def parse_checklist(text: str, filename: str, *, known_rules: Iterable[str] | No
                     raw_rules = YamlSeq(item.value_mark("rules"))
                     raw_rules.append(item["rules"])
                 if not isinstance(raw_rules, YamlSeq):
-                    out.add(item.value_mark("rules"), f"{iwhere}.rules: expected a list of rule ids")
+                    out.add(
+                        item.value_mark("rules"), f"{iwhere}.rules: expected a list of rule ids"
+                    )
                 else:
                     for ri, rule in enumerate(raw_rules):
                         mark = raw_rules.item_mark(ri) if raw_rules.item_marks else raw_rules.mark
                         if not isinstance(rule, str) or not RULE_PATTERN.match(rule):
-                            out.add(mark, f"{iwhere}.rules[{ri}]: expected a rule id such as SPOF-SINGLE")
+                            out.add(
+                                mark,
+                                f"{iwhere}.rules[{ri}]: expected a rule id such as SPOF-SINGLE",
+                            )
                         elif known is not None and rule not in known:
                             close = difflib.get_close_matches(rule, sorted(known), n=1, cutoff=0.6)
                             hint = f"; did you mean '{close[0]}'?" if close else ""
-                            out.add(mark, f"{iwhere}.rules[{ri}]: no rule '{rule}'{hint} "
-                                    "(see `archrev rules list`)")
+                            out.add(
+                                mark,
+                                f"{iwhere}.rules[{ri}]: no rule '{rule}'{hint} "
+                                "(see `archrev rules list`)",
+                            )
                         else:
                             rules.append(rule)
             items.append(ChecklistItem(code, question, guidance, tuple(rules)))
@@ -373,9 +400,9 @@ def evaluate(
             if item.rules:
                 hits = [f for rule in item.rules for f in by_rule.get(rule, [])]
                 auto = not hits
-                evidence = [
-                    f"{f.rule_id} ({f.severity.value}): {f.title}" for f in hits[:20]
-                ] + ([f"... and {len(hits) - 20} more"] if len(hits) > 20 else [])
+                evidence = [f"{f.rule_id} ({f.severity.value}): {f.title}" for f in hits[:20]] + (
+                    [f"... and {len(hits) - 20} more"] if len(hits) > 20 else []
+                )
                 if not hits:
                     evidence = [f"no finding from {', '.join(item.rules)}"]
             results.append(
@@ -423,8 +450,16 @@ def check_answer(
 
 def parse_answer(text: str) -> AnswerValue:
     value = text.strip().lower()
-    aliases = {"y": "yes", "n": "no", "na": "n/a", "n/a": "n/a", "not_applicable": "n/a",
-               "not-applicable": "n/a", "yes": "yes", "no": "no"}
+    aliases = {
+        "y": "yes",
+        "n": "no",
+        "na": "n/a",
+        "n/a": "n/a",
+        "not_applicable": "n/a",
+        "not-applicable": "n/a",
+        "yes": "yes",
+        "no": "no",
+    }
     if value not in aliases:
         raise ArchrevError(f"'{text}' is not an answer; use yes, no or na (not applicable)")
     return AnswerValue(aliases[value])

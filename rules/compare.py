@@ -121,9 +121,15 @@ class Comparison:
     @property
     def unchanged(self) -> bool:
         return not (
-            self.new or self.resolved or self.components_added or self.components_removed
-            or self.components_changed or self.links_added or self.links_removed
-            or self.links_changed or self.severity_changed
+            self.new
+            or self.resolved
+            or self.components_added
+            or self.components_removed
+            or self.components_changed
+            or self.links_added
+            or self.links_removed
+            or self.links_changed
+            or self.severity_changed
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -239,9 +245,12 @@ def compare(before: Side, after: Side, *, runway_rows: int = RUNWAY_ROWS) -> Com
     rows_a = {r.component: r for r in before.runway}
     rows_b = {r.component: r for r in after.runway}
     # The components closest to saturation on either side: what a reader worries about.
-    closest = sorted({*rows_a, *rows_b}, key=lambda c: min(
-        saturation_order(r) for r in (rows_a.get(c), rows_b.get(c)) if r is not None
-    ))[:runway_rows]
+    closest = sorted(
+        {*rows_a, *rows_b},
+        key=lambda c: min(
+            saturation_order(r) for r in (rows_a.get(c), rows_b.get(c)) if r is not None
+        ),
+    )[:runway_rows]
     result.runway = [
         RunwayChange(
             cid,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -69,7 +69,7 @@ class ReviewState:
     today: date
     live: bool
     model_yaml: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    threshold: float = 0.8  # utilization at which a component counts as saturated
 
     @property
     def system_id(self) -> str:
@@ -198,20 +198,44 @@ class Analysed:
     model: SystemModel
     findings: list[Finding]
     runway: list[RunwayRow]
+    threshold: float = 0.8
+
+
+def policy_for(model: SystemModel, extra: Any = None) -> Any:
+    """The model's own `policy:` section, with a policy file given on top of it."""
+    from archrev.rules.policy import policy_from_model
+
+    own = policy_from_model(model)
+    if own is None:
+        return extra
+    return own if extra is None else own.merged(extra)
+
+
+def known_rule_ids(policy: Any = None) -> set[str]:
+    """Rule ids a checklist item may name: the catalogue, plugins and the policy's own."""
+    from archrev.rules.engine import active_rules
+
+    return {rule.id for rule in active_rules(policy)}
 
 
 def analyse(model: SystemModel, policy: Any = None, today: date | None = None) -> Analysed:
+    """Findings and runway of `model`; `policy` is a policy file given on top of the
+    model's own `policy:` section."""
     from archrev.rules.engine import analyze
 
-    analysis = analyze(model, policy, today=today)
-    return Analysed(model, list(analysis.findings), runway_rows(model, analysis.facts))
+    analysis = analyze(model, policy_for(model, policy), today=today)
+    threshold = getattr(analysis.facts, "runway_threshold", 0.8)
+    return Analysed(
+        model, list(analysis.findings), runway_rows(model, analysis.facts), float(threshold)
+    )
 
 
 def snapshot_side(review: Review) -> Analysed:
     snap = _snapshot(review)
     model = SystemModel.model_validate(snap["model"])
     findings = [finding_from_dict(d) for d in snap["findings"]]
-    return Analysed(model, findings, [RunwayRow.from_dict(r) for r in snap.get("runway", [])])
+    rows = [RunwayRow.from_dict(r) for r in snap.get("runway", [])]
+    return Analysed(model, findings, rows, float(snap.get("runway_threshold", 0.8)))
 
 
 def _snapshot(review: Review) -> dict[str, Any]:
@@ -309,6 +333,7 @@ def review_state(
         today=day,
         live=is_live,
         model_yaml=model_yaml,
+        threshold=side.threshold,
     )
 
 
@@ -343,10 +368,9 @@ def milestone(state: ReviewState) -> dict[str, Any]:
         "findings": [tf.to_dict() for tf in state.findings],
         "resolved": [tf.to_dict() for tf in state.resolved],
         "checklist": state.checklist.to_dict() if state.checklist else None,
-        "answers": {
-            r.item.code: r.answer.as_dict() for r in state.items if r.answer is not None
-        },
+        "answers": {r.item.code: r.answer.as_dict() for r in state.items if r.answer is not None},
         "runway": [r.to_dict() for r in state.runway],
+        "runway_threshold": state.threshold,
         "previous": state.previous.number if state.previous else None,
     }
 
@@ -399,13 +423,14 @@ def set_triage(
     expiry: date | None = None,
     today: date | None = None,
     live: Analysed | None = None,
+    policy: Any = None,
 ) -> tuple[Finding, Triage]:
     """Triage one finding of the live model; omitted owner/note keep their earlier value."""
     day = today or date.today()
     current = store.review(review.system_id, review.number)
     if current.is_closed:
         store.writable(current)  # refused with the message for closed reviews
-    side = live if live is not None else analyse(store.ws.load(review.system_id), None, day)
+    side = live if live is not None else analyse(store.ws.load(review.system_id), policy, day)
     finding = find_finding(side.findings, ref)
     before = store.triage(review.system_id).get(finding.fingerprint)
     record = Triage(
@@ -430,6 +455,7 @@ def answer_item(
     *,
     today: date | None = None,
     live: Analysed | None = None,
+    policy: Any = None,
 ) -> Answer:
     current = store.review(review.system_id, review.number)
     if current.is_closed:
@@ -438,13 +464,12 @@ def answer_item(
         raise ArchrevError(f"review {current.label} has no checklist")
     checklist = Checklist.from_dict(current.checklist)
     item = checklist.item(code)
-    auto = None
     if item.rules:
         day = today or date.today()
-        side = live if live is not None else analyse(store.ws.load(review.system_id), None, day)
+        side = live if live is not None else analyse(store.ws.load(review.system_id), policy, day)
         triaged = triage_findings(side.findings, store.triage(review.system_id), day)
-        auto = evaluate(checklist, side.findings, {}, _dismissed(triaged))
-        auto_result = next(r.auto for r in auto if r.item.code == code)
+        results = evaluate(checklist, side.findings, {}, _dismissed(triaged))
+        auto_result = next(r.auto for r in results if r.item.code == code)
     else:
         auto_result = None
     check_answer(checklist, code, value, note, auto_result)
