@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
-
 from archrev.model.errors import ArchrevError, InputFileError
 from archrev.model.reviews import (
     Answer,
@@ -53,7 +53,7 @@ def finding(rule: str, comp: str, severity: Severity = Severity.HIGH, cat: str =
 def model(**replicas: int) -> SystemModel:
     comps = [Component(id=c, replicas=n) for c, n in replicas.items()]
     ids = list(replicas)
-    links = [Link(source=a, target=b) for a, b in zip(ids, ids[1:], strict=False)]
+    links = [Link(source=a, target=b) for a, b in pairwise(ids)]
     return SystemModel(system=System(id="shop"), components=comps, links=links)
 
 
@@ -154,7 +154,7 @@ def test_malformed_template_reports_file_line_col(tmp_path: Path) -> None:
 def test_template_errors(tmp_path: Path) -> None:
     with pytest.raises(InputFileError, match="sections: expected a non-empty list"):
         parse_checklist("checklist: x\n", "x.yaml")
-    with pytest.raises(InputFileError, match="x.yaml:1:1: a checklist template is a mapping"):
+    with pytest.raises(InputFileError, match=r"x\.yaml:1:1: a checklist template is a mapping"):
         parse_checklist("- a\n", "x.yaml")
     with pytest.raises(InputFileError, match="not valid YAML"):
         parse_checklist("checklist: [\n", "x.yaml")
