@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+
 from archrev.model.reviews import AnswerValue, ReviewStore, TriageState
 from archrev.model.types import Component, Link, System, SystemModel
 from archrev.model.workspace import Workspace
