@@ -1,0 +1,136 @@
+"""The review screen driven from the keyboard with Pilot; asserts what reached the workspace."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from textual.app import App
+from textual.widgets import DataTable, Input
+
+from archrev.model.modelfile import read_model
+from archrev.model.reviews import AnswerValue, ReviewStore, TriageState
+from archrev.model.workspace import Workspace
+from archrev.tui.review_screen import ReviewScreen, SnapshotScreen, TriageDialog
+
+ROOT = Path(__file__).resolve().parents[1]
+DAY = date(2026, 11, 20)
+
+
+class Host(App[None]):
+    def __init__(self, db: Path) -> None:
+        super().__init__()
+        self.db = db
+
+    def on_mount(self) -> None:
+        self.push_screen(ReviewScreen(self.db, "shop", today=DAY))
+
+
+def _db(tmp_path: Path) -> Path:
+    db = tmp_path / "w.db"
+    with Workspace(db) as ws:
+        ws.import_model(read_model(ROOT / "tests" / "data" / "review_shop_q1.yaml"))
+    return db
+
+
+async def _settle(app: App[None], pilot: object) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
+async def test_review_cycle_from_the_keyboard(tmp_path: Path) -> None:
+    db = _db(tmp_path)
+    app = Host(db)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await _settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        await pilot.press("s")
+        await _settle(app, pilot)
+        assert screen.state is not None and not screen.state.review.is_closed
+        findings = [tf.fingerprint for tf in screen.state.findings]
+        assert len(findings) >= 2
+
+        # triage: first finding in progress, second an accepted risk through the dialog
+        await pilot.press("1", "p")
+        await _settle(app, pilot)
+        await pilot.press("down", "r")
+        await pilot.pause()
+        await pilot.press(*"only at sales peaks")
+        # an accepted risk without expiry is refused inside the dialog, nothing written
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TriageDialog)
+        assert "needs an expiry" in str(app.screen.query_one("#error").render())
+        await pilot.press("tab")
+        await pilot.press(*"2027-03-31", "enter")
+        await _settle(app, pilot)
+
+        # checklist: a passing item answered yes; overriding a failing one asks for a note
+        await pilot.press("2")
+        await pilot.pause()
+        table = screen.query_one("#checklist", DataTable)
+        codes = [r.item.code for r in screen.state.items]
+        failing = next(r.item.code for r in screen.state.items if r.auto is False)
+        await pilot.press("y")
+        await _settle(app, pilot)
+        table.move_cursor(row=codes.index(failing))
+        await pilot.press("y")
+        await pilot.pause()
+        await pilot.press(*"fixed last week", "enter")
+        await _settle(app, pilot)
+
+        with Workspace(db) as ws:
+            store = ReviewStore(ws)
+            triage = store.triage("shop")
+            answers = store.answers(store.review("shop", 1))
+        assert triage[findings[0]].state is TriageState.IN_PROGRESS
+        risk = triage[findings[1]]
+        assert risk.state is TriageState.ACCEPTED_RISK
+        assert (risk.justification, risk.expiry) == ("only at sales peaks", date(2027, 3, 31))
+        assert answers[codes[0]].value is AnswerValue.YES
+        assert answers[failing].note == "fixed last week"
+
+        # close, with a typed confirmation
+        await pilot.press("ctrl+w")
+        await pilot.pause()
+        await pilot.press(*"yes", "enter")
+        await _settle(app, pilot)
+        assert screen.state.review.is_closed
+
+        # a closed review refuses edits from the screen too
+        await pilot.press("1", "m")
+        await _settle(app, pilot)
+        with Workspace(db) as ws:
+            assert ReviewStore(ws).triage("shop")[findings[0]].state is TriageState.IN_PROGRESS
+
+        # export the report
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        field = app.screen.query_one(Input)
+        field.value = str(tmp_path / "report.html")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "<svg" in (tmp_path / "report.html").read_text()
+
+        # the snapshot, read-only on a drawing of the model
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, SnapshotScreen)
+        drawing = str(app.screen.query_one("#drawing").render())
+        assert "Web | storefront" in drawing and "┌" in drawing
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+
+
+async def test_markup_in_names_is_shown_as_text(tmp_path: Path) -> None:
+    db = _db(tmp_path)
+    app = Host(db)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("s")
+        await _settle(app, pilot)
+        table = app.screen.query_one("#findings", DataTable)
+        cells = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
+        assert any("[bold]main[/]" in c for c in cells)
