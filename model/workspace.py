@@ -469,9 +469,12 @@ class Workspace:
                     f"it now differs from your edit in: {', '.join(changed) or 'nothing'}. "
                     "Reload it and apply your change again"
                 )
-            if comp.id != key and conn.execute(
-                "SELECT 1 FROM components WHERE system_id = ? AND id = ?", (system_id, comp.id)
-            ).fetchone():
+            if (
+                comp.id != key
+                and conn.execute(
+                    "SELECT 1 FROM components WHERE system_id = ? AND id = ?", (system_id, comp.id)
+                ).fetchone()
+            ):
                 raise WorkspaceError(
                     f"cannot rename '{key}' to '{comp.id}': that id is already taken"
                 )
@@ -488,7 +491,9 @@ class Workspace:
         """Remove a component and its links; returns how many links went with it."""
         with self.transaction() as conn:
             current = self._row_version(
-                "components", "system_id = ? AND id = ?", (system_id, comp_id),
+                "components",
+                "system_id = ? AND id = ?",
+                (system_id, comp_id),
                 f"component '{comp_id}'",
             )
             self._check_version(current, expected_version, f"component '{comp_id}'")
@@ -507,7 +512,9 @@ class Workspace:
             "AND (source = ? OR target = ?) ORDER BY seq",
             (system_id, comp_id, comp_id),
         )
-        return [Link.model_validate({**json.loads(d), "source": s, "target": t}) for s, t, d in rows]
+        return [
+            Link.model_validate({**json.loads(d), "source": s, "target": t}) for s, t, d in rows
+        ]
 
     def _component(self, system_id: str, comp_id: str) -> Component:
         row = self.conn.execute(
@@ -536,12 +543,16 @@ class Workspace:
             )
             return 1
 
-    def update_link(self, system_id: str, link: Link, *, expected_version: int | None = None) -> int:
+    def update_link(
+        self, system_id: str, link: Link, *, expected_version: int | None = None
+    ) -> int:
         with self.transaction() as conn:
             what = f"link {link.source} -> {link.target}"
             current = self._row_version(
-                "links", "system_id = ? AND source = ? AND target = ?",
-                (system_id, link.source, link.target), what,
+                "links",
+                "system_id = ? AND source = ? AND target = ?",
+                (system_id, link.source, link.target),
+                what,
             )
             self._check_version(current, expected_version, what)
             conn.execute(
@@ -557,8 +568,10 @@ class Workspace:
         with self.transaction() as conn:
             what = f"link {source} -> {target}"
             current = self._row_version(
-                "links", "system_id = ? AND source = ? AND target = ?",
-                (system_id, source, target), what,
+                "links",
+                "system_id = ? AND source = ? AND target = ?",
+                (system_id, source, target),
+                what,
             )
             self._check_version(current, expected_version, what)
             conn.execute(
@@ -589,7 +602,8 @@ class Workspace:
                 )
             except sqlite3.IntegrityError:
                 missing = [
-                    cid for cid in positions
+                    cid
+                    for cid in positions
                     if not conn.execute(
                         "SELECT 1 FROM components WHERE system_id = ? AND id = ?", (system_id, cid)
                     ).fetchone()

@@ -21,9 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("import", help="store a model file as a system in the workspace")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     add_db(p)
-    p.add_argument(
-        "--replace", action="store_true", help="overwrite a system with the same id"
-    )
+    p.add_argument("--replace", action="store_true", help="overwrite a system with the same id")
     p.set_defaults(handler=cmd_import)
 
     p = sub.add_parser("export", help="write a system from the workspace as a model file")

@@ -1,0 +1,164 @@
+"""Async processing: slow or non-critical work held in the request path, latency budgets
+and queues nobody writes to or reads from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from archrev.model.types import Kind, Mode, Tier
+from archrev.rules.findings import Severity
+from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, rule
+
+CATEGORY = "async processing"
+
+_BATCH_KINDS = frozenset({Kind.WORKER, Kind.ML_MODEL})
+
+
+@rule(
+    id="ASY-SLOW-SYNC",
+    title="Slow work in the request path",
+    category=CATEGORY,
+    principle=Principle.ASYNC_PROCESSING,
+    severity=Severity.MEDIUM,
+    rationale="""A request that waits synchronously on a slow call (p95 of a second or more) or on
+    a batch component (a worker, or an ML model tagged `batch`) holds a thread, a connection and
+    the user for that long; under load the waiting requests pile up faster than they finish.""",
+    remediation="""Accept the request, put the slow work on a queue and answer with a job id or
+    a callback; or precompute the result ahead of time.""",
+    thresholds=[Threshold("latency_ms", 1000, "p95 latency at or above which a call is slow")],
+)
+def slow_sync(ctx: RuleContext) -> Iterator[Hit]:
+    facts = ctx.facts
+    limit = ctx.threshold("latency_ms")
+    for link in ctx.model.links:
+        if link.mode != Mode.SYNC or not link.required or link.source not in facts.serving_path:
+            continue
+        if facts.components[link.source].is_messaging:
+            continue
+        target = facts.components[link.target]
+        slow = target.latency_ms is not None and target.latency_ms >= limit
+        batch = target.kind == Kind.WORKER or (
+            target.kind == Kind.ML_MODEL and "batch" in target.tags
+        )
+        if not (slow or batch):
+            continue
+        why = (
+            f"p95 {num(target.latency_ms)} ms"
+            if slow
+            else f"a batch {target.kind.value.replace('_', ' ')}"
+        )
+        yield Hit(
+            components=(link.source, link.target),
+            message=(
+                f"{ctx.name(link.source)} waits synchronously on {ctx.name(link.target)} "
+                f"({why}) while serving a request."
+            ),
+            evidence={"latency_ms": target.latency_ms, "kind": target.kind.value},
+        )
+
+
+@rule(
+    id="ASY-NONCRITICAL-SYNC",
+    title="Critical component waits on a non-critical one",
+    category=CATEGORY,
+    principle=Principle.ASYNC_PROCESSING,
+    severity=Severity.MEDIUM,
+    rationale="""When a critical component synchronously requires a non-critical one, the
+    non-critical component (run with less care, fewer replicas, looser alerts) decides the
+    availability of the critical path.""",
+    remediation="""Send the call asynchronously (an event or a queue the non-critical service
+    consumes), or make it optional with a timeout and mark the link `required: false`.""",
+)
+def noncritical_sync(ctx: RuleContext) -> Iterator[Hit]:
+    comps = ctx.components
+    for link in ctx.model.links:
+        if link.mode != Mode.SYNC or not link.required:
+            continue
+        src, dst = comps[link.source], comps[link.target]
+        if src.tier == Tier.CRITICAL and dst.tier == Tier.NON_CRITICAL:
+            yield Hit(
+                components=(link.source, link.target),
+                message=(
+                    f"{ctx.name(link.source)} (critical) requires a synchronous call to "
+                    f"{ctx.name(link.target)} (non_critical): when it is down or slow, "
+                    f"{ctx.name(link.source)} fails too."
+                ),
+                evidence={"protocol": link.protocol, "timeout_ms": link.timeout_ms},
+            )
+
+
+@rule(
+    id="ASY-LATENCY",
+    title="Latency objective exceeded by the synchronous path",
+    category=CATEGORY,
+    principle=Principle.ASYNC_PROCESSING,
+    severity=Severity.MEDIUM,
+    rationale="""Summed along the slowest synchronous chain from an entry point, the components'
+    p95 latencies exceed the system's latency objective, so the objective cannot be met even
+    before queueing and retries. High when the chain takes more than twice the objective.""",
+    remediation="""Call independent services in parallel, cache or precompute the slow steps,
+    or move steps the response does not need behind a queue.""",
+)
+def latency_budget(ctx: RuleContext) -> Iterator[Hit]:
+    slo = ctx.model.system.latency_slo_ms
+    if slo is None:
+        return
+    facts = ctx.facts
+    for ep in facts.entry_point_list:
+        chain = facts.slowest_sync_chain(ep)
+        if chain.latency_ms <= slo:
+            continue
+        unknown = (
+            f" ({len(chain.unknown_latency)} on the path have no latency_ms and count as 0)"
+            if chain.unknown_latency
+            else ""
+        )
+        yield Hit(
+            components=chain.path,
+            key=(ep,),
+            message=(
+                f"The slowest synchronous path from {ctx.name(ep)} takes "
+                f"{num(chain.latency_ms)} ms at p95, over the {num(slo)} ms objective: "
+                f"{' -> '.join(chain.path)}{unknown}."
+            ),
+            evidence={
+                "latency_ms": chain.latency_ms,
+                "slo_ms": slo,
+                "path": list(chain.path),
+                "unknown_latency": list(chain.unknown_latency),
+            },
+            severity=Severity.HIGH if chain.latency_ms > 2 * slo else None,
+        )
+
+
+@rule(
+    id="ASY-QUEUE-ORPHAN",
+    title="Queue without producers or consumers",
+    category=CATEGORY,
+    principle=Principle.ASYNC_PROCESSING,
+    severity=Severity.MEDIUM,
+    rationale="""A queue or stream nobody writes to is dead weight; one nobody reads from grows
+    until it is full and then loses messages or blocks its producers. Either way the model (or
+    the system) is missing a piece.""",
+    remediation="""Add the missing producer or consumer to the model (links point producer ->
+    queue -> consumer), or retire the queue.""",
+)
+def queue_orphans(ctx: RuleContext) -> Iterator[Hit]:
+    facts = ctx.facts
+    for comp in ctx.model.components:
+        if not comp.is_messaging:
+            continue
+        producers, consumers = facts.pred[comp.id], facts.succ[comp.id]
+        if producers and consumers:
+            continue
+        if not producers and not consumers:
+            what = "has neither producers nor consumers"
+        elif not producers:
+            what = "has no producers (nothing links to it)"
+        else:
+            what = "has no consumers (it links to nothing): messages pile up"
+        yield Hit(
+            components=(comp.id,),
+            message=f"{ctx.name(comp.id)} ({comp.kind.value}) {what}.",
+            evidence={"producers": len(producers), "consumers": len(consumers)},
+        )

@@ -1,0 +1,139 @@
+"""Cost management: unbounded autoscaling, oversized fleets, work that could run on spot
+capacity and components nothing uses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from archrev.model.types import Kind, Tier
+from archrev.rules.findings import Severity
+from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, pct, rule
+
+CATEGORY = "cost"
+
+
+@rule(
+    id="CST-UNBOUNDED",
+    title="Autoscaling without a maximum",
+    category=CATEGORY,
+    principle=Principle.COST_MANAGEMENT,
+    severity=Severity.MEDIUM,
+    rationale="""An autoscaler without a ceiling turns a traffic spike, a retry storm or a bug
+    into an unbounded bill, and pushes the overload onto its dependencies instead of shedding
+    it.""",
+    remediation="""Set `autoscaling.max` to what the budget and the downstream capacity allow, and
+    alert when it is reached.""",
+)
+def unbounded(ctx: RuleContext) -> Iterator[Hit]:
+    for comp in ctx.model.components:
+        if comp.autoscaling is not None and comp.autoscaling.max is None:
+            yield Hit(
+                components=(comp.id,),
+                message=(
+                    f"{ctx.name(comp.id)} autoscales from {comp.autoscaling.min} replicas with "
+                    "no maximum: a spike or a bug scales its bill without limit."
+                ),
+                evidence={"autoscaling_min": comp.autoscaling.min},
+            )
+
+
+@rule(
+    id="CST-OVERSIZED",
+    title="Oversized for its projected peak",
+    category=CATEGORY,
+    principle=Principle.COST_MANAGEMENT,
+    severity=Severity.LOW,
+    rationale="""A fleet that stays at or below 20 % utilization even at the projected peak at
+    the end of the horizon pays for capacity it will not use.""",
+    remediation="""Right-size it: smaller instances, fewer replicas beyond what redundancy needs,
+    or an autoscaler with a lower floor.""",
+    thresholds=[
+        Threshold("utilization", 0.2, "projected peak utilization at or below which it triggers"),
+        Threshold("min_replicas", 2, "replicas from which it applies"),
+    ],
+)
+def oversized(ctx: RuleContext) -> Iterator[Hit]:
+    facts = ctx.facts
+    if facts.entering_rps <= 0:
+        return  # no load in the model, so no utilization to judge by
+    limit = ctx.threshold("utilization")
+    floor = ctx.threshold("min_replicas")
+    for comp in ctx.model.components:
+        if comp.capacity_rps is None or comp.instances < floor or comp.serverless:
+            continue
+        running = comp.capacity_rps * comp.instances  # the fleet that always runs
+        peak = facts.projected_load(comp.id, facts.horizon) / running
+        if peak > limit:
+            continue
+        yield Hit(
+            components=(comp.id,),
+            message=(
+                f"{ctx.name(comp.id)} runs {comp.instances} replicas of {num(comp.capacity_rps)} "
+                f"rps but its projected peak in quarter {facts.horizon} uses only {pct(peak)} "
+                f"of them ({num(facts.projected_load(comp.id, facts.horizon), 1)} rps)."
+            ),
+            evidence={
+                "instances": comp.instances,
+                "projected_peak_utilization": round(peak, 3),
+            },
+        )
+
+
+_SPOT_KINDS = frozenset({Kind.WORKER, Kind.FUNCTION})
+
+
+@rule(
+    id="CST-SPOT",
+    title="Interruptible work on on-demand capacity",
+    category=CATEGORY,
+    principle=Principle.COST_MANAGEMENT,
+    severity=Severity.LOW,
+    rationale="""Non-critical, stateless workers, functions and batch jobs can be interrupted and
+    retried; spot or preemptible capacity (or serverless) runs them for a fraction of the
+    on-demand price.""",
+    remediation="""Run it on spot/preemptible nodes (with graceful shutdown and idempotent work)
+    or on a serverless platform, and set `spot: true` or `serverless: true`.""",
+)
+def spot(ctx: RuleContext) -> Iterator[Hit]:
+    for comp in ctx.model.components:
+        if comp.tier != Tier.NON_CRITICAL or comp.is_stateful or comp.spot or comp.serverless:
+            continue
+        if comp.kind not in _SPOT_KINDS and "batch" not in comp.tags:
+            continue
+        yield Hit(
+            components=(comp.id,),
+            message=(
+                f"{ctx.name(comp.id)} is a non-critical, stateless "
+                f"{comp.kind.value.replace('_', ' ')} running on on-demand capacity; "
+                "it could run on spot or serverless."
+            ),
+        )
+
+
+@rule(
+    id="CST-IDLE",
+    title="Nothing uses it",
+    category=CATEGORY,
+    principle=Principle.COST_MANAGEMENT,
+    severity=Severity.LOW,
+    rationale="""A component that no other component links to and that receives no traffic of
+    its own (not an entry point) either costs money for nothing or is missing a link in the
+    model.""",
+    remediation="""Retire it; or, if something does use it, add the link (or its `peak_rps` if
+    traffic enters the system there, e.g. a scheduled job).""",
+)
+def idle(ctx: RuleContext) -> Iterator[Hit]:
+    facts = ctx.facts
+    for comp in ctx.model.components:
+        if comp.id in facts.entry_points or facts.pred[comp.id]:
+            continue
+        out = len(facts.succ[comp.id])
+        yield Hit(
+            components=(comp.id,),
+            message=(
+                f"Nothing links to {ctx.name(comp.id)} and it is not an entry point"
+                + (f" (it links to {out} others)" if out else "")
+                + ": it is unused, or the model misses its caller."
+            ),
+            evidence={"fan_out": out},
+        )

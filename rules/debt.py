@@ -1,0 +1,69 @@
+"""Technical debt: workarounds past their review date and deprecated components still on
+the path of critical ones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from archrev.rules.findings import Severity
+from archrev.rules.rulebook import Hit, Principle, RuleContext, plural, rule
+
+CATEGORY = "technical debt"
+
+
+@rule(
+    id="DEBT-WORKAROUND",
+    title="Workaround past its review date",
+    category=CATEGORY,
+    principle=Principle.TECHNICAL_DEBT,
+    severity=Severity.MEDIUM,
+    rationale="""A workaround is accepted on the promise of a review; past that date it has become
+    architecture nobody chose, and the reasons it was safe may no longer hold.""",
+    remediation="""Review it now: replace it with the intended design, or record why it stays and
+    set a new `review_by` date.""",
+)
+def workaround(ctx: RuleContext) -> Iterator[Hit]:
+    for comp in ctx.model.components:
+        if not comp.workaround or comp.review_by is None or comp.review_by >= ctx.today:
+            continue
+        days = (ctx.today - comp.review_by).days
+        yield Hit(
+            components=(comp.id,),
+            message=(
+                f"{ctx.name(comp.id)} is a workaround that was due for review on "
+                f"{comp.review_by.isoformat()}, {plural(days, 'day')} ago."
+            ),
+            evidence={"review_by": comp.review_by.isoformat(), "days_overdue": days},
+        )
+
+
+@rule(
+    id="DEBT-DEPRECATED",
+    title="Deprecated component on a critical path",
+    category=CATEGORY,
+    principle=Principle.TECHNICAL_DEBT,
+    severity=Severity.HIGH,
+    rationale="""A deprecated component gets less care (fewer fixes, fewer people who know it),
+    yet a critical component still cannot serve without it.""",
+    remediation="""Move the critical callers to its replacement first, then retire it; until
+    then keep it patched and monitored like the critical path it is on.""",
+)
+def deprecated(ctx: RuleContext) -> Iterator[Hit]:
+    facts = ctx.facts
+    using = facts.critical_using
+    for comp in ctx.model.components:
+        if not comp.deprecated:
+            continue
+        critical = [c for c in facts.critical_in(using.get(comp.id, 0)) if c != comp.id]
+        if not critical:
+            continue
+        yield Hit(
+            components=(comp.id, *critical),
+            key=(comp.id,),
+            message=(
+                f"{ctx.name(comp.id)} is deprecated but "
+                f"{plural(len(critical), 'critical component')} still require it: "
+                f"{ctx.names(critical, 6)}."
+            ),
+            evidence={"critical_dependents": critical},
+        )

@@ -1,0 +1,99 @@
+"""Run the catalogue over a system model: `analyze(model, policy)` -> findings and facts.
+
+The shared facts are computed once; each enabled rule reads them with its thresholds (the
+policy's overrides over the rule's defaults) and yields hits, which become findings with the
+rule's metadata, the policy's severity and a stable fingerprint. Findings come worst first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from archrev.model.types import SystemModel
+from archrev.rules.facts import DEFAULT_RUNWAY_THRESHOLD, Facts
+from archrev.rules.findings import Finding, Severity, fingerprint, sort_key
+from archrev.rules.policy import Policy
+from archrev.rules.rulebook import Rule, RuleContext, catalogue
+
+
+@dataclass
+class Analysis:
+    """The result of one analysis: findings worst first, and the facts they came from."""
+
+    model: SystemModel
+    findings: list[Finding]
+    facts: Facts
+    rules: list[Rule] = field(default_factory=list)  # the rules that ran
+    policy: Policy | None = None
+
+    def worst_by_component(self) -> dict[str, Severity]:
+        """The most severe finding touching each component (components without any absent)."""
+        worst: dict[str, Severity] = {}
+        for finding in self.findings:
+            for cid in finding.components:
+                seen = worst.get(cid)
+                if seen is None or finding.severity.rank > seen.rank:
+                    worst[cid] = finding.severity
+        return worst
+
+    def by_component(self, comp_id: str) -> list[Finding]:
+        return [f for f in self.findings if comp_id in f.components]
+
+    def counts(self) -> dict[Severity, int]:
+        counts = {s: 0 for s in Severity}
+        for finding in self.findings:
+            counts[finding.severity] += 1
+        return counts
+
+
+def active_rules(policy: Policy | None = None, *, plugins: bool = True) -> list[Rule]:
+    """The rules an analysis runs: the catalogue and the policy's own, less the disabled."""
+    rules = catalogue(plugins=plugins)
+    if policy is not None:
+        policy.check_rule_ids(rules)
+        rules = [r for r in rules if r.id not in policy.disabled] + list(policy.custom_rules)
+    return rules
+
+
+def analyze(
+    model: SystemModel,
+    policy: Policy | None = None,
+    *,
+    today: date | None = None,
+    plugins: bool = True,
+) -> Analysis:
+    """Every finding for `model` under `policy`, worst first, with the facts behind them."""
+    rules = active_rules(policy, plugins=plugins)
+    runway_threshold = DEFAULT_RUNWAY_THRESHOLD
+    if policy is not None:
+        runway_threshold = policy.thresholds.get("SCL-RUNWAY", {}).get(
+            "utilization", runway_threshold
+        )
+    facts = Facts(model, runway_threshold=runway_threshold)
+    day = today or date.today()
+    findings: list[Finding] = []
+    for rule in rules:
+        thresholds = rule.threshold_defaults()
+        severity_override = None
+        if policy is not None:
+            thresholds.update(policy.thresholds.get(rule.id, {}))
+            severity_override = policy.severities.get(rule.id)
+        ctx = RuleContext(model=model, facts=facts, thresholds=thresholds, today=day)
+        for hit in rule.check(ctx):
+            findings.append(
+                Finding(
+                    rule_id=rule.id,
+                    severity=severity_override or hit.severity or rule.severity,
+                    title=rule.title,
+                    message=hit.message,
+                    components=hit.components,
+                    evidence=hit.evidence,
+                    remediation=rule.remediation,
+                    category=rule.category,
+                    principle=rule.principle,
+                    fingerprint=fingerprint(rule.id, hit.key or hit.components),
+                )
+            )
+    findings.sort(key=sort_key)
+    return Analysis(model=model, findings=findings, facts=facts, rules=rules, policy=policy)

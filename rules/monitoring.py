@@ -1,0 +1,136 @@
+"""Monitoring: metrics, alerts on the serving path, tracing across synchronous chains and
+cost attribution."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from archrev.model.types import Component, Kind
+from archrev.rules.findings import Severity
+from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, rule
+
+CATEGORY = "monitoring"
+
+# Not ours to instrument: the user's device, a third party.
+_NOT_OURS = frozenset({Kind.CLIENT, Kind.EXTERNAL})
+# Instrumented by their callers' client spans rather than propagating traces themselves.
+_NO_TRACE_CONTEXT = frozenset(
+    {Kind.DATABASE, Kind.CACHE, Kind.QUEUE, Kind.STREAM, Kind.OBJECT_STORE, Kind.SEARCH, Kind.CDN}
+)
+
+
+def _ours(comp: Component) -> bool:
+    return comp.kind not in _NOT_OURS
+
+
+@rule(
+    id="OBS-METRICS",
+    title="No metrics",
+    category=CATEGORY,
+    principle=Principle.MONITORING,
+    severity=Severity.LOW,
+    rationale="""Without metrics (rate, errors, duration, saturation) nobody sees a component
+    approach its capacity, and its capacity_rps and utilization in the model are guesses.""",
+    remediation="""Export RED/USE metrics (request rate, errors, latency; CPU, memory,
+    connections, queue depth) and set `monitoring.metrics: true`.""",
+)
+def metrics(ctx: RuleContext) -> Iterator[Hit]:
+    for comp in ctx.model.components:
+        if _ours(comp) and not comp.monitoring.metrics:
+            yield Hit(
+                components=(comp.id,),
+                message=(
+                    f"{ctx.name(comp.id)} exports no metrics: its load and saturation are unseen."
+                ),
+            )
+
+
+@rule(
+    id="OBS-ALERTS",
+    title="No alerts on the serving path",
+    category=CATEGORY,
+    principle=Principle.MONITORING,
+    severity=Severity.MEDIUM,
+    rationale="""A component that holds up requests and has no alert fails silently: users find
+    out first.""",
+    remediation="""Alert on its symptoms (error rate, latency against the objective, saturation)
+    with an owner on call, and set `monitoring.alerts: true`.""",
+)
+def alerts(ctx: RuleContext) -> Iterator[Hit]:
+    facts = ctx.facts
+    for cid in facts.in_order(facts.serving_path):
+        comp = facts.components[cid]
+        if _ours(comp) and not comp.monitoring.alerts:
+            yield Hit(
+                components=(cid,),
+                message=(
+                    f"{ctx.name(cid)} holds up requests but has no alerts: when it fails, "
+                    "nobody is told."
+                ),
+            )
+
+
+@rule(
+    id="OBS-TRACING",
+    title="No tracing on a long synchronous chain",
+    category=CATEGORY,
+    principle=Principle.MONITORING,
+    severity=Severity.LOW,
+    rationale="""On a synchronous chain of several hops, a slow or failing request can only be
+    pinned to a component if every hop propagates the trace context; one component without
+    tracing breaks the trace in two.""",
+    remediation="""Instrument it with OpenTelemetry (or the tracer the rest of the chain uses),
+    propagate the trace context, and set `monitoring.tracing: true`.""",
+    thresholds=[
+        Threshold("min_hops", 3, "hops of the chain through it at which tracing is needed")
+    ],
+)
+def tracing(ctx: RuleContext) -> Iterator[Hit]:
+    facts = ctx.facts
+    limit = ctx.threshold("min_hops")
+    for comp in ctx.model.components:
+        if not _ours(comp) or comp.kind in _NO_TRACE_CONTEXT or comp.monitoring.tracing:
+            continue
+        hops = facts.sync_chain_through(comp.id)
+        if hops is None or hops < limit:
+            continue
+        yield Hit(
+            components=(comp.id,),
+            message=(
+                f"{ctx.name(comp.id)} is on a synchronous chain of {hops} hops from an entry "
+                "point but does not propagate traces: slow requests through it cannot be "
+                "followed end to end."
+            ),
+            evidence={"chain_hops": hops},
+        )
+
+
+@rule(
+    id="OBS-COST",
+    title="Costs cannot be attributed",
+    category=CATEGORY,
+    principle=Principle.COST_MANAGEMENT,
+    severity=Severity.INFO,
+    rationale="""Without cost tags and an owner, the bill for a component cannot be traced to a
+    team or a feature, so nobody can weigh its growth against its value.""",
+    remediation="""Tag its resources with owner, service and environment (and set
+    `monitoring.cost_tags: true`), and name the owning team in `owner`.""",
+)
+def cost_attribution(ctx: RuleContext) -> Iterator[Hit]:
+    for comp in ctx.model.components:
+        if not _ours(comp):
+            continue
+        missing = []
+        if not comp.monitoring.cost_tags:
+            missing.append("cost tags")
+        if not comp.owner:
+            missing.append("owner")
+        if missing:
+            yield Hit(
+                components=(comp.id,),
+                message=(
+                    f"{ctx.name(comp.id)} has no {' and no '.join(missing)}: "
+                    "its cost has no one to answer for it."
+                ),
+                evidence={"cost_tags": comp.monitoring.cost_tags, "owner": comp.owner},
+            )

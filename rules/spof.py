@@ -1,0 +1,268 @@
+"""Single points of failure (horizontal scaling): lone instances, single zones, state
+without failover, chokepoints, external dependencies and wide blast radii."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from archrev.model.types import Component, Failover, Kind, Tier
+from archrev.rules.findings import Severity
+from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, pct, plural, rule
+
+CATEGORY = "single points of failure"
+
+# Kinds whose redundancy is not ours to set: the user's device, a third party's service.
+_NOT_OURS = frozenset({Kind.CLIENT, Kind.EXTERNAL})
+
+
+def _deployed(comp: Component) -> bool:
+    """Runs on infrastructure the team sizes itself (serverless platforms replicate for us)."""
+    return comp.kind not in _NOT_OURS and not comp.serverless
+
+
+def _replicas_text(comp: Component) -> str:
+    if comp.autoscaling is not None:
+        return f"replicas: {comp.replicas}, autoscaling min {comp.autoscaling.min}"
+    return f"replicas: {comp.replicas}, no autoscaling"
+
+
+@rule(
+    id="SPOF-SINGLE",
+    title="Single instance on the serving path",
+    category=CATEGORY,
+    principle=Principle.HORIZONTAL_SCALING,
+    severity=Severity.MEDIUM,
+    rationale="""A component that runs as one instance and holds up requests fails them all while
+    it restarts, is redeployed or loses its node. High when the component is tier critical.""",
+    remediation="""Run at least two replicas (or an autoscaler with min >= 2) spread over nodes
+    and zones; for stateful components add a replica with automatic failover.""",
+)
+def single_instance(ctx: RuleContext) -> Iterator[Hit]:
+    facts = ctx.facts
+    using = facts.entry_points_using
+    for cid in facts.in_order(facts.serving_path):
+        comp = facts.components[cid]
+        if not _deployed(comp) or not comp.single_instance:
+            continue
+        eps = facts.entry_points_in(using.get(cid, 0))
+        yield Hit(
+            components=(cid,),
+            message=(
+                f"{ctx.name(cid)} runs as a single instance ({_replicas_text(comp)}) and "
+                f"{plural(len(eps), 'entry point')} "
+                f"{'depends' if len(eps) == 1 else 'depend'} on it"
+                + (f" ({ctx.names(facts.in_order(eps), 5)})" if eps else "")
+                + ": while it restarts or its node fails, their requests fail."
+            ),
+            evidence={
+                "replicas": comp.replicas,
+                "autoscaling_min": comp.autoscaling.min if comp.autoscaling else None,
+                "tier": comp.tier.value,
+                "entry_points": facts.in_order(eps),
+            },
+            severity=Severity.HIGH if comp.tier == Tier.CRITICAL else None,
+        )
+
+
+@rule(
+    id="SPOF-ZONE",
+    title="Critical component in one zone",
+    category=CATEGORY,
+    principle=Principle.HORIZONTAL_SCALING,
+    severity=Severity.HIGH,
+    rationale="""Replicas in a single availability zone share its power, network and control
+    plane: a zone outage takes all of them at once, however many there are.""",
+    remediation="""Spread the replicas over at least two zones (topology spread constraints,
+    multi-AZ databases), and check that what it depends on is multi-zone too.""",
+    thresholds=[Threshold("min_zones", 2, "zones a critical component should span")],
+)
+def single_zone(ctx: RuleContext) -> Iterator[Hit]:
+    need = ctx.threshold("min_zones")
+    for comp in ctx.model.components:
+        if comp.tier != Tier.CRITICAL or not _deployed(comp) or comp.zones >= need:
+            continue
+        yield Hit(
+            components=(comp.id,),
+            message=(
+                f"{ctx.name(comp.id)} is tier critical but runs in {plural(comp.zones, 'zone')}"
+                f" (with {plural(comp.instances, 'instance')}): one zone outage stops it."
+            ),
+            evidence={"zones": comp.zones, "instances": comp.instances, "min_zones": need},
+        )
+
+
+@rule(
+    id="SPOF-STATE",
+    title="Stateful component without redundancy",
+    category=CATEGORY,
+    principle=Principle.HORIZONTAL_SCALING,
+    severity=Severity.HIGH,
+    rationale="""A stateful component with one instance, no read replica and no automatic
+    failover loses availability, and possibly data, with its only node; unlike a stateless
+    service it cannot simply be restarted elsewhere.""",
+    remediation="""Add a replica with automatic failover (managed multi-AZ database, Redis
+    Sentinel/Cluster, a replicated StatefulSet), and backups; or move the state to a managed
+    store.""",
+)
+def stateful_alone(ctx: RuleContext) -> Iterator[Hit]:
+    for comp in ctx.model.components:
+        if not comp.is_stateful or not _deployed(comp) or not comp.single_instance:
+            continue
+        if comp.read_replicas > 0 or comp.failover == Failover.AUTOMATIC:
+            continue
+        what = "no read replicas and " + (
+            "only manual failover" if comp.failover == Failover.MANUAL else "no failover"
+        )
+        yield Hit(
+            components=(comp.id,),
+            message=(
+                f"{ctx.name(comp.id)} keeps state ({comp.kind.value}"
+                + (f", {comp.technology}" if comp.technology else "")
+                + f") on a single instance with {what}: if it fails, its data is unavailable "
+                "(or lost) until someone restores it."
+            ),
+            evidence={
+                "replicas": comp.replicas,
+                "read_replicas": comp.read_replicas,
+                "failover": comp.failover.value,
+                "backups": comp.backups,
+            },
+        )
+
+
+@rule(
+    id="SPOF-CHOKEPOINT",
+    title="Chokepoint without redundancy",
+    category=CATEGORY,
+    principle=Principle.HORIZONTAL_SCALING,
+    severity=Severity.HIGH,
+    rationale="""When every required path from the entry points to a large part of the system
+    passes through one component (it dominates them), nothing routes around it; if it also runs
+    as a single instance, its failure stops all of that part.""",
+    remediation="""Make it redundant (two or more instances in two zones behind a load balancer),
+    or give the parts behind it a second path.""",
+    thresholds=[
+        Threshold(
+            "min_share", 0.5, "share of the serving path that must pass through it to trigger"
+        )
+    ],
+)
+def chokepoints(ctx: RuleContext) -> Iterator[Hit]:
+    facts = ctx.facts
+    others = len(facts.serving_path) - 1
+    if others < 1:
+        return
+    share = ctx.threshold("min_share")
+    for cid, below in facts.dominated.items():
+        comp = facts.components[cid]
+        if not _deployed(comp) or not comp.single_instance:
+            continue
+        if len(below) / others < share or not below:
+            continue
+        shown = facts.in_order(below)
+        yield Hit(
+            components=(cid,),
+            message=(
+                f"Every required path from the entry points to {len(below)} of the "
+                f"{others} other serving components passes through {ctx.name(cid)}, which runs "
+                f"as a single instance: {ctx.names(shown, 6)} depend on it with no way around."
+            ),
+            evidence={
+                "dominates": shown,
+                "share": round(len(below) / others, 3),
+                "replicas": comp.replicas,
+            },
+        )
+
+
+@rule(
+    id="SPOF-EXTERNAL",
+    title="Critical component requires an external service",
+    category=CATEGORY,
+    principle=Principle.HORIZONTAL_SCALING,
+    severity=Severity.HIGH,
+    rationale="""A third party's outage, rate limit or slow response becomes yours when a
+    critical request cannot complete without it; its availability is outside your control and
+    usually below what the critical path promises.""",
+    remediation="""Call it with a timeout and a circuit breaker, queue the work so it can be
+    retried later, keep a fallback provider, or mark the link `required: false` once the caller
+    degrades gracefully.""",
+)
+def external_dependency(ctx: RuleContext) -> Iterator[Hit]:
+    facts = ctx.facts
+    using = facts.critical_using
+    for comp in ctx.model.components:
+        if comp.kind != Kind.EXTERNAL:
+            continue
+        critical = [c for c in facts.critical_in(using.get(comp.id, 0)) if c != comp.id]
+        if not critical:
+            continue
+        yield Hit(
+            components=(comp.id, *critical),
+            key=(comp.id,),
+            message=(
+                f"{ctx.name(comp.id)} is an external service that "
+                f"{plural(len(critical), 'critical component')} cannot work without "
+                f"({ctx.names(critical, 6)}): its outage is theirs."
+            ),
+            evidence={"critical_dependents": critical},
+        )
+
+
+@rule(
+    id="SPOF-BLAST",
+    title="Wide blast radius",
+    category=CATEGORY,
+    principle=Principle.HORIZONTAL_SCALING,
+    severity=Severity.MEDIUM,
+    rationale="""If one component's failure takes down most of the entry points that reach the
+    critical components, a single fault becomes a system-wide outage. The blast radius is the
+    component and everything that requires it, transitively. High when the component runs as a
+    single instance.""",
+    remediation="""Shrink the blast radius: make the links to it optional (graceful degradation,
+    cached fallbacks), put it behind a queue, split it per entry point (bulkheads, cells), or at
+    least make it redundant.""",
+    thresholds=[
+        Threshold("min_share", 0.5, "share of entry points cut off that triggers"),
+        Threshold(
+            "min_entry_points", 2, "entry points reaching critical components for the rule to apply"
+        ),
+    ],
+)
+def blast_radius(ctx: RuleContext) -> Iterator[Hit]:
+    facts = ctx.facts
+    reach = 0
+    using = facts.entry_points_using
+    for c in facts.critical_list:
+        reach |= using.get(c, 0)
+    total = reach.bit_count()
+    if total < ctx.threshold("min_entry_points") or total == 0:
+        return
+    share = ctx.threshold("min_share")
+    for cid in facts.in_order(facts.serving_path):
+        comp = facts.components[cid]
+        if comp.kind == Kind.CLIENT:
+            continue
+        lost = (using.get(cid, 0) & reach).bit_count()
+        if lost / total < share:
+            continue
+        radius = facts.blast_radius(cid)
+        cut = facts.in_order(radius.entry_points_cut)
+        failed = facts.in_order(radius.failed)
+        critical_lost = [c for c in facts.critical_list if c in radius.failed]
+        yield Hit(
+            components=(cid,),
+            message=(
+                f"If {ctx.name(cid)} fails, {lost} of the {total} entry points that reach "
+                f"critical components go down ({pct(lost / total)}): {ctx.names(cut, 6)}; "
+                f"{plural(len(failed), 'component')} fail with it"
+                + (f", {len(critical_lost)} of them critical." if critical_lost else ".")
+            ),
+            evidence={
+                "failed": failed,
+                "entry_points_cut": cut,
+                "critical_failed": critical_lost,
+                "share": round(lost / total, 3),
+            },
+            severity=Severity.HIGH if comp.single_instance and _deployed(comp) else None,
+        )

@@ -1,0 +1,512 @@
+"""Commands over the rule engine: check, rules list/explain, capacity, blast.
+
+Everything here runs without Textual: the analysis, the reports and Rich tables only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from archrev.tui.cli.options import add_db, add_output, add_system, write_output
+
+if TYPE_CHECKING:
+    from archrev.model.modelfile import ModelSource
+    from archrev.model.types import SystemModel
+    from archrev.rules.policy import Policy
+
+SEVERITIES = ["critical", "high", "medium", "low", "info"]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "check",
+        help="run the rules over a model file or a workspace system and report findings",
+        description=(
+            "Run every rule over a system and report what a reviewer would flag. "
+            "Exit code: 1 when a finding is at or above --fail-on, 2 on bad input, else 0."
+        ),
+    )
+    _add_source(p)
+    p.add_argument(
+        "--format",
+        choices=["text", "json", "sarif", "markdown"],
+        default="text",
+        help="text (a table per severity), json (docs/findings-json.md), sarif 2.1.0, markdown",
+    )
+    p.add_argument(
+        "--fail-on",
+        metavar="SEVERITY",
+        choices=[*SEVERITIES, "never"],
+        default="never",
+        help="exit 1 when any finding is at or above this severity "
+        "(critical, high, medium, low, info; default: never)",
+    )
+    p.add_argument(
+        "--min-severity",
+        metavar="SEVERITY",
+        choices=SEVERITIES,
+        default="info",
+        help="leave out findings below this severity",
+    )
+    add_output(p)
+    p.set_defaults(handler=cmd_check)
+
+    p = sub.add_parser("rules", help="list the rules, or explain one")
+    rsub = p.add_subparsers(dest="rules_command", metavar="COMMAND")
+    q = rsub.add_parser("list", help="every rule with its severity and category")
+    q.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    q.add_argument("--policy", type=Path, metavar="FILE", help="include this policy's rules")
+    add_output(q)
+    q.set_defaults(handler=cmd_rules_list)
+    q = rsub.add_parser("explain", help="what a rule checks, why, its thresholds and the fix")
+    q.add_argument("rule_id", metavar="ID")
+    q.add_argument("--policy", type=Path, metavar="FILE", help="include this policy's rules")
+    q.set_defaults(handler=cmd_rules_explain)
+    p.set_defaults(default_handler=cmd_rules_list, format="text", output=None, policy=None)
+
+    p = sub.add_parser(
+        "capacity",
+        help="each component's load, capacity, utilization per quarter and runway",
+    )
+    _add_source(p)
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--all", action="store_true", help="list components without capacity too")
+    add_output(p)
+    p.set_defaults(handler=cmd_capacity)
+
+    p = sub.add_parser("blast", help="what fails when a component fails")
+    p.add_argument("component", metavar="COMPONENT", help="component id")
+    _add_source(p)
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    add_output(p)
+    p.set_defaults(handler=cmd_blast)
+
+
+def _add_source(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "model", nargs="?", type=Path, metavar="MODEL.yaml", help="model file (or use --db)"
+    )
+    add_db(p)
+    add_system(p)
+    p.add_argument(
+        "--policy", type=Path, metavar="FILE", help="policy file (over the model's policy:)"
+    )
+    p.add_argument(
+        "--today",
+        metavar="YYYY-MM-DD",
+        help="date to judge review dates by (default: today), for reproducible reports",
+    )
+
+
+@dataclass
+class _Loaded:
+    model: SystemModel
+    source: ModelSource | None
+    policy: Policy | None
+    where: str
+
+
+def _load(args: argparse.Namespace) -> _Loaded:
+    from archrev.model.errors import ArchrevError
+    from archrev.rules.policy import load_policy, policy_from_model
+
+    if args.model is not None and (args.db is not None or args.system is not None):
+        raise ArchrevError("give either a model file or --db/--system, not both")
+    if args.model is not None:
+        from archrev.model.modelfile import read_model_with_source
+
+        model, source = read_model_with_source(args.model)
+        where = str(args.model)
+    else:
+        from archrev.model.workspace import open_workspace
+
+        with open_workspace(args.db, create=False) as ws:
+            model = ws.load(ws.resolve_system(args.system))
+        source = None
+        where = f"system {model.system.id}"
+    policy = policy_from_model(model, source)
+    if args.policy is not None:
+        extra = load_policy(args.policy)
+        policy = extra if policy is None else policy.merged(extra)
+    return _Loaded(model, source, policy, where)
+
+
+def _today(args: argparse.Namespace) -> Any:
+    from datetime import date
+
+    from archrev.model.errors import ArchrevError
+
+    if not getattr(args, "today", None):
+        return None
+    try:
+        return date.fromisoformat(args.today)
+    except ValueError:
+        raise ArchrevError(f"--today {args.today!r}: use YYYY-MM-DD") from None
+
+
+def _console(output: Path | None, width: int | None = None) -> Any:
+    import io
+
+    from rich.console import Console
+
+    if output is None and sys.stdout.isatty():
+        return Console(record=False, width=width), None
+    buffer = io.StringIO()
+    return Console(file=buffer, width=width or 120, no_color=True, color_system=None), buffer
+
+
+def _emit(console: Any, buffer: Any, output: Path | None) -> None:
+    if buffer is not None:
+        write_output(buffer.getvalue(), output)
+
+
+# --------------------------------------------------------------------------- check
+def cmd_check(args: argparse.Namespace) -> int:
+    from archrev.rules.engine import analyze
+    from archrev.rules.findings import Severity
+
+    loaded = _load(args)
+    analysis = analyze(loaded.model, loaded.policy, today=_today(args))
+    floor = Severity(args.min_severity).rank
+    findings = [f for f in analysis.findings if f.severity.rank >= floor]
+    policy_sources = loaded.policy.sources if loaded.policy else []
+    if args.format == "json":
+        from archrev.rules.report_json import dumps, findings_document
+
+        doc = findings_document(
+            loaded.model, findings, source=loaded.source, policy_sources=policy_sources
+        )
+        write_output(dumps(doc), args.output)
+    elif args.format == "sarif":
+        import json
+
+        from archrev.rules.report_sarif import sarif_document
+
+        doc = sarif_document(loaded.model, findings, source=loaded.source, rules=analysis.rules)
+        write_output(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", args.output)
+    elif args.format == "markdown":
+        from archrev.rules.report_markdown import findings_markdown
+
+        write_output(findings_markdown(loaded.model, findings), args.output)
+    else:
+        _print_findings(loaded, findings, args.output)
+    if args.fail_on == "never":
+        return 0
+    limit = Severity(args.fail_on).rank
+    return 1 if any(f.severity.rank >= limit for f in findings) else 0
+
+
+_STYLE = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "yellow",
+    "low": "cyan",
+    "info": "dim",
+}
+
+
+def _print_findings(loaded: _Loaded, findings: list[Any], output: Path | None) -> None:
+    from archrev.rules.findings import Severity
+    from archrev.rules.report_markdown import summary_line
+    from rich.table import Table
+    from rich.text import Text
+
+    console, buffer = _console(output)
+    model = loaded.model
+    console.print(
+        Text(
+            f"{model.system.display_name} ({loaded.where}): "
+            f"{len(model.components)} components, {len(model.links)} links"
+        )
+    )
+    for severity in Severity:
+        group = [f for f in findings if f.severity == severity]
+        if not group:
+            continue
+        table = Table(
+            title=Text(f"{severity.value.upper()} ({len(group)})", style=_STYLE[severity.value]),
+            title_justify="left",
+            show_lines=False,
+            expand=True,
+        )
+        table.add_column("Rule", no_wrap=True, style=_STYLE[severity.value])
+        table.add_column("Component", no_wrap=True, max_width=28)
+        table.add_column("Finding", ratio=1)
+        for f in group:
+            where = f.components[0] if f.components else ""
+            if loaded.source is not None and where in loaded.source.components:
+                where += f" :{loaded.source.components[where][0]}"
+            # Text(), never a markup string: names typed by users are data.
+            table.add_row(Text(f.rule_id), Text(where), Text(f.message))
+        console.print(table)
+    line = summary_line(findings)
+    worst = next((f.severity.value for f in findings), None)
+    console.print(
+        Text(f"{line}." + (f" Worst: {worst}." if worst else " Nothing to flag."), style="bold")
+    )
+    _emit(console, buffer, output)
+
+
+# --------------------------------------------------------------------------- rules
+def _rules_for(args: argparse.Namespace) -> list[Any]:
+    from archrev.rules.engine import active_rules
+    from archrev.rules.rulebook import catalogue
+
+    if getattr(args, "policy", None) is not None:
+        from archrev.rules.policy import load_policy
+
+        policy = load_policy(args.policy)
+        rules = catalogue()
+        disabled = policy.disabled
+        return [r for r in active_rules(policy) if r.id not in disabled] + [
+            r for r in rules if r.id in disabled
+        ]
+    return catalogue()
+
+
+def cmd_rules_list(args: argparse.Namespace) -> int:
+    rules = _rules_for(args)
+    if args.format == "json":
+        import json
+
+        data = [_rule_dict(r) for r in rules]
+        write_output(json.dumps({"archrev": 1, "rules": data}, indent=2) + "\n", args.output)
+        return 0
+    if args.format == "markdown":
+        from archrev.rules.rule_docs import catalogue_markdown
+
+        write_output(catalogue_markdown(rules), args.output)
+        return 0
+    from rich.table import Table
+    from rich.text import Text
+
+    console, buffer = _console(args.output)
+    table = Table(expand=True)
+    table.add_column("Rule", no_wrap=True)
+    table.add_column("Severity", no_wrap=True)
+    table.add_column("Category", no_wrap=True)
+    table.add_column("Title", ratio=1)
+    for r in rules:
+        table.add_row(
+            Text(r.id),
+            Text(r.severity.value, style=_STYLE[r.severity.value]),
+            Text(r.category),
+            Text(r.title + ("" if r.source == "built-in" else f"  [{r.source}]")),
+        )
+    console.print(table)
+    console.print(Text(f"{len(rules)} rules. `archrev rules explain ID` tells more about one."))
+    _emit(console, buffer, args.output)
+    return 0
+
+
+def _rule_dict(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "title": r.title,
+        "category": r.category,
+        "principle": r.principle,
+        "severity": r.severity.value,
+        "rationale": r.rationale,
+        "remediation": r.remediation,
+        "thresholds": [
+            {"name": t.name, "default": t.default, "description": t.description}
+            for t in r.thresholds
+        ],
+        "source": r.source,
+    }
+
+
+def cmd_rules_explain(args: argparse.Namespace) -> int:
+    import textwrap
+
+    from archrev.rules.rulebook import find_rule, num
+
+    r = find_rule(args.rule_id, _rules_for(args))
+    out = [f"{r.id}: {r.title}", ""]
+    out.append(f"Severity:  {r.severity.value} (default)")
+    out.append(f"Category:  {r.category}")
+    if r.principle:
+        out.append(f"Principle: {r.principle}")
+    if r.source != "built-in":
+        out.append(f"From:      {r.source}")
+    out += ["", "Why:"]
+    out += textwrap.wrap(r.rationale, 88, initial_indent="  ", subsequent_indent="  ")
+    if r.remediation:
+        out += ["", "What to do:"]
+        out += textwrap.wrap(r.remediation, 88, initial_indent="  ", subsequent_indent="  ")
+    if r.thresholds:
+        out += ["", f"Thresholds (override in a policy under rules.{r.id}.thresholds):"]
+        for t in r.thresholds:
+            out.append(f"  {t.name} = {num(t.default)}: {t.description}")
+    write_output("\n".join(out) + "\n", None)
+    return 0
+
+
+# --------------------------------------------------------------------------- capacity
+def _capacity_rows(loaded: _Loaded, include_all: bool) -> tuple[Any, list[dict[str, Any]]]:
+    from archrev.rules.engine import analyze
+
+    analysis = analyze(loaded.model, loaded.policy, today=None)
+    facts = analysis.facts
+    rows = []
+    for comp in loaded.model.components:
+        util = facts.utilization(comp.id)
+        if util is None and not include_all:
+            continue
+        rows.append(
+            {
+                "component": comp.id,
+                "name": comp.display_name,
+                "kind": comp.kind.value,
+                "load_rps": round(facts.load[comp.id], 3),
+                "capacity_rps": facts.capacity[comp.id],
+                "growth_per_year": facts.growth(comp.id),
+                "utilization": None if util is None else [round(u, 4) for u in util],
+                "runway_quarter": facts.runway(comp.id),
+                "on_serving_path": comp.id in facts.serving_path,
+            }
+        )
+    return facts, rows
+
+
+def cmd_capacity(args: argparse.Namespace) -> int:
+    loaded = _load(args)
+    facts, rows = _capacity_rows(loaded, args.all)
+    horizon = facts.horizon
+    if args.format == "json":
+        import json
+
+        doc = {
+            "archrev": 1,
+            "kind": "capacity",
+            "system": loaded.model.system.id,
+            "horizon_quarters": horizon,
+            "runway_threshold": facts.runway_threshold,
+            "entering_rps": facts.entering_rps,
+            "components": rows,
+        }
+        write_output(json.dumps(doc, indent=2) + "\n", args.output)
+        return 0
+    from archrev.rules.rulebook import num
+    from rich.table import Table
+    from rich.text import Text
+
+    quarters = sorted({0, *range(4, horizon + 1, 4), horizon})
+    console, buffer = _console(args.output)
+    table = Table(
+        title=Text(
+            f"{loaded.model.system.display_name}: load and capacity at peak, "
+            f"{horizon} quarters ahead (runway = first quarter at "
+            f"{facts.runway_threshold:.0%} utilization)"
+        ),
+        title_justify="left",
+    )
+    table.add_column("Component", no_wrap=True)
+    table.add_column("Load rps", justify="right")
+    table.add_column("Capacity rps", justify="right")
+    for q in quarters:
+        table.add_column(f"Q{q}", justify="right")
+    table.add_column("Runway", justify="right")
+    for row in rows:
+        util = row["utilization"]
+        cells = []
+        for q in quarters:
+            if util is None:
+                cells.append(Text("-", style="dim"))
+            else:
+                u = util[q]
+                style = "bold red" if u >= 1 else ("yellow" if u >= facts.runway_threshold else "")
+                cells.append(Text(f"{u:.0%}", style=style))
+        runway = row["runway_quarter"]
+        if util is None:
+            runway_text = Text("unknown", style="dim")
+        elif runway is None:
+            runway_text = Text(f"> {horizon}q")
+        else:
+            runway_text = Text("now" if runway == 0 else f"Q{runway}", style="bold")
+        table.add_row(
+            Text(row["component"]),
+            Text(num(row["load_rps"], 1)),
+            Text(_capacity_cell(loaded, row)),
+            *cells,
+            runway_text,
+        )
+    console.print(table)
+    missing = sum(1 for c in loaded.model.components if facts.capacity[c.id] is None)
+    if missing and not args.all:
+        console.print(
+            Text(f"{missing} components without a known capacity are left out (--all shows them).")
+        )
+    _emit(console, buffer, args.output)
+    return 0
+
+
+def _capacity_cell(loaded: _Loaded, row: dict[str, Any]) -> str:
+    from archrev.rules.rulebook import num
+
+    if row["capacity_rps"] is not None:
+        return num(row["capacity_rps"], 1)
+    comp = loaded.model.component(row["component"])
+    if comp.capacity_rps is not None:  # known per replica, no autoscaling ceiling
+        return "unbounded"
+    return "unknown"
+
+
+# --------------------------------------------------------------------------- blast
+def cmd_blast(args: argparse.Namespace) -> int:
+    from archrev.model.errors import ArchrevError
+    from archrev.rules.facts import Facts
+
+    loaded = _load(args)
+    facts = Facts(loaded.model)
+    if args.component not in facts.components:
+        import difflib
+
+        close = difflib.get_close_matches(args.component, list(facts.components), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise ArchrevError(f"{loaded.where} has no component '{args.component}'{hint}")
+    radius = facts.blast_radius(args.component)
+    failed = facts.in_order(radius.failed)
+    cut = facts.in_order(radius.entry_points_cut)
+    critical = [c for c in failed if facts.components[c].tier == "critical"]
+    survivors = facts.in_order(facts.entry_points - radius.entry_points_cut)
+    if args.format == "json":
+        import json
+
+        doc = {
+            "archrev": 1,
+            "kind": "blast_radius",
+            "system": loaded.model.system.id,
+            "component": args.component,
+            "failed": failed,
+            "entry_points_cut": cut,
+            "entry_points_unaffected": survivors,
+            "critical_failed": critical,
+        }
+        write_output(json.dumps(doc, indent=2) + "\n", args.output)
+        return 0
+    from rich.text import Text
+
+    console, buffer = _console(args.output)
+    name = facts.components[args.component].display_name
+    console.print(
+        Text(
+            f"If {name} fails, {len(failed)} of {len(facts.components)} components fail "
+            f"(it and everything that requires it) and {len(cut)} of "
+            f"{len(facts.entry_points)} entry points go down.",
+            style="bold",
+        )
+    )
+    for label, ids in (
+        ("Fails", failed),
+        ("Entry points cut", cut),
+        ("Critical components lost", critical),
+        ("Entry points still serving", survivors),
+    ):
+        console.print(Text(f"{label} ({len(ids)}): " + (", ".join(ids) if ids else "none")))
+    _emit(console, buffer, args.output)
+    return 0
