@@ -7,7 +7,6 @@ its snapshot and never re-analysed, so its report stays what it was on the day i
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -27,6 +26,7 @@ from archrev.model.types import SystemModel
 from archrev.rules.checklists import Checklist, ItemResult, check_answer, evaluate
 from archrev.rules.compare import Comparison, RunwayRow, Side, compare, saturation_order
 from archrev.rules.findings import Finding, Severity
+from archrev.rules.report_json import finding_from_dict, finding_to_dict
 
 SNAPSHOT_FORMAT = 1
 # States in which a finding no longer asks for work in this review.
@@ -99,44 +99,9 @@ class ReviewState:
         return counts
 
 
-# -- findings <-> plain data --------------------------------------------------------------
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        items = [_plain(v) for v in value]
-        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
-    if isinstance(value, float) and value != value:  # NaN is not JSON
-        return None
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
-
-
-def finding_dict(finding: Finding) -> dict[str, Any]:
-    return {
-        "fingerprint": finding.fingerprint,
-        "rule_id": finding.rule_id,
-        "severity": finding.severity.value,
-        "title": finding.title,
-        "message": finding.message,
-        "components": list(finding.components),
-        "evidence": _plain(finding.evidence),
-        "remediation": finding.remediation,
-        "category": finding.category,
-        "principle": finding.principle,
-    }
-
-
-def finding_from_dict(data: dict[str, Any]) -> Finding:
-    names = {f.name for f in dataclasses.fields(Finding)}
-    values = {k: v for k, v in data.items() if k in names}
-    values["severity"] = Severity(values["severity"])
-    values["components"] = tuple(values.get("components", ()))
-    values.setdefault("evidence", {})
-    return Finding(**values)
+# Findings are serialised by the rule engine's own JSON writer, so that a review's JSON
+# and snapshots carry exactly what `archrev check --format json` does.
+finding_dict = finding_to_dict
 
 
 # -- triage -------------------------------------------------------------------------------

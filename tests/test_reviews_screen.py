@@ -132,5 +132,13 @@ async def test_markup_in_names_is_shown_as_text(tmp_path: Path) -> None:
         await pilot.press("s")
         await _settle(app, pilot)
         table = app.screen.query_one("#findings", DataTable)
-        cells = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
-        assert any("[bold]main[/]" in c for c in cells)
+        cells = [str(table.get_row_at(i)[4]) for i in range(table.row_count)]
+        assert "Postgres [bold]main[/]" in cells
+        detail = ""
+        for row in range(table.row_count):
+            table.move_cursor(row=row)
+            await pilot.pause()
+            detail = str(app.screen.query_one("#detail").render())
+            if "[bold]" in detail:
+                break
+        assert "Postgres [bold]main[/]" in detail

@@ -344,6 +344,7 @@ class ReviewScreen(Screen[None]):
         row = table.cursor_row
         table.clear()
         assert self.state is not None
+        names = {c.id: c.display_name for c in self.state.model.components}
         for tf in self.state.findings:
             f, t = tf.finding, tf.triage
             state = Text(tf.state.label)
@@ -354,7 +355,7 @@ class ReviewScreen(Screen[None]):
                 state,
                 Text(f.rule_id),
                 Text(f.title),
-                Text(", ".join(f.components)),
+                Text(", ".join(names.get(c, c) for c in f.components)),
                 Text(t.owner if t else ""),
                 Text(t.due.isoformat() if t and t.due else ""),
                 key=f.fingerprint,

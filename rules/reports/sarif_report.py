@@ -25,7 +25,7 @@ _SUPPRESSED = {
 def _base_document(state: ReviewState, findings: list[Any]) -> dict[str, Any]:
     from archrev.rules.report_sarif import sarif_document
 
-    return sarif_document(findings, model=state.model)
+    return sarif_document(state.model, findings)
 
 
 def _fingerprint_of(result: dict[str, Any]) -> str | None:
