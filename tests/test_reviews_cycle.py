@@ -289,3 +289,25 @@ def test_bad_input_is_refused_and_changes_nothing(
     assert _dump(db) == closed
     code, _, err = run(capsys, "review", "list", "--db", str(tmp_path / "none.db"))
     assert code == 2 and "no workspace here" in err
+
+
+def test_review_commands_never_import_textual() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from archrev.tui.cli import build_parser\n"
+        "import archrev.rules.review, archrev.rules.compare, archrev.rules.checklists\n"
+        "from archrev.rules.reports import FORMATS\n"
+        "import importlib\n"
+        "for m in ('markdown_report', 'html_report', 'json_report', 'csv_report', 'sarif_report'):\n"
+        "    importlib.import_module('archrev.rules.reports.' + m)\n"
+        "build_parser()\n"
+        "assert 'textual' not in sys.modules, 'textual was imported'\n"
+        "assert 'archrev.tui.review_screen' not in sys.modules\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr

@@ -34,6 +34,7 @@ border:1px solid}
 .legend span{margin-right:14px;font-size:12px}.legend i{display:inline-block;width:12px;
 height:12px;border:2px solid;border-radius:3px;vertical-align:-2px;margin-right:4px}
 .muted{color:#777}code{font-size:12px}
+.figure svg.graph{max-width:100%;height:auto}
 @media print{body{background:#fff}main{padding:0}}
 """
 

@@ -453,9 +453,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_templates(args: argparse.Namespace) -> int:
     from archrev.rules.checklists import available_templates, load_checklist
+    from archrev.rules.review import known_rule_ids
 
     if args.check is not None:
-        checklist = load_checklist(args.check)
+        checklist = load_checklist(args.check, known_rules=known_rule_ids())
         print(f"{args.check}: ok: '{checklist.name}', {len(checklist.items())} items")
         return 0
     for name, path in available_templates().items():
