@@ -22,20 +22,22 @@ SEVERITY_COLOURS: dict[str, tuple[str, str]] = {
     "info": ("#eeeeee", "#777777"),
     "none": ("#e8f6ec", "#2e7d32"),
 }
-# One terminal cell of the canvas layout, in SVG pixels.
+# One terminal cell of the canvas layout, in SVG pixels: the picture is the canvas's own
+# geometry (boxes, attach rows, edge tracks) scaled, so report and app look alike.
 CELL_W = 8
-CELL_H = 18
-MARGIN = 16
-MAX_LABEL = 26
+CELL_H = 16
+MARGIN = 8
 
 
-def _label(text: str) -> str:
-    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
+def _label(text: str, cells: int) -> str:
+    """Text that fits `cells` columns of a box (about one character per cell)."""
+    return text if len(text) <= cells else text[: max(cells - 1, 1)] + "…"
 
 
 def graph_svg(model: SystemModel, worst: dict[str, Severity], *, title: str = "") -> str:
-    """The component graph: boxes where the canvas puts them, edges caller -> callee."""
-    from archrev.model.layout import box_size, layered_layout
+    """The component graph: boxes where the canvas puts them, links along the canvas's
+    routes (each with its own attach row and track), arrowheads into the target."""
+    from archrev.model.layout import box_sizes, layered_layout, route_edges
 
     comps = model.component_map()
     cells = dict(model.layout) if model.layout else {}
@@ -43,18 +45,25 @@ def graph_svg(model: SystemModel, worst: dict[str, Severity], *, title: str = ""
         # Positions the user never set come from the same layout the canvas uses.
         auto = layered_layout(model)
         cells = {cid: cells.get(cid, auto[cid]) for cid in comps}
-    boxes: dict[str, tuple[float, float, float, float]] = {}
-    for cid, comp in comps.items():
-        w, h = box_size(comp)
-        x, y = cells[cid]
-        boxes[cid] = (
-            MARGIN + x * CELL_W,
-            MARGIN + y * CELL_H,
-            max(w * CELL_W, 90),
-            max(h * CELL_H, 40),
-        )
-    width = max((x + w for x, _, w, _ in boxes.values()), default=200) + MARGIN
-    height = max((y + h for _, y, _, h in boxes.values()), default=80) + MARGIN
+    sizes = box_sizes(model)
+    routes = route_edges(model, cells, sizes)
+
+    # The picture is cropped to what is drawn: boxes the user moved far away leave no
+    # empty band at the top or left.
+    xs = [cells[c][0] for c in comps] + [x for r in routes for x, _ in r.points]
+    ys = [cells[c][1] for c in comps] + [y for r in routes for _, y in r.points]
+    left, top = min(xs, default=0), min(ys, default=0)
+
+    def px(x: float, y: float) -> tuple[float, float]:
+        return (MARGIN + (x - left) * CELL_W, MARGIN + (y - top) * CELL_H)
+
+    right = max((cells[c][0] + sizes[c][0] for c in comps), default=20)
+    bottom = max((cells[c][1] + sizes[c][1] for c in comps), default=4)
+    for route in routes:
+        right = max(right, *(x + 1 for x, _ in route.points))
+        bottom = max(bottom, *(y + 1 for _, y in route.points))
+    width, height = px(right, bottom)
+    width, height = width + MARGIN, height + MARGIN
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="graph" role="img" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}" '
@@ -63,38 +72,27 @@ def graph_svg(model: SystemModel, worst: dict[str, Severity], *, title: str = ""
         'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
         '<path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/></marker></defs>',
     ]
-    # Each edge leaves its source and enters its target at its own point on the box side,
-    # so that several edges between neighbouring layers stay distinguishable.
-    out_links: dict[str, list[str]] = {}
-    in_links: dict[str, list[str]] = {}
-    for link in model.links:
-        out_links.setdefault(link.source, []).append(link.target)
-        in_links.setdefault(link.target, []).append(link.source)
-    for link in model.links:
-        sx, sy, sw, sh = boxes[link.source]
-        tx, ty, tw, th = boxes[link.target]
-        outs = sorted(out_links[link.source], key=lambda c: boxes[c][1])
-        ins = sorted(in_links[link.target], key=lambda c: boxes[c][1])
-        y1 = sy + sh * (outs.index(link.target) + 1) / (len(outs) + 1)
-        y2 = ty + th * (ins.index(link.source) + 1) / (len(ins) + 1)
-        if tx >= sx + sw:  # forward: right side to left side
-            x1, x2 = sx + sw, tx
-        elif tx + tw <= sx:  # backward (a cycle): left side to right side
-            x1, x2 = sx, tx + tw
-        else:  # same column: right side to right side
-            x1, x2 = sx + sw, tx + tw
-        bend = max(30.0, abs(x2 - x1) / 2)
-        c1 = x1 + (bend if x1 == sx + sw else -bend)
-        c2 = x2 - (bend if x2 == tx else -bend)
-        dash = ' stroke-dasharray="6 4"' if link.mode.value == "async" else ""
+    for route in routes:
+        # Route points are cells; the line runs through their centres, starting on the
+        # source's right border and ending on the target's left border.
+        centres = [px(x + 0.5, y + 0.5) for x, y in route.points]
+        first_x, first_y = centres[0]
+        last_x, last_y = centres[-1]
+        centres[0] = (first_x - CELL_W / 2, first_y)
+        centres[-1] = (last_x + CELL_W / 2, last_y)
+        points = " ".join(f"{x:.1f},{y:.1f}" for x, y in centres)
+        dash = ' stroke-dasharray="6 4"' if route.mode.value == "async" else ""
+        optional = ' stroke-opacity="0.55"' if not route.required else ""
         parts.append(
-            f'<path class="edge" d="M {x1:.1f} {y1:.1f} C {c1:.1f} {y1:.1f}, {c2:.1f} {y2:.1f}, '
-            f'{x2:.1f} {y2:.1f}" fill="none" stroke="#555" stroke-width="1.4"{dash} '
-            f'marker-end="url(#arrow)"><title>{html_text(link.source)} → '
-            f"{html_text(link.target)} ({link.mode.value})</title></path>"
+            f'<polyline class="edge" points="{points}" fill="none" stroke="#555" '
+            f'stroke-width="1.4"{dash}{optional} marker-end="url(#arrow)">'
+            f"<title>{html_text(route.source)} → {html_text(route.target)} "
+            f"({route.mode.value})</title></polyline>"
         )
     for cid, comp in comps.items():
-        x, y, w, h = boxes[cid]
+        (cx, cy), (cw, ch) = cells[cid], sizes[cid]
+        x, y = px(cx, cy)
+        w, h = cw * CELL_W, ch * CELL_H
         sev = worst.get(cid)
         fill, stroke = SEVERITY_COLOURS[sev.value if sev else "none"]
         name = comp.display_name
@@ -106,9 +104,9 @@ def graph_svg(model: SystemModel, worst: dict[str, Severity], *, title: str = ""
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" rx="6" '
             f'fill="{fill}" stroke="{stroke}" stroke-width="2"/>'
             f'<text x="{x + w / 2:.1f}" y="{y + h / 2 - 3:.1f}" text-anchor="middle" '
-            f'font-size="13" font-weight="600">{html_text(_label(name))}</text>'
-            f'<text x="{x + w / 2:.1f}" y="{y + h / 2 + 12:.1f}" text-anchor="middle" '
-            f'font-size="11" fill="#555">{html_text(comp.kind.value)}</text></g>'
+            f'font-size="12" font-weight="600">{html_text(_label(name, cw - 2))}</text>'
+            f'<text x="{x + w / 2:.1f}" y="{y + h / 2 + 11:.1f}" text-anchor="middle" '
+            f'font-size="10" fill="#555">{html_text(comp.kind.value)}</text></g>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -179,7 +177,7 @@ def runway_svg(rows: Sequence[RunwayRow], *, threshold: float = 0.8, limit: int 
             f'<line x1="{left + plot_w + 12}" y1="{ly - 4}" x2="{left + plot_w + 30}" '
             f'y2="{ly - 4}" stroke="{colour}" stroke-width="3"/>'
             f'<text x="{left + plot_w + 36}" y="{ly}" font-size="11">'
-            f"{html_text(_label(row.name))} ({runway})</text>"
+            f"{html_text(_label(row.name, 26))} ({runway})</text>"
         )
     if not shown:
         parts.append(
