@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Input
 from archrev.model.modelfile import read_model
 from archrev.model.reviews import AnswerValue, ReviewStore, TriageState
 from archrev.model.workspace import Workspace
+from archrev.tui.canvas import GraphCanvas
 from archrev.tui.review_screen import ReviewScreen, SnapshotScreen, TriageDialog
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,12 +114,21 @@ async def test_review_cycle_from_the_keyboard(tmp_path: Path) -> None:
         await pilot.pause()
         assert "<svg" in (tmp_path / "report.html").read_text()
 
-        # the snapshot, read-only on a drawing of the model
+        # the snapshot, read-only on the canvas: a move is undone, nothing is written
         await pilot.press("v")
         await pilot.pause()
         assert isinstance(app.screen, SnapshotScreen)
-        drawing = str(app.screen.query_one("#drawing").render())
-        assert "Web | storefront" in drawing and "┌" in drawing
+        canvas = app.screen.query_one(GraphCanvas)
+        assert set(canvas.positions) == {"web", "orders", "catalog", "db"}
+        picture = "\n".join(canvas.render_line(y).text for y in range(canvas.size.height))
+        assert "Web | storefront" in picture
+        before = canvas.positions
+        canvas.select("web")
+        await pilot.press("shift+right")
+        await pilot.pause()
+        assert canvas.positions == before
+        with Workspace(db) as ws:
+            assert ws.load("shop").layout == {}
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen

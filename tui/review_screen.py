@@ -731,81 +731,98 @@ def _quarter(q: int | None) -> str:
     return "beyond horizon" if q is None else f"Q{q}"
 
 
+# Border colours of the boxes on the snapshot canvas, per worst finding.
+SEVERITY_BORDER = {
+    "critical": "bold red",
+    "high": "red",
+    "medium": "yellow",
+    "low": "cyan",
+    "info": "$foreground-muted",
+}
+
+
 class SnapshotScreen(Screen[None]):
-    """A closed review's model drawn read-only, boxes coloured by their worst finding."""
+    """A closed review's model on the canvas, read-only, boxes coloured by worst finding.
+
+    The canvas lets a user move boxes; here a move is undone at once, since a milestone
+    never changes (and nothing is written to the workspace).
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="review.snapshot.back")
     ]
-    CSS = "SnapshotScreen #drawing { width: auto; height: auto; }"
+    CSS = "SnapshotScreen GraphCanvas { height: 1fr; }"
 
     def __init__(self, state: ReviewState) -> None:
         super().__init__()
         self.state = state
+        model = state.model
+        comps = {c.id for c in model.components}
+        positions = dict(model.layout)
+        if set(positions) != comps:
+            from archrev.model.layout import layered_layout
+
+            auto = layered_layout(model)
+            positions = {cid: positions.get(cid, auto[cid]) for cid in comps}
+        self.positions = positions
 
     def compose(self) -> ComposeResult:
+        from archrev.tui.canvas import GraphCanvas
+
         review = self.state.review
         yield Static(
             Text(
-                f"{self.state.model.system.display_name}: snapshot of review "
-                f"{review.label}, closed {review.closed} (read-only)",
+                f"{self.state.model.system.display_name}: snapshot of review {review.label}, "
+                f"closed {review.closed} (read-only)",
                 style="bold",
             )
         )
-        with VerticalScroll():
-            yield Static(snapshot_drawing(self.state), id="drawing")
+        yield GraphCanvas(id="snapshot-canvas")
+        yield Static(id="snapshot-detail")
         yield Footer()
 
+    def on_mount(self) -> None:
+        from archrev.tui.canvas import BoxDecoration, GraphCanvas
 
-def snapshot_drawing(state: ReviewState) -> Text:
-    """The snapshot's boxes where the layered layout puts them, then its links."""
-    from archrev.model.layout import box_size, layered_layout
-
-    model = state.model
-    comps = model.component_map()
-    cells = dict(model.layout)
-    if set(cells) != set(comps):
-        auto = layered_layout(model)
-        cells = {cid: cells.get(cid, auto[cid]) for cid in comps}
-    worst = state.worst_by_component()
-    boxes = {cid: (*cells[cid], *box_size(comp)) for cid, comp in comps.items()}
-    width = max((x + w for x, _, w, _ in boxes.values()), default=1)
-    height = max((y + h for _, y, _, h in boxes.values()), default=1)
-    grid = [[" "] * width for _ in range(height)]
-    styles: list[list[str]] = [[""] * width for _ in range(height)]
-    for cid, (x, y, w, h) in boxes.items():
-        sev = worst.get(cid)
-        style = SEVERITY_STYLE.get(sev.value, "") if sev else "green"
-        label = comps[cid].display_name[: max(w - 2, 1)]
-        for dy in range(h):
-            for dx in range(w):
-                edge_v = dx in (0, w - 1)
-                edge_h = dy in (0, h - 1)
-                ch = (
-                    ("┌" if dx == 0 else "┐")
-                    if dy == 0 and edge_v
-                    else ("└" if dx == 0 else "┘")
-                    if dy == h - 1 and edge_v
-                    else "─"
-                    if edge_h
-                    else "│"
-                    if edge_v
-                    else " "
+        canvas = self.query_one(GraphCanvas)
+        canvas.show(self.state.model, self.positions)
+        counts: dict[str, dict[str, int]] = {}
+        for tf in self.state.findings:
+            if tf.state is TriageState.FALSE_POSITIVE:
+                continue
+            for cid in tf.finding.components:
+                sev = tf.finding.severity.value
+                counts.setdefault(cid, {}).setdefault(sev, 0)
+                counts[cid][sev] += 1
+        worst = self.state.worst_by_component()
+        canvas.decorate(
+            {
+                cid: BoxDecoration(
+                    border_style=SEVERITY_BORDER[sev.value],
+                    badge=" ".join(f"{n} {s[:4]}" for s, n in counts.get(cid, {}).items()),
                 )
-                grid[y + dy][x + dx] = ch
-                styles[y + dy][x + dx] = style
-        row = y + h // 2
-        for i, ch in enumerate(label):
-            grid[row][x + 1 + i] = ch
-    text = Text()
-    for line, line_styles in zip(grid, styles, strict=True):
-        for ch, style in zip(line, line_styles, strict=True):
-            text.append(ch, style=style or None)
-        text.append("\n")
-    text.append("\nLinks\n", style="bold")
-    for link in model.links:
-        text.append(
-            f"  {comps[link.source].display_name} → {comps[link.target].display_name}"
-            f" ({link.mode.value})\n"
+                for cid, sev in worst.items()
+            }
         )
-    return text
+        canvas.focus()
+
+    def on_graph_canvas_move_requested(self, event: object) -> None:
+        from archrev.tui.canvas import GraphCanvas
+
+        # A milestone never changes: put the box back where the snapshot has it.
+        self.query_one(GraphCanvas).show(self.state.model, self.positions)
+        self.notify("This is a closed review's snapshot: it is read-only.", severity="warning")
+
+    def on_graph_canvas_selected(self, event: object) -> None:
+        comp_id = getattr(event, "comp_id", None)
+        detail = Text()
+        if comp_id:
+            names = {c.id: c.display_name for c in self.state.model.components}
+            detail.append(f"{names.get(comp_id, comp_id)}\n", style="bold")
+            for tf in self.state.findings:
+                if comp_id in tf.finding.components:
+                    detail.append(
+                        f"  {tf.finding.severity.value:<8} {tf.state.label:<14} "
+                        f"{tf.finding.title}\n"
+                    )
+        self.query_one("#snapshot-detail", Static).update(detail)
