@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input
 
 from archrev.model.modelfile import read_model
 from archrev.model.reviews import AnswerValue, ReviewStore, TriageState
+from archrev.model.types import Component, Link
 from archrev.model.workspace import Workspace
 from archrev.tui.canvas import GraphCanvas
 from archrev.tui.review_screen import ReviewScreen, SnapshotScreen, TriageDialog
@@ -152,3 +153,58 @@ async def test_markup_in_names_is_shown_as_text(tmp_path: Path) -> None:
             if "[bold]" in detail:
                 break
         assert "Postgres [bold]main[/]" in detail
+
+
+async def test_quarterly_cycle_in_the_app_on_a_sample(tmp_path: Path) -> None:
+    """Review 1 triaged and closed in the screen, the model improved in the workspace,
+    review 2 started in the screen shows what was resolved and what is new."""
+    db = tmp_path / "shop.db"
+    model = read_model(ROOT / "samples" / "online-shop.yaml")
+    sid = model.system.id
+    with Workspace(db) as ws:
+        ws.import_model(model)
+
+    class SampleHost(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(ReviewScreen(db, sid, today=DAY))
+
+    app = SampleHost()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await _settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        await pilot.press("s")
+        await _settle(app, pilot)
+        assert screen.state is not None
+        single = next(tf for tf in screen.state.findings if tf.finding.rule_id == "SPOF-SINGLE")
+        table = screen.query_one("#findings", DataTable)
+        table.move_cursor(row=screen.state.findings.index(single))
+        await pilot.press("p")
+        await _settle(app, pilot)
+        await pilot.press("ctrl+w")
+        await pilot.pause()
+        await pilot.press(*"yes", "enter")
+        await _settle(app, pilot)
+        assert screen.state.review.is_closed
+
+        # the architect fixes the single instance and adds a new store
+        fixed = single.finding.components[0]
+        with Workspace(db) as ws:
+            comp = ws.load(sid).component(fixed)
+            ws.update_component(sid, comp.model_copy(update={"replicas": 3}))
+            ws.add_component(sid, Component(id="audit-store", kind="database"))
+            entry = next(c.id for c in ws.load(sid).components if c.peak_rps)
+            ws.add_link(sid, Link(source=entry, target="audit-store"))
+
+        await pilot.press("s")
+        await _settle(app, pilot)
+        state = screen.state
+        assert state.review.number == 2 and not state.review.is_closed
+        assert single.fingerprint in {tf.fingerprint for tf in state.resolved}
+        assert state.comparison is not None
+        assert any("audit-store" in f.components for f in state.comparison.new)
+        await pilot.press("3")
+        await pilot.pause()
+        compare = str(screen.query_one("#comparison").render())
+        assert "Compared with #1 2026-Q4" in compare and "+ audit-store" in compare
+        assert f"{len(state.comparison.resolved)} resolved" in compare
