@@ -11,6 +11,7 @@ a budget so that an alias bomb is refused instead of exhausting memory.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,15 @@ class YamlSeq(list):
         return self.mark
 
 
+@dataclass(frozen=True, slots=True)
+class Tagged:
+    """A value written with a local tag the caller asked to keep: `!reset []` -> ("!reset", [])."""
+
+    tag: str
+    value: Any
+    mark: Mark
+
+
 def mark_of(value: Any) -> Mark:
     return getattr(value, "mark", (0, 0))
 
@@ -99,11 +109,14 @@ def _resolve_plain(value: str) -> str:
 class _Frame:
     """A mapping or sequence being built, with what it still waits for."""
 
-    __slots__ = ("anchor", "container", "key", "key_mark", "merges", "start")
+    __slots__ = ("anchor", "container", "key", "key_mark", "merges", "start", "tag")
 
-    def __init__(self, container: YamlMap | YamlSeq, anchor: str | None, start: int) -> None:
+    def __init__(
+        self, container: YamlMap | YamlSeq, anchor: str | None, start: int, tag: str | None = None
+    ) -> None:
         self.container = container
         self.anchor = anchor
+        self.tag = tag  # a local tag the caller asked to keep (compose's !reset, !override)
         self.start = start  # the value count when it opened: its size is the difference
         self.key: Any = _NO_KEY
         self.key_mark: Mark = (0, 0)
@@ -119,8 +132,9 @@ class _Builder:
     large model files. The builder is iterative, so deep nesting cannot overflow the stack.
     """
 
-    def __init__(self, filename: str) -> None:
+    def __init__(self, filename: str, keep_tags: frozenset[str] = frozenset()) -> None:
         self.filename = filename
+        self.keep_tags = keep_tags
         self.problems: list[Problem] = []
         self.built = 0
         self._constructor = yaml.SafeLoader("")  # only its scalar constructors are used
@@ -163,6 +177,10 @@ class _Builder:
                         value = plain_cache[text] = self._scalar(text, _resolve_plain(text), mark)
                 elif event.tag is None or event.tag == "!":
                     value = event.value
+                elif event.tag in self.keep_tags:
+                    text = event.value
+                    plain = None if text in ("", "~", "null") else text
+                    value = Tagged(event.tag, plain, mark)
                 else:
                     value = self._scalar(event.value, event.tag, mark)
                 size = 1
@@ -179,7 +197,8 @@ class _Builder:
                 self.built += size
             elif kind is map_start or kind is seq_start:
                 self.built += 1
-                if event.tag not in (None, "!") and not event.tag.startswith(_TAG):
+                kept = event.tag if event.tag in self.keep_tags else None
+                if event.tag not in (None, "!") and not event.tag.startswith(_TAG) and not kept:
                     self.problem(mark, f"the tag {event.tag} is not supported here; remove it")
                 if len(stack) >= MAX_DEPTH:
                     raise InputFileError.single(
@@ -191,7 +210,7 @@ class _Builder:
                 container = YamlMap(mark) if kind is map_start else YamlSeq(mark)
                 if event.anchor is not None:
                     anchors[event.anchor] = None
-                stack.append(_Frame(container, event.anchor, self.built))
+                stack.append(_Frame(container, event.anchor, self.built, kept))
                 continue
             elif kind in ends:
                 frame = stack.pop()
@@ -201,6 +220,8 @@ class _Builder:
                 size = self.built - frame.start + 1
                 anchor = frame.anchor
                 mark = value.mark
+                if frame.tag is not None:
+                    value = Tagged(frame.tag, value, mark)
             elif kind is yaml.StreamEndEvent:
                 return docs
             else:  # stream and document start and end
@@ -286,9 +307,9 @@ class _Builder:
             return text
 
 
-def _parse_all(text: str, filename: str) -> list[Any]:
+def _parse_all(text: str, filename: str, keep_tags: frozenset[str] = frozenset()) -> list[Any]:
     loader = _Loader(text)
-    builder = _Builder(filename)
+    builder = _Builder(filename, keep_tags)
     try:
         docs = builder.documents(loader)
     except yaml.MarkedYAMLError as exc:
@@ -341,9 +362,12 @@ def read_text(path: str | Path) -> str:
         ) from None
 
 
-def load_located(text: str, filename: str) -> Any:
-    """The single document in `text`, as YamlMap/YamlSeq/scalars; None when empty."""
-    docs = load_all_located(text, filename)
+def load_located(text: str, filename: str, *, keep_tags: frozenset[str] = frozenset()) -> Any:
+    """The single document in `text`, as YamlMap/YamlSeq/scalars; None when empty.
+
+    `keep_tags` names local tags (such as compose's `!reset`) to keep as `Tagged` values
+    instead of refusing them."""
+    docs = load_all_located(text, filename, keep_tags=keep_tags)
     if len(docs) > 1:
         raise InputFileError.single(
             filename,
@@ -353,11 +377,13 @@ def load_located(text: str, filename: str) -> Any:
     return docs[0] if docs else None
 
 
-def load_all_located(text: str, filename: str) -> list[Any]:
+def load_all_located(
+    text: str, filename: str, *, keep_tags: frozenset[str] = frozenset()
+) -> list[Any]:
     """Every document in `text` (a multi-document stream such as Kubernetes manifests)."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise InputFileError.single(filename, "the text is larger than 20 MB; split it")
-    return _parse_all(text, filename)
+    return _parse_all(text, filename, keep_tags)
 
 
 def load_file(path: str | Path) -> Any:

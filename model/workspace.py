@@ -74,7 +74,23 @@ CREATE TABLE positions (
 );
 """
 
-_V2_REVIEWS = """
+# Import reports (issue 6): what each import created and from where, what it could not
+# resolve, and what the source said (`imported`, a model as JSON with only the fields the
+# source set) so that the next import can tell the architect's edits from the source's.
+_V2_IMPORT_REPORTS = """
+CREATE TABLE import_reports (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    system_id TEXT NOT NULL REFERENCES systems(id) ON DELETE CASCADE ON UPDATE CASCADE,
+    at TEXT NOT NULL,
+    format TEXT NOT NULL,
+    sources TEXT NOT NULL,
+    report TEXT NOT NULL,
+    imported TEXT NOT NULL
+);
+CREATE INDEX import_reports_by_system ON import_reports(system_id, id);
+"""
+
+_V3_REVIEWS = """
 CREATE TABLE reviews (
     system_id TEXT NOT NULL,
     number INTEGER NOT NULL,
@@ -121,7 +137,7 @@ CREATE TABLE checklist_answers (
 # that must not cascade away a system's review history.
 
 # MIGRATIONS[i] takes a workspace from user_version i to i + 1. Append, never edit.
-MIGRATIONS: list[str] = [_V1, _V2_REVIEWS]
+MIGRATIONS: list[str] = [_V1, _V2_IMPORT_REPORTS, _V3_REVIEWS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

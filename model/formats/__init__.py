@@ -39,3 +39,5 @@ class ImportResult:
     components: dict[str, Origin] = field(default_factory=dict)
     links: dict[tuple[str, str], Origin] = field(default_factory=dict)
     notes: list[ImportNote] = field(default_factory=list)
+    # The leading comment block of an archrev model file, kept when it is written back.
+    header: str = ""

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 # Modules that add subcommands, in the order they appear in --help.
 COMMAND_MODULES = [
     "archrev.tui.cli.model_commands",
+    "archrev.tui.cli.import_commands",
     "archrev.tui.cli.check_commands",
     "archrev.tui.cli.review_commands",
 ]

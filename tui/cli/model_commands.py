@@ -1,4 +1,6 @@
-"""Commands over model files and the workspace: schema, validate, import, export, systems."""
+"""Commands over model files and the workspace: schema, validate, export, systems.
+
+`import` lives in import_commands (every source format, merging on re-import)."""
 
 from __future__ import annotations
 
@@ -18,16 +20,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.set_defaults(handler=cmd_validate)
 
-    p = sub.add_parser("import", help="store a model file as a system in the workspace")
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    add_db(p)
-    p.add_argument("--replace", action="store_true", help="overwrite a system with the same id")
-    p.set_defaults(handler=cmd_import)
-
-    p = sub.add_parser("export", help="write a system from the workspace as a model file")
+    p = sub.add_parser(
+        "export", help="write a system from the workspace as a model file or a diagram"
+    )
     add_db(p)
     add_system(p)
-    p.add_argument("--format", choices=["yaml"], default="yaml", help="output format")
+    p.add_argument(
+        "--format",
+        choices=["yaml", "mermaid", "dot"],
+        default="yaml",
+        help="yaml (model file), mermaid (flowchart) or dot (Graphviz)",
+    )
+    p.add_argument(
+        "--findings",
+        action="store_true",
+        help="diagrams: colour each component by its worst finding",
+    )
     add_output(p)
     p.set_defaults(handler=cmd_export)
 
@@ -64,29 +72,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
-def cmd_import(args: argparse.Namespace) -> int:
-    from archrev.model.modelfile import read_model_with_source
-    from archrev.model.workspace import open_workspace
-
-    # Read and check every file before touching the workspace: all or nothing.
-    models = [read_model_with_source(path) for path in args.files]
-    ids = [m.system.id for m, _ in models]
-    dupes = {i for i in ids if ids.count(i) > 1}
-    if dupes:
-        from archrev.model.errors import ArchrevError
-
-        raise ArchrevError(f"several files define the system {', '.join(sorted(dupes))}")
-    with open_workspace(args.db) as ws, ws.transaction():
-        for model, source in models:
-            ws.import_model(model, replace=args.replace, header=source.header)
-    for (model, _), path in zip(models, args.files, strict=True):
-        print(
-            f"{path}: imported system '{model.system.id}' ({len(model.components)} components, "
-            f"{len(model.links)} links) into {args.db or 'the workspace'}"
-        )
-    return 0
-
-
 def cmd_export(args: argparse.Namespace) -> int:
     from archrev.model.modelfile import write_model
     from archrev.model.workspace import open_workspace
@@ -95,6 +80,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         system_id = ws.resolve_system(args.system)
         model = ws.load(system_id)
         header = ws.header(system_id)
+    if args.format != "yaml":
+        from archrev.tui.cli.import_commands import diagram
+
+        write_output(diagram(model, args.format, findings=args.findings), args.output)
+        return 0
     write_output(write_model(model, header), args.output)
     return 0
 

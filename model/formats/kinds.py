@@ -1,0 +1,135 @@
+"""What kind of component an image or a name is: the table documented in docs/importing.md.
+
+An image's own name (`postgres:16`, `bitnami/redis`, `valkey/valkey:8`) is the best
+evidence; the service name (`orders-db`, `cache`) is the fallback. The first row whose
+word appears wins, so the specific rows come before the general ones.
+"""
+
+from __future__ import annotations
+
+import re
+
+from archrev.model.types import Kind
+
+# (words, kind, technology label). A word matches a whole segment of the image or name,
+# split on '/', '-', '_', '.' and ':' (so "redis" matches "bitnami/redis" and "redis-cache"
+# but "predis" does not).
+KIND_TABLE: list[tuple[tuple[str, ...], Kind, str]] = [
+    # Connection poolers sit in front of a database but keep no data themselves.
+    (("pgbouncer", "pgpool", "pgcat", "proxysql"), Kind.LOAD_BALANCER, "connection pooler"),
+    (("postgres", "postgresql", "postgis", "timescaledb"), Kind.DATABASE, "PostgreSQL"),
+    (("mysql", "percona"), Kind.DATABASE, "MySQL"),
+    (("mariadb",), Kind.DATABASE, "MariaDB"),
+    (("mongo", "mongodb"), Kind.DATABASE, "MongoDB"),
+    (("cassandra", "scylla", "scylladb"), Kind.DATABASE, "Cassandra"),
+    (("cockroach", "cockroachdb"), Kind.DATABASE, "CockroachDB"),
+    (("mssql", "sqlserver"), Kind.DATABASE, "SQL Server"),
+    (("oracle", "db2"), Kind.DATABASE, "Oracle"),
+    (("couchdb", "couchbase"), Kind.DATABASE, "CouchDB"),
+    (("neo4j",), Kind.DATABASE, "Neo4j"),
+    (("influxdb", "prometheus", "victoriametrics"), Kind.DATABASE, "time series"),
+    (("clickhouse",), Kind.DATABASE, "ClickHouse"),
+    (("db", "database", "spanner", "alloydb", "dynamodb"), Kind.DATABASE, ""),
+    (("redis", "valkey", "keydb", "dragonfly"), Kind.CACHE, "Redis"),
+    (("memcached", "memcache"), Kind.CACHE, "Memcached"),
+    (("varnish",), Kind.CACHE, "Varnish"),
+    (("cache",), Kind.CACHE, ""),
+    (("rabbitmq", "rabbit"), Kind.QUEUE, "RabbitMQ"),
+    (("activemq", "artemis"), Kind.QUEUE, "ActiveMQ"),
+    (("sqs", "elasticmq"), Kind.QUEUE, "SQS"),
+    (("nats",), Kind.QUEUE, "NATS"),
+    (("queue", "mq"), Kind.QUEUE, ""),
+    (("kafka", "redpanda", "pulsar"), Kind.STREAM, "Kafka"),
+    (("zookeeper",), Kind.SERVICE, "ZooKeeper"),
+    (("kinesis",), Kind.STREAM, "Kinesis"),
+    (("elasticsearch", "elastic"), Kind.SEARCH, "Elasticsearch"),
+    (("opensearch",), Kind.SEARCH, "OpenSearch"),
+    (("solr",), Kind.SEARCH, "Solr"),
+    (("meilisearch", "typesense"), Kind.SEARCH, ""),
+    (("minio", "seaweedfs", "s3", "gcs", "azurite"), Kind.OBJECT_STORE, "object store"),
+    (("nginx", "haproxy"), Kind.LOAD_BALANCER, ""),
+    (
+        (
+            "envoy",
+            "traefik",
+            "kong",
+            "tyk",
+            "krakend",
+            "apisix",
+            "gateway",
+            "ingress",
+            "edge-router",
+        ),
+        Kind.GATEWAY,
+        "",
+    ),
+    (("consul", "etcd", "vault"), Kind.SERVICE, ""),
+    (("cdn", "cloudfront"), Kind.CDN, ""),
+    (("worker", "consumer", "cron", "scheduler", "job", "celery", "sidekiq"), Kind.WORKER, ""),
+    (("lambda", "function", "functions"), Kind.FUNCTION, ""),
+    (
+        ("frontend", "front-end", "web", "ui", "www", "api", "server", "service", "app", "backend"),
+        Kind.SERVICE,
+        "",
+    ),
+    (("loadgenerator", "load-test", "locust", "k6", "jmeter", "user-sim"), Kind.CLIENT, ""),
+]
+
+# Generic words that name a datastore only as the last word ("orders-db", "job-queue"): a
+# "queue-master" is the worker that drains the queue, not the queue.
+_TRAILING_ONLY = frozenset({"db", "database", "cache", "queue", "mq"})
+
+_SPLIT = re.compile(r"[\s/_.:@,()-]+")
+
+
+def _segments(text: str) -> tuple[list[str], str]:
+    lower = text.lower()
+    return [s for s in _SPLIT.split(lower) if s], lower
+
+
+def _image_name(image: str) -> str:
+    """`registry:5000/org/redis:7@sha256:...` -> `org/redis` (registry, tag and digest dropped)."""
+    name = image.split("@", 1)[0]
+    parts = name.split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]
+    last = parts[-1].split(":", 1)[0]
+    return "/".join([*parts[:-1], last])
+
+
+def _match(text: str) -> tuple[Kind, str] | None:
+    segments, lower = _segments(text)
+    present = set(segments)
+    last = segments[-1] if segments else ""
+    for words, kind, technology in KIND_TABLE:
+        for word in words:
+            if word in _TRAILING_ONLY:
+                if word == last:
+                    return kind, technology
+            elif ("-" in word and word in lower) or word in present:
+                return kind, technology
+    return None
+
+
+def infer_kind(image: str, name: str) -> tuple[Kind, str, bool]:
+    """(kind, technology, known): `known` is False when neither image nor name told us."""
+    if image:
+        # Only the image's last segment: "weaveworksdemos/catalogue-db" is a database, but the
+        # organisation ("confluentinc", "getsentry") says nothing.
+        last = _image_name(image).rsplit("/", 1)[-1]
+        hit = _match(last)
+        if hit is not None:
+            return hit[0], hit[1] or "", True
+    hit = _match(name)
+    if hit is not None:
+        return hit[0], hit[1], True
+    return Kind.SERVICE, "", False
+
+
+def image_technology(image: str) -> str:
+    """The image without registry and digest, with its tag: what an architect calls it."""
+    name = image.split("@", 1)[0]
+    parts = name.split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]
+    return "/".join(parts)[:200]
