@@ -260,8 +260,8 @@ def html_report(state: ReviewState) -> str:
     cards += f'<div class="card">Resolved<b>{len(state.resolved)}</b></div>'
     if state.checklist:
         cards += (
-            f'<div class="card">Checklist<b>{summary.yes}✓ {summary.no}✗</b>'
-            f"{summary.not_applicable} n/a, {summary.unanswered} open</div>"
+            f'<div class="card">Checklist<b>{summary.yes} yes · {summary.no} no</b>'
+            f"{summary.not_applicable} n/a, {summary.unanswered} unanswered</div>"
         )
     triage_line = ", ".join(f"{n} {e(s.replace('_', ' '))}" for s, n in states.items() if n)
     legend = "".join(
@@ -269,9 +269,23 @@ def html_report(state: ReviewState) -> str:
         for name, (fill, stroke) in SEVERITY_COLOURS.items()
     )
     expired = sum(tf.expired for tf in state.findings)
+    sections = [
+        ("summary", "Summary"),
+        ("graph", "Graph"),
+        ("runway", "Runway"),
+        ("findings", "Findings"),
+    ]
+    if state.resolved:
+        sections.append(("resolved", "Resolved"))
+    if state.checklist:
+        sections.append(("checklist", "Checklist"))
+    if state.comparison:
+        sections.append(("comparison", "Comparison"))
+    nav = " · ".join(f'<a href="#{anchor}">{label}</a>' for anchor, label in sections)
     body = [
         f"<h1>{e(title)}</h1>",
         f'<p class="meta">{" · ".join(meta)}</p>',
+        f'<nav class="muted">{nav}</nav>',
         f"<p>{e(review.notes)}</p>" if review.notes else "",
         '<h2 id="summary">Summary</h2>',
         f'<div class="cards">{cards}</div>',
