@@ -11,6 +11,7 @@ a budget so that an alias bomb is refused instead of exhausting memory.
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -174,7 +175,7 @@ class _Builder:
                     try:
                         value = plain_cache[text]
                     except KeyError:
-                        value = plain_cache[text] = self._scalar(text, _resolve_plain(text), mark)
+                        value = plain_cache[text] = self._plain(text, mark)
                 elif event.tag is None or event.tag == "!":
                     value = event.value
                 elif event.tag in self.keep_tags:
@@ -285,7 +286,18 @@ class _Builder:
                     result.key_marks[key] = source.key_marks.get(key, source.mark)
                     result.value_marks[key] = source.value_marks.get(key, source.mark)
 
-    def _scalar(self, text: str, tag: str, mark: Mark) -> Any:
+    def _plain(self, text: str, mark: Mark) -> Any:
+        tag = _resolve_plain(text)
+        if tag == _STR:
+            return text
+        try:
+            return self._scalar(text, tag, mark, quiet=True)
+        except (ValueError, TypeError, OverflowError):
+            # Looks like a date or number but is none (2025-13-45): leave it as text, so that
+            # the field's own check says what is wrong with it, naming the field.
+            return text
+
+    def _scalar(self, text: str, tag: str, mark: Mark, *, quiet: bool = False) -> Any:
         if tag in _TEXT_TAGS:
             return text
         if tag == _MERGE_TAG:
@@ -303,11 +315,18 @@ class _Builder:
         try:
             return construct(self._constructor, yaml.ScalarNode(tag, text))
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+            if quiet:
+                raise ValueError(text) from exc
             self.problem(mark, f"cannot read the value {text!r}: {exc}")
             return text
 
 
-def _parse_all(text: str, filename: str, keep_tags: frozenset[str] = frozenset()) -> list[Any]:
+def _parse_all(
+    text: str,
+    filename: str,
+    problems: list[Problem] | None,
+    keep_tags: frozenset[str] = frozenset(),
+) -> list[Any]:
     loader = _Loader(text)
     builder = _Builder(filename, keep_tags)
     try:
@@ -326,7 +345,9 @@ def _parse_all(text: str, filename: str, keep_tags: frozenset[str] = frozenset()
     finally:
         loader.dispose()
     if builder.problems:
-        raise InputFileError(builder.problems)
+        if problems is None:
+            raise InputFileError(builder.problems)
+        problems.extend(builder.problems)
     return docs
 
 
@@ -346,28 +367,51 @@ def read_text(path: str | Path) -> str:
             path,
             f"the file is {size / 1e6:.1f} MB; archrev reads files up to "
             f"{MAX_FILE_BYTES // (1024 * 1024)} MB. Split the system into smaller models.",
+            1,
+            1,
         )
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputFileError.single(path, f"cannot read the file: {exc.strerror}") from None
-    if b"\x00" in data[:8192]:
-        raise InputFileError.single(path, "this is a binary file, not YAML text")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputFileError.single(path, "the file is UTF-16 text; save it as UTF-8", 1, 1)
+    nul = data.find(b"\x00", 0, 8192)
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        col = nul - (data.rfind(b"\n", 0, nul) + 1) + 1
+        raise InputFileError.single(
+            path, "this is a binary file (it holds NUL bytes), not YAML text", line, col
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise InputFileError.single(
-            path, "the file is not UTF-8 text; save it as UTF-8", line, 1
+            path,
+            f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} here); save it as UTF-8",
+            line,
+            col,
         ) from None
 
 
-def load_located(text: str, filename: str, *, keep_tags: frozenset[str] = frozenset()) -> Any:
+def load_located(
+    text: str,
+    filename: str,
+    problems: list[Problem] | None = None,
+    *,
+    keep_tags: frozenset[str] = frozenset(),
+) -> Any:
     """The single document in `text`, as YamlMap/YamlSeq/scalars; None when empty.
 
+    Broken YAML raises `InputFileError`. Mistakes that leave the document readable
+    (duplicate keys, unsupported tags) raise too, unless a `problems` list is given: they
+    are added to it, so that a caller can report them together with its own findings.
     `keep_tags` names local tags (such as compose's `!reset`) to keep as `Tagged` values
-    instead of refusing them."""
-    docs = load_all_located(text, filename, keep_tags=keep_tags)
+    instead of refusing them.
+    """
+    docs = load_all_located(text, filename, problems, keep_tags=keep_tags)
     if len(docs) > 1:
         raise InputFileError.single(
             filename,
@@ -378,12 +422,16 @@ def load_located(text: str, filename: str, *, keep_tags: frozenset[str] = frozen
 
 
 def load_all_located(
-    text: str, filename: str, *, keep_tags: frozenset[str] = frozenset()
+    text: str,
+    filename: str,
+    problems: list[Problem] | None = None,
+    *,
+    keep_tags: frozenset[str] = frozenset(),
 ) -> list[Any]:
     """Every document in `text` (a multi-document stream such as Kubernetes manifests)."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise InputFileError.single(filename, "the text is larger than 20 MB; split it")
-    return _parse_all(text, filename, keep_tags)
+    return _parse_all(text, filename, problems, keep_tags)
 
 
 def load_file(path: str | Path) -> Any:

@@ -29,8 +29,10 @@ from archrev.model.located_yaml import (
     read_text,
 )
 from archrev.model.types import (
+    Autoscaling,
     Component,
     Link,
+    Monitoring,
     System,
     SystemModel,
     is_valid_id,
@@ -40,6 +42,10 @@ FORMAT_VERSION = 1
 TOP_KEYS = ("archrev", "system", "components", "layout", "policy")
 LINK_KEYS = ("to", *[f for f in Link.model_fields if f not in ("source", "target")])
 COMPONENT_KEYS = (*[f for f in Component.model_fields if f != "id"], "links")
+NESTED_KEYS = {
+    "autoscaling": tuple(Autoscaling.model_fields),
+    "monitoring": tuple(Monitoring.model_fields),
+}
 
 
 @dataclass
@@ -54,7 +60,11 @@ class ModelSource:
 
 
 def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
-    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    word = str(word)
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if not close and len(word) >= 3:
+        # A shortened name ("growth" for growth_per_year) is too short for difflib's ratio.
+        close = [c for c in choices if c.startswith(word)][:1]
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
@@ -114,7 +124,7 @@ class _Reader:
                 break
         dotted = ".".join(str(p) for p in (path, *loc) if p != "")
         if err["type"] == "extra_forbidden":
-            names = known if len(loc) == 1 else ()
+            names = known if len(loc) == 1 else NESTED_KEYS.get(str(loc[-2]), ())
             hint = _suggest(loc[-1], names) if names else ""
             self.problem(mark, f"{dotted}: unknown key '{loc[-1]}'{hint}")
             return
@@ -125,10 +135,8 @@ class _Reader:
         elif err["type"] == "enum":
             choices = re.findall(r"'([^']+)'", str(err.get("ctx", {}).get("expected", "")))
             got = err.get("input")
-            self.problem(
-                mark,
-                f"{dotted}: {got!r} is not one of {', '.join(choices)}{_suggest(str(got), choices)}",
-            )
+            hint = _suggest(str(got), choices)
+            self.problem(mark, f"{dotted}: {got!r} is not one of {', '.join(choices)}{hint}")
         elif err["type"].startswith(("value_error", "assertion_error")):
             self.problem(mark, f"{dotted}: {message.removeprefix('value error, ')}")
         else:
@@ -137,16 +145,16 @@ class _Reader:
 
 def parse_model(text: str, filename: str) -> tuple[SystemModel, ModelSource]:
     """A model and where its parts are, from the text of a model file."""
-    doc = load_located(text, filename)
     reader = _Reader(filename)
+    doc = load_located(text, filename, reader.problems)
     source = ModelSource(filename, header=_leading_comments(text))
     if not isinstance(doc, YamlMap):
-        raise InputFileError.single(
-            filename,
+        line, col = mark_of(doc)
+        message = (
             "a model file is a mapping that starts with `archrev: 1`; "
-            f"this file holds {_type_name(doc)}",
-            *mark_of(doc),
+            f"this file holds {_type_name(doc)}"
         )
+        raise InputFileError([*reader.problems, Problem(filename, line, col, message)])
     for key in doc:
         if key not in TOP_KEYS:
             reader.problem(
@@ -207,7 +215,7 @@ def _read_system(doc: YamlMap, reader: _Reader) -> System | None:
 
 def _read_components(
     doc: YamlMap, reader: _Reader, source: ModelSource
-) -> tuple[list[Component], list[tuple[str, Any, Mark]]]:
+) -> tuple[list[Component], list[tuple[str, int, Any, Mark]]]:
     raw = doc.get("components")
     if raw is None:
         return [], []
@@ -217,7 +225,7 @@ def _read_components(
         )
         return [], []
     components: list[Component] = []
-    raw_links: list[tuple[str, Any, Mark]] = []
+    raw_links: list[tuple[str, int, Any, Mark]] = []
     for comp_id, entry in raw.items():
         key_mark = raw.key_mark(comp_id)
         if not isinstance(comp_id, str) or not is_valid_id(comp_id):
@@ -253,16 +261,19 @@ def _read_components(
                 )
                 continue
             for i, item in enumerate(links):
-                raw_links.append((comp_id, item, links.item_mark(i)))
+                raw_links.append((comp_id, i, item, links.item_mark(i)))
     return components, raw_links
 
 
 def _read_links(
-    raw_links: list[tuple[str, Any, Mark]], ids: set[str], reader: _Reader, source: ModelSource
+    raw_links: list[tuple[str, int, Any, Mark]],
+    ids: set[str],
+    reader: _Reader,
+    source: ModelSource,
 ) -> list[Link]:
     links: list[Link] = []
-    for comp_id, item, mark in raw_links:
-        where = f"components.{comp_id}.links"
+    for comp_id, index, item, mark in raw_links:
+        where = f"components.{comp_id}.links[{index}]"
         if isinstance(item, str):
             target, fields, item_map = item, {}, YamlMap(mark)
             target_mark = mark
@@ -375,7 +386,10 @@ class _FlowList(list):
 
 # The C emitter writes the same text as the Python one, several times faster.
 class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    pass
+    # Equal values read from a file may be one shared object (dates, say): never write
+    # anchors and aliases for them, a model file says every value where it applies.
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 _Dumper.add_representer(
@@ -413,8 +427,6 @@ def model_document(model: SystemModel) -> dict[str, Any]:
     components: dict[str, Any] = {}
     for comp in model.components:
         entry = _fields(comp, skip={"id"})
-        if entry.get("name") == comp.id:
-            del entry["name"]
         links = []
         for link in by_source.get(comp.id, []):
             extra = _fields(link, skip={"source", "target"})
@@ -427,7 +439,7 @@ def model_document(model: SystemModel) -> dict[str, Any]:
     doc: dict[str, Any] = {"archrev": FORMAT_VERSION, "system": system, "components": components}
     if model.layout:
         doc["layout"] = {cid: _FlowList(model.layout[cid]) for cid in sorted(model.layout, key=str)}
-    if model.policy:
+    if model.policy is not None:
         doc["policy"] = model.policy
     return doc
 

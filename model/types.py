@@ -68,7 +68,10 @@ Growth = Annotated[float, Field(gt=-1.0, le=100.0)]
 
 class _Strict(BaseModel):
     # Unknown keys are errors (a typo must not silently become a default).
-    model_config = ConfigDict(extra="forbid", use_enum_values=False, validate_default=False)
+    # No inf/nan: ".inf" replicas or capacity is a typo, and nan never compares equal.
+    model_config = ConfigDict(
+        extra="forbid", use_enum_values=False, validate_default=False, allow_inf_nan=False
+    )
 
 
 class System(_Strict):

@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+import yaml
+from pydantic import BaseModel
 
 from archrev.model.errors import StaleWriteError, WorkspaceError
-from archrev.model.types import Component, Link, System, SystemModel
+from archrev.model.types import Component, Link, System, SystemModel, consistency_problems
 
 DEFAULT_PATH = "archrev.db"
 APPLICATION_ID = 0x41524356  # "ARCV": marks the file as an archrev workspace
@@ -235,6 +237,8 @@ class Workspace:
         if version < SCHEMA_VERSION:
             conn.execute("BEGIN IMMEDIATE")
             try:
+                # Another process may have migrated while this one waited for the lock.
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
                 for step in MIGRATIONS[version:]:
                     for statement in _statements(step):
                         conn.execute(statement)
@@ -329,7 +333,7 @@ class Workspace:
                 raise WorkspaceError(f"{self.path}: no system '{system_id}'")
             versions = Versions(system=row[2])
             system = System.model_validate({**json.loads(row[0]), "id": system_id})
-            policy = json.loads(row[1]) if row[1] else None
+            policy = _policy_from_text(row[1])
             components = []
             for cid, data, version in conn.execute(
                 "SELECT id, data, version FROM components WHERE system_id = ? ORDER BY seq",
@@ -369,6 +373,11 @@ class Workspace:
     def import_model(self, model: SystemModel, *, replace: bool = False, header: str = "") -> None:
         """Store a whole system atomically; an existing one is refused unless `replace`."""
         sid = model.system.id
+        problems = consistency_problems(model)
+        if problems:  # a model built in code (model_construct) may skip validation
+            raise WorkspaceError(
+                f"{self.path}: the model of '{sid}' is not consistent: {'; '.join(problems)}"
+            )
         with self.transaction() as conn:
             if self.has_system(sid):
                 if not replace:
@@ -386,7 +395,7 @@ class Workspace:
                     sid,
                     seq,
                     _dump(model.system, {"id"}),
-                    json.dumps(model.policy) if model.policy else None,
+                    _policy_text(model.policy),
                     header,
                 ),
             )
@@ -415,7 +424,12 @@ class Workspace:
     def update_system(self, system: System, *, expected_version: int | None = None) -> int:
         with self.transaction() as conn:
             current = self._row_version("systems", "id = ?", (system.id,), f"system '{system.id}'")
-            self._check_version(current, expected_version, f"system '{system.id}' settings")
+            if expected_version is not None and current != expected_version:
+                row = conn.execute("SELECT data FROM systems WHERE id = ?", (system.id,)).fetchone()
+                stored = System.model_validate({**json.loads(row[0]), "id": system.id})
+                self._check_version(
+                    current, expected_version, f"system '{system.id}' settings", stored, system
+                )
             conn.execute(
                 "UPDATE systems SET data = ?, version = version + 1 WHERE id = ?",
                 (_dump(system, {"id"}), system.id),
@@ -427,7 +441,7 @@ class Workspace:
             self._row_version("systems", "id = ?", (system_id,), f"system '{system_id}'")
             conn.execute(
                 "UPDATE systems SET policy = ?, version = version + 1 WHERE id = ?",
-                (json.dumps(policy) if policy else None, system_id),
+                (_policy_text(policy), system_id),
             )
 
     def delete_system(self, system_id: str) -> None:
@@ -478,13 +492,7 @@ class Workspace:
             )
             if expected_version is not None and current != expected_version:
                 stored = self._component(system_id, key)
-                changed = _changed_fields(stored, comp)
-                raise StaleWriteError(
-                    f"component '{key}' was changed elsewhere since you read it "
-                    f"(version {current}, you read {expected_version}); "
-                    f"it now differs from your edit in: {', '.join(changed) or 'nothing'}. "
-                    "Reload it and apply your change again"
-                )
+                self._check_version(current, expected_version, f"component '{key}'", stored, comp)
             if (
                 comp.id != key
                 and conn.execute(
@@ -570,7 +578,15 @@ class Workspace:
                 (system_id, link.source, link.target),
                 what,
             )
-            self._check_version(current, expected_version, what)
+            if expected_version is not None and current != expected_version:
+                row = conn.execute(
+                    "SELECT data FROM links WHERE system_id = ? AND source = ? AND target = ?",
+                    (system_id, link.source, link.target),
+                ).fetchone()
+                stored_link = Link.model_validate(
+                    {**json.loads(row[0]), "source": link.source, "target": link.target}
+                )
+                self._check_version(current, expected_version, what, stored_link, link)
             conn.execute(
                 "UPDATE links SET data = ?, version = version + 1 "
                 "WHERE system_id = ? AND source = ? AND target = ?",
@@ -647,20 +663,51 @@ class Workspace:
         return int(row[0])
 
     @staticmethod
-    def _check_version(current: int, expected: int | None, what: str) -> None:
-        if expected is not None and current != expected:
-            raise StaleWriteError(
-                f"{what} was changed elsewhere since you read it "
-                f"(version {current}, you read {expected}); reload and apply your change again"
-            )
+    def _check_version(
+        current: int,
+        expected: int | None,
+        what: str,
+        stored: BaseModel | None = None,
+        mine: BaseModel | None = None,
+    ) -> None:
+        if expected is None or current == expected:
+            return
+        differs = ""
+        if stored is not None and mine is not None:
+            changed = _changed_fields(stored, mine)
+            differs = f"; it now differs from your edit in: {', '.join(changed) or 'nothing'}"
+        raise StaleWriteError(
+            f"{what} was changed elsewhere since you read it "
+            f"(version {current}, you read {expected}){differs}. "
+            "Reload it and apply your change again"
+        )
 
 
-def _changed_fields(stored: Component, mine: Component) -> list[str]:
+def _changed_fields(stored: BaseModel, mine: BaseModel) -> list[str]:
+    """The fields in which what is stored differs from an edit, ids left aside."""
     return [
         name
-        for name in Component.model_fields
-        if name != "id" and getattr(stored, name) != getattr(mine, name)
+        for name in type(stored).model_fields
+        if name not in ("id", "source", "target") and getattr(stored, name) != getattr(mine, name)
     ]
+
+
+def _policy_text(policy: dict[str, Any] | None) -> str | None:
+    """The policy section as YAML: unlike JSON it keeps dates and non-text keys as they are."""
+    if policy is None:
+        return None
+    return yaml.dump(policy, Dumper=_PolicyDumper, sort_keys=False, allow_unicode=True)
+
+
+def _policy_from_text(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+class _PolicyDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def _statements(script: str) -> list[str]:

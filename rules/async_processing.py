@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from archrev.model.types import Kind, Mode, Tier
 from archrev.rules.findings import Severity
-from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, rule
+from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, plural, rule
 
 CATEGORY = "async processing"
 
@@ -108,9 +108,11 @@ def latency_budget(ctx: RuleContext) -> Iterator[Hit]:
         chain = facts.slowest_sync_chain(ep)
         if chain.latency_ms <= slo:
             continue
+        n = len(chain.unknown_latency)
         unknown = (
-            f" ({len(chain.unknown_latency)} on the path have no latency_ms and count as 0)"
-            if chain.unknown_latency
+            f" ({plural(n, 'component')} on the path "
+            f"{'has' if n == 1 else 'have'} no latency_ms, counted as 0 ms)"
+            if n
             else ""
         )
         yield Hit(

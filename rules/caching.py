@@ -90,8 +90,9 @@ def required_cache(ctx: RuleContext) -> Iterator[Hit]:
                 components=(comp.id, *stuck),
                 key=(comp.id,),
                 message=(
-                    f"{ctx.name(comp.id)} is a cache, but {ctx.names(stuck, 6)} require it with "
-                    "no way around it: losing the cache fails their requests."
+                    f"{ctx.name(comp.id)} is a cache, but {ctx.names(stuck, 6)} "
+                    f"{'requires' if len(stuck) == 1 else 'require'} it with no way around it: "
+                    "losing the cache fails their requests."
                 ),
                 evidence={"callers": stuck, "fronts": facts.in_order(behind)},
             )

@@ -11,6 +11,9 @@ from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, 
 
 CATEGORY = "cost"
 
+# Components sized by their replica count (stores and brokers keep replicas for durability).
+_COMPUTE = frozenset({Kind.SERVICE, Kind.WORKER, Kind.FUNCTION, Kind.GATEWAY, Kind.ML_MODEL})
+
 
 @rule(
     id="CST-UNBOUNDED",
@@ -43,8 +46,10 @@ def unbounded(ctx: RuleContext) -> Iterator[Hit]:
     category=CATEGORY,
     principle=Principle.COST_MANAGEMENT,
     severity=Severity.LOW,
-    rationale="""A fleet that stays at or below 20 % utilization even at the projected peak at
-    the end of the horizon pays for capacity it will not use.""",
+    rationale="""A fleet of stateless compute (services, workers, functions, gateways, models)
+    that stays at or below 20 % utilization even at the projected peak at the end of the
+    horizon pays for capacity it will not use. Stores and brokers are left out: their replicas
+    are for durability.""",
     remediation="""Right-size it: smaller instances, fewer replicas beyond what redundancy needs,
     or an autoscaler with a lower floor.""",
     thresholds=[
@@ -61,6 +66,8 @@ def oversized(ctx: RuleContext) -> Iterator[Hit]:
     for comp in ctx.model.components:
         if comp.capacity_rps is None or comp.instances < floor or comp.serverless:
             continue
+        if comp.kind not in _COMPUTE or comp.is_stateful:
+            continue  # managed stores and brokers keep replicas for durability, not load
         running = comp.capacity_rps * comp.instances  # the fleet that always runs
         peak = facts.projected_load(comp.id, facts.horizon) / running
         if peak > limit:

@@ -14,6 +14,7 @@ CATEGORY = "coupling"
 
 # Components that run our code and read or write a datastore.
 _WRITERS = frozenset({Kind.SERVICE, Kind.WORKER, Kind.FUNCTION})
+_ROUTERS = frozenset({Kind.GATEWAY, Kind.LOAD_BALANCER, Kind.CDN, Kind.CLIENT})
 
 
 @rule(
@@ -202,16 +203,29 @@ def chains(ctx: RuleContext) -> Iterator[Hit]:
     limit = ctx.threshold("max_hops")
     for ep in facts.entry_point_list:
         chain = facts.longest_sync_chain(ep)
-        if chain.hops > limit:
-            yield Hit(
-                components=chain.path,
-                key=(ep, chain.path[-1]),
-                message=(
-                    f"A request entering at {ctx.name(ep)} passes {chain.hops} synchronous hops "
-                    f"(more than {num(limit)}): {' -> '.join(chain.path)}."
-                ),
-                evidence={"entry_point": ep, "hops": chain.hops, "path": list(chain.path)},
-            )
+        if chain.hops <= limit:
+            continue
+        deep = facts.sync_beyond(ep, int(limit))
+        others = [c for c in deep if c != chain.path[-1]]
+        yield Hit(
+            components=(*chain.path, *(c for c in others if c not in chain.path)),
+            key=(ep,),
+            message=(
+                f"A request entering at {ctx.name(ep)} passes up to {chain.hops} synchronous "
+                f"hops (more than {num(limit)}): {' -> '.join(chain.path)}"
+                + (
+                    f"; also more than {num(limit)} hops away: {ctx.names(others, 6)}."
+                    if others
+                    else "."
+                )
+            ),
+            evidence={
+                "entry_point": ep,
+                "hops": chain.hops,
+                "path": list(chain.path),
+                "beyond_limit": deep,
+            },
+        )
 
 
 @rule(
@@ -235,7 +249,9 @@ def unstable(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     share_limit = ctx.threshold("max_share")
     inst = facts.instability
-    for cid in facts.components:
+    for cid, comp in facts.components.items():
+        if comp.kind in _ROUTERS or comp.is_messaging:
+            continue  # routing to volatile services is what gateways and queues are for
         deps = list(facts.succ[cid])
         mine = inst[cid]
         if not deps or mine is None or not facts.pred[cid]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from archrev.model.types import Tier
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, plural, rule
 
@@ -44,7 +45,8 @@ def workaround(ctx: RuleContext) -> Iterator[Hit]:
     principle=Principle.TECHNICAL_DEBT,
     severity=Severity.HIGH,
     rationale="""A deprecated component gets less care (fewer fixes, fewer people who know it),
-    yet a critical component still cannot serve without it.""",
+    yet a critical component still cannot serve without it. Low when critical components
+    still call it but can do without it (optional links only).""",
     remediation="""Move the critical callers to its replacement first, then retire it; until
     then keep it patched and monitored like the critical path it is on.""",
 )
@@ -56,6 +58,22 @@ def deprecated(ctx: RuleContext) -> Iterator[Hit]:
             continue
         critical = [c for c in facts.critical_in(using.get(comp.id, 0)) if c != comp.id]
         if not critical:
+            callers = [
+                c
+                for c in facts.in_order(facts.pred[comp.id])
+                if facts.components[c].tier == Tier.CRITICAL
+            ]
+            if callers:
+                yield Hit(
+                    components=(comp.id, *callers),
+                    key=(comp.id,),
+                    message=(
+                        f"{ctx.name(comp.id)} is deprecated but still called by "
+                        f"{ctx.names(callers, 6)} (critical), though not required."
+                    ),
+                    evidence={"critical_callers": callers, "required": False},
+                    severity=Severity.LOW,
+                )
             continue
         yield Hit(
             components=(comp.id, *critical),

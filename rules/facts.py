@@ -360,6 +360,25 @@ class Facts:
             unknown_latency=tuple(c for c in path if comps[c].latency_ms is None),
         )
 
+    def sync_beyond(self, start: str, limit: int) -> list[str]:
+        """Components that a synchronous chain from `start` reaches after more than `limit`
+        hops (cycles not walked). Only chains that can still pass the limit are followed."""
+        height = self._sync_height[0]
+        best: dict[str, int] = {}
+        beyond: set[str] = set()
+        todo = [(start, 0)]
+        while todo:
+            cid, depth = todo.pop()
+            if best.get(cid, -1) >= depth:
+                continue
+            best[cid] = depth
+            if depth > limit:
+                beyond.add(cid)
+            for t in self._dag_edges_forward(cid, Mode.SYNC):
+                if depth + 1 + height[t] > limit:
+                    todo.append((t, depth + 1))
+        return self.in_order(beyond)
+
     @cached_property
     def sync_depth(self) -> dict[str, int]:
         """Most synchronous hops from an entry point to each component it reaches that way."""

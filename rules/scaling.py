@@ -286,8 +286,9 @@ def unknown_capacity(ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             components=(cid,),
             message=(
-                f"{ctx.name(cid)} holds up requests (peak load {num(facts.load[cid], 1)} rps) "
-                "but has no capacity_rps: its runway cannot be forecast."
+                f"{ctx.name(cid)} holds up requests"
+                + (f" (peak load {num(facts.load[cid], 1)} rps)" if facts.entering_rps else "")
+                + " but has no capacity_rps: its runway cannot be forecast."
             ),
             evidence={"load_rps": round(facts.load[cid], 3)},
         )

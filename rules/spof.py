@@ -20,6 +20,23 @@ def _deployed(comp: Component) -> bool:
     return comp.kind not in _NOT_OURS and not comp.serverless
 
 
+def _fails_whole(comp: Component) -> bool:
+    """Can fail as a whole: nothing redundant takes over (replicated stateless services are
+    left out; losing every replica at once is a deploy problem, not a topology one)."""
+    if comp.kind == Kind.EXTERNAL:
+        return True
+    if not _deployed(comp):
+        return False
+    if comp.single_instance:
+        return True
+    # A database or cache with several nodes still has one primary: without automatic
+    # failover or a replica to promote, losing it stops writes. Brokers, search and object
+    # stores with several nodes replicate by design.
+    if comp.kind in (Kind.DATABASE, Kind.CACHE):
+        return comp.failover != Failover.AUTOMATIC and comp.read_replicas == 0
+    return False
+
+
 def _replicas_text(comp: Component) -> str:
     if comp.autoscaling is not None:
         return f"replicas: {comp.replicas}, autoscaling min {comp.autoscaling.min}"
@@ -44,21 +61,26 @@ def single_instance(ctx: RuleContext) -> Iterator[Hit]:
         comp = facts.components[cid]
         if not _deployed(comp) or not comp.single_instance:
             continue
-        eps = facts.entry_points_in(using.get(cid, 0))
+        eps = facts.in_order(facts.entry_points_in(using.get(cid, 0)))
+        if eps == [cid]:
+            who = "the work that enters the system here stops"
+        elif len(eps) == 1:
+            who = f"requests entering at {ctx.name(eps[0])} fail"
+        elif eps:
+            who = f"requests from {len(eps)} entry points ({ctx.names(eps, 5)}) fail"
+        else:
+            who = "the requests it serves fail"
         yield Hit(
             components=(cid,),
             message=(
-                f"{ctx.name(cid)} runs as a single instance ({_replicas_text(comp)}) and "
-                f"{plural(len(eps), 'entry point')} "
-                f"{'depends' if len(eps) == 1 else 'depend'} on it"
-                + (f" ({ctx.names(facts.in_order(eps), 5)})" if eps else "")
-                + ": while it restarts or its node fails, their requests fail."
+                f"{ctx.name(cid)} runs as a single instance ({_replicas_text(comp)}): "
+                f"while it restarts, is redeployed or loses its node, {who}."
             ),
             evidence={
                 "replicas": comp.replicas,
                 "autoscaling_min": comp.autoscaling.min if comp.autoscaling else None,
                 "tier": comp.tier.value,
-                "entry_points": facts.in_order(eps),
+                "entry_points": eps,
             },
             severity=Severity.HIGH if comp.tier == Tier.CRITICAL else None,
         )
@@ -149,15 +171,15 @@ def stateful_alone(ctx: RuleContext) -> Iterator[Hit]:
 )
 def chokepoints(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
-    others = len(facts.serving_path) - 1
-    if others < 1:
-        return
+    # what the entry points reach: the serving path less the entry points themselves
+    reached = facts.serving_path - facts.entry_points
     share = ctx.threshold("min_share")
     for cid, below in facts.dominated.items():
         comp = facts.components[cid]
         if not _deployed(comp) or not comp.single_instance:
             continue
-        if len(below) / others < share or not below:
+        others = len(reached - {cid})
+        if not below or others < 1 or len(below) / others < share:
             continue
         shown = facts.in_order(below)
         yield Hit(
@@ -217,8 +239,10 @@ def external_dependency(ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.MEDIUM,
     rationale="""If one component's failure takes down most of the entry points that reach the
     critical components, a single fault becomes a system-wide outage. The blast radius is the
-    component and everything that requires it, transitively. High when the component runs as a
-    single instance.""",
+    component and everything that requires it, transitively. Only components that can fail as
+    a whole are considered: single instances, databases and caches without automatic failover
+    or a read replica, and external services. High when the component runs as a single
+    instance.""",
     remediation="""Shrink the blast radius: make the links to it optional (graceful degradation,
     cached fallbacks), put it behind a queue, split it per entry point (bulkheads, cells), or at
     least make it redundant.""",
@@ -241,7 +265,7 @@ def blast_radius(ctx: RuleContext) -> Iterator[Hit]:
     share = ctx.threshold("min_share")
     for cid in facts.in_order(facts.serving_path):
         comp = facts.components[cid]
-        if comp.kind == Kind.CLIENT:
+        if comp.kind == Kind.CLIENT or not _fails_whole(comp):
             continue
         lost = (using.get(cid, 0) & reach).bit_count()
         if lost / total < share:

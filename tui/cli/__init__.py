@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import sqlite3
+
     from archrev.model.errors import ArchrevError
 
     parser = build_parser()
@@ -71,6 +73,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # `archrev export ... | head` is not an error
         return 0
+    except sqlite3.Error as exc:  # e.g. a workspace locked by another process for too long
+        print(f"archrev: the workspace could not be used: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file that cannot be written: permissions, a full disk
+        print(f"archrev: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 def run() -> None:

@@ -42,6 +42,12 @@ def write_output(text: str, output: Path | None) -> None:
 
     from archrev.model.errors import ArchrevError
 
+    if output.exists() and not output.is_file():
+        # A device or a pipe (-o /dev/stdout, /dev/null): write through it; replacing it
+        # with a temporary file would destroy the device node.
+        with open(output, "w", encoding="utf-8") as out:
+            out.write(text)
+        return
     if not output.parent.exists():
         raise ArchrevError(f"{output}: the folder {output.parent} does not exist")
     fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")

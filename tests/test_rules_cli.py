@@ -1,0 +1,147 @@
+"""`archrev check`, `rules`, `capacity` and `blast` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from archrev.tui.cli import main
+
+DATA = Path(__file__).parent / "data"
+BOUTIQUE = DATA / "online-boutique.yaml"
+HOT = """archrev: 1
+system: {id: hot, growth_per_year: 0.5}
+components:
+  web: {kind: client, peak_rps: 90, links: [api]}
+  api: {capacity_rps: 100, replicas: 1, owner: team, monitoring: {metrics: true}}
+"""
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def hot(tmp_path: Path) -> Path:
+    path = tmp_path / "hot.yaml"
+    path.write_text(HOT, encoding="utf-8")
+    return path
+
+
+def test_check_text_groups_by_severity(capsys, hot: Path) -> None:
+    code, out, _ = run(capsys, "check", str(hot))
+    assert code == 0
+    assert "HIGH (" in out and "SCL-UTIL" in out
+    assert "api takes 90 rps at peak" in out
+    assert (
+        out.rstrip()
+        .splitlines()[-1]
+        .startswith(("3 findings", "4 findings", "5 findings", "6 findings"))
+    )
+    assert "Worst: high." in out
+
+
+def test_fail_on_exit_codes(capsys, hot: Path) -> None:
+    assert run(capsys, "check", str(hot), "--fail-on", "high")[0] == 1
+    assert run(capsys, "check", str(hot), "--fail-on", "critical")[0] == 0
+    assert run(capsys, "check", str(hot), "--fail-on", "info")[0] == 1
+
+
+def test_bad_input_exits_2_with_location(capsys, tmp_path: Path, hot: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("archrev: 1\nsystem: {id: x}\ncomponents:\n  a: {replicas: many}\n")
+    code, _, err = run(capsys, "check", str(bad))
+    assert code == 2 and f"{bad}:4:" in err and "Traceback" not in err
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("rules:\n  SCL-UTIL: {severity: urgent}\n")
+    out_file = tmp_path / "report.json"
+    code, _, err = run(capsys, "check", str(hot), "--policy", str(policy), "-o", str(out_file))
+    assert code == 2 and f"{policy}:2:24:" in err
+    assert not out_file.exists()  # nothing written on bad input
+    code, _, err = run(capsys, "check", str(tmp_path / "missing.yaml"))
+    assert code == 2
+
+
+def test_check_json_to_file(capsys, hot: Path, tmp_path: Path) -> None:
+    target = tmp_path / "findings.json"
+    code, out, _ = run(capsys, "check", str(hot), "--format", "json", "-o", str(target))
+    assert code == 0 and out == ""
+    doc = json.loads(target.read_text())
+    assert doc["archrev"] == 1 and doc["system"]["id"] == "hot"
+    assert any(f["rule_id"] == "SCL-UTIL" for f in doc["findings"])
+
+
+def test_check_sarif_and_markdown(capsys, hot: Path) -> None:
+    code, out, _ = run(capsys, "check", str(hot), "--format", "sarif")
+    doc = json.loads(out)
+    result = next(r for r in doc["runs"][0]["results"] if r["ruleId"] == "SCL-UTIL")
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 5
+    code, out, _ = run(capsys, "check", str(hot), "--format", "markdown", "--min-severity", "high")
+    assert code == 0
+    assert out.startswith("# Findings for hot") and "SCL-UTIL" in out and "OBS-" not in out
+
+
+def test_policy_option_and_model_section(capsys, hot: Path, tmp_path: Path) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text("disable: [SCL-UTIL, SCL-RUNWAY]\n")
+    code, out, _ = run(capsys, "check", str(hot), "--policy", str(policy), "--fail-on", "high")
+    assert code == 0 and "SCL-UTIL" not in out
+    in_model = tmp_path / "in-model.yaml"
+    in_model.write_text(HOT + "policy:\n  rules:\n    SCL-UTIL: {severity: info}\n")
+    code, out, _ = run(capsys, "check", str(in_model), "--format", "json", "--fail-on", "high")
+    util = next(f for f in json.loads(out)["findings"] if f["rule_id"] == "SCL-UTIL")
+    assert util["severity"] == "info" and code == 0
+
+
+def test_check_from_workspace(capsys, hot: Path, tmp_path: Path) -> None:
+    db = tmp_path / "w.db"
+    assert run(capsys, "import", str(hot), "--db", str(db))[0] == 0
+    code, out, _ = run(capsys, "check", "--db", str(db), "--format", "json")
+    assert code == 0 and json.loads(out)["system"]["id"] == "hot"
+    code, _, err = run(capsys, "check", str(hot), "--db", str(db))
+    assert code == 2 and "not both" in err
+
+
+def test_rules_list_and_explain(capsys) -> None:
+    code, out, _ = run(capsys, "rules", "list")
+    assert code == 0 and "CPL-CYCLE" in out and "DEBT-DEPRECATED" in out
+    code, out, _ = run(capsys, "rules", "list", "--format", "json")
+    rules = json.loads(out)["rules"]
+    assert len(rules) == 39
+    code, out, _ = run(capsys, "rules", "explain", "cpl-fanout")
+    assert code == 0 and "max_sync_targets = 6" in out and "What to do" in out
+    code, _, err = run(capsys, "rules", "explain", "CPL-FANOUTT")
+    assert code == 2 and "did you mean CPL-FANOUT" in err
+
+
+def test_capacity(capsys, hot: Path) -> None:
+    code, out, _ = run(capsys, "capacity", str(hot))
+    assert code == 0 and "api" in out and "90%" in out and "now" in out
+    code, out, _ = run(capsys, "capacity", str(hot), "--format", "json")
+    api = next(c for c in json.loads(out)["components"] if c["component"] == "api")
+    assert api["utilization"][0] == 0.9 and api["runway_quarter"] == 0
+    assert len(api["utilization"]) == 13
+
+
+def test_blast(capsys) -> None:
+    code, out, _ = run(capsys, "blast", "redis-cart", str(BOUTIQUE))
+    assert code == 0
+    assert "If redis-cart fails, 5 of 12 components fail" in out
+    assert "cartservice" in out and "checkoutservice" in out
+    code, out, _ = run(capsys, "blast", "emailservice", str(BOUTIQUE), "--format", "json")
+    doc = json.loads(out)
+    assert set(doc["failed"]) == {"emailservice", "checkoutservice", "frontend", "loadgenerator"}
+    code, _, err = run(capsys, "blast", "redis", str(BOUTIQUE))
+    assert code == 2 and "did you mean 'redis-cart'" in err
+
+
+def test_output_to_a_device_keeps_the_device(capsys, hot: Path) -> None:
+    device = Path("/dev/null")
+    if not device.exists():
+        pytest.skip("no /dev/null here")
+    assert run(capsys, "check", str(hot), "-o", str(device))[0] == 0
+    assert stat.S_ISCHR(device.stat().st_mode)
