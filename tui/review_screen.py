@@ -314,6 +314,8 @@ class ReviewScreen(Screen[None]):
         self.app.call_from_thread(self._show, state, live)
 
     def _show(self, state: ReviewState, live: Analysed | None) -> None:
+        if not self.is_mounted:  # the screen was closed while the analysis ran
+            return
         self.state = state
         self.live = live
         review = state.review

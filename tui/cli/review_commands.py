@@ -358,8 +358,26 @@ def cmd_close(args: argparse.Namespace) -> int:
     with _Session(args) as s:
         review = s.store.review(s.system, args.review)
         review = close_review(s.store, review, today=_today(args), policy=_policy(args))
-    n = len(review.snapshot["findings"]) if review.snapshot else 0
+    snap = review.snapshot or {}
+    n = len(snap.get("findings", []))
     print(f"closed review {review.label} of '{review.system_id}' with {n} findings")
+    by_state: dict[str, int] = {}
+    for finding in snap.get("findings", []):
+        by_state[finding["state"]] = by_state.get(finding["state"], 0) + 1
+    if by_state:
+        print("  triage: " + ", ".join(f"{k} {v}" for k, v in sorted(by_state.items())))
+    if snap.get("checklist"):
+        from archrev.rules.review import review_state
+
+        with _Session(args) as s:
+            items = review_state(s.store, review).items
+        unanswered = [i.item.code for i in items if i.outcome.value == "unanswered"]
+        if unanswered:
+            print(
+                f"  {len(unanswered)} checklist items were left unanswered: "
+                + ", ".join(unanswered[:10])
+                + (", ..." if len(unanswered) > 10 else "")
+            )
     return 0
 
 
