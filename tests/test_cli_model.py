@@ -99,7 +99,8 @@ def test_import_export_round_trip(capsys: pytest.CaptureFixture[str], tmp_path: 
     db = tmp_path / "w.db"
     code, out, err = run(capsys, "import", str(SHOP), "--db", str(db))
     assert code == 0, err
-    assert f"imported system 'online-shop' (23 components, 26 links) into {db}" in out
+    assert f"imported {SHOP} into a new system 'online-shop' in {db}" in out
+    assert "23 components, 26 links" in out
     code, out, _ = run(capsys, "systems", "--db", str(db))
     assert code == 0 and out.startswith("online-shop  Web shop  (23 components, 26 links)")
     # --system may be left out: the workspace holds one system
@@ -134,15 +135,15 @@ def test_import_of_a_bad_file_writes_nothing(
         assert [s.id for s in ws.systems()] == ["ai-platform"]
 
 
-def test_import_refuses_an_existing_system_unless_replace(
+def test_import_again_merges_and_replace_overwrites(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     db = tmp_path / "w.db"
     assert run(capsys, "import", str(AI), "--db", str(db))[0] == 0
-    code, _, err = run(capsys, "import", str(AI), str(SHOP), "--db", str(db))
-    assert code == 2 and "already holds a system 'ai-platform'" in err and "--replace" in err
-    with Workspace(db) as ws:
-        assert [s.id for s in ws.systems()] == ["ai-platform"], "all files or none"
+    # A second import of the same file merges into the system (issue 6): nothing changes.
+    code, out, err = run(capsys, "import", str(AI), "--db", str(db))
+    assert code == 0, err
+    assert "0 added, 0 changed, 0 removed" in out
     assert run(capsys, "import", str(AI), str(SHOP), "--db", str(db), "--replace")[0] == 0
     with Workspace(db) as ws:
         assert [s.id for s in ws.systems()] == ["ai-platform", "online-shop"]
@@ -154,7 +155,7 @@ def test_import_of_one_system_twice_in_one_call(
     copy = tmp_path / "copy.yaml"
     copy.write_text(AI.read_text())
     code, _, err = run(capsys, "import", str(AI), str(copy), "--db", str(tmp_path / "w.db"))
-    assert code == 2 and "several files define the system ai-platform" in err
+    assert code == 2 and "several inputs define the system ai-platform" in err
     assert not (tmp_path / "w.db").exists()
 
 
