@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 from textual.app import App
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Select
 
 from archrev.model.modelfile import read_model
 from archrev.model.reviews import AnswerValue, ReviewStore, TriageState
 from archrev.model.types import Component, Link
 from archrev.model.workspace import Workspace
 from archrev.tui.canvas import GraphCanvas
-from archrev.tui.review_screen import ReviewScreen, SnapshotScreen, TriageDialog
+from archrev.tui.review_screen import ReviewScreen, SnapshotScreen, StartDialog, TriageDialog
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = date(2026, 11, 20)
@@ -48,6 +49,8 @@ async def test_review_cycle_from_the_keyboard(tmp_path: Path) -> None:
         screen = app.screen
         assert isinstance(screen, ReviewScreen)
         await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("enter")
         await _settle(app, pilot)
         assert screen.state is not None and not screen.state.review.is_closed
         findings = [tf.fingerprint for tf in screen.state.findings]
@@ -141,6 +144,8 @@ async def test_markup_in_names_is_shown_as_text(tmp_path: Path) -> None:
     async with app.run_test(size=(160, 45)) as pilot:
         await _settle(app, pilot)
         await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("enter")
         await _settle(app, pilot)
         table = app.screen.query_one("#findings", DataTable)
         cells = [str(table.get_row_at(i)[4]) for i in range(table.row_count)]
@@ -174,6 +179,8 @@ async def test_quarterly_cycle_in_the_app_on_a_sample(tmp_path: Path) -> None:
         screen = app.screen
         assert isinstance(screen, ReviewScreen)
         await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("enter")
         await _settle(app, pilot)
         assert screen.state is not None
         single = next(tf for tf in screen.state.findings if tf.finding.rule_id == "SPOF-SINGLE")
@@ -197,6 +204,8 @@ async def test_quarterly_cycle_in_the_app_on_a_sample(tmp_path: Path) -> None:
             ws.add_link(sid, Link(source=entry, target="audit-store"))
 
         await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("enter")
         await _settle(app, pilot)
         state = screen.state
         assert state.review.number == 2 and not state.review.is_closed
@@ -208,3 +217,41 @@ async def test_quarterly_cycle_in_the_app_on_a_sample(tmp_path: Path) -> None:
         compare = str(screen.query_one("#comparison").render())
         assert "Compared with #1 2026-Q4" in compare and "+ audit-store" in compare
         assert f"{len(state.comparison.resolved)} resolved" in compare
+
+
+async def test_start_dialog_title_reviewers_and_team_template(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "security.yaml").write_text(
+        "checklist: security\ntitle: Security\nsections:\n  - title: S\n    items:\n"
+        "      - {code: SEC-01, question: Secrets rotated?}\n"
+    )
+    monkeypatch.setenv("ARCHREV_CHECKLISTS", str(folder))
+    db = _db(tmp_path)
+    app = Host(db)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, StartDialog)
+        dialog.query_one("#template", Select).value = "security"
+        await pilot.press(*"12", "tab", *"Ann, Bo [x]")
+        await pilot.press("enter")
+        await pilot.pause()
+        # a title that looks like a number is refused in the dialog, which stays open
+        assert app.screen is dialog
+        assert "cannot look like a review number" in str(dialog.query_one("#error").render())
+        dialog.query_one("#title", Input).value = "Spring [b]review[/b]"
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen) and screen.state is not None
+        assert [i.item.code for i in screen.state.items] == ["SEC-01"]
+    with Workspace(db) as ws:
+        review = ReviewStore(ws).review("shop", 1)
+    assert review.title == "Spring [b]review[/b]"
+    assert review.reviewers == ("Ann", "Bo [x]")
+    assert review.checklist is not None and review.checklist["checklist"] == "security"

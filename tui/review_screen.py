@@ -191,6 +191,65 @@ class NoteDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+@dataclass
+class StartForm:
+    title: str
+    reviewers: list[str]
+    template: str
+
+
+class StartDialog(ModalScreen[StartForm | None]):
+    """Title (default: the quarter), reviewers and checklist template of a new review."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="review.start.cancel")
+    ]
+
+    def __init__(self, templates: list[str], submit: Callable[[StartForm], None]) -> None:
+        super().__init__()
+        self.templates = templates
+        self.submit = submit
+
+    def compose(self) -> ComposeResult:
+        from archrev.rules.checklists import DEFAULT_TEMPLATE
+
+        default = DEFAULT_TEMPLATE if DEFAULT_TEMPLATE in self.templates else self.templates[0]
+        with Vertical(id="dialog"):
+            yield Label(Text("Start a review of the live model", style="bold"))
+            yield Input(placeholder="title (empty: this quarter, e.g. 2026-Q4)", id="title")
+            yield Input(placeholder="reviewers, separated by commas", id="reviewers")
+            yield Select(
+                [(t, t) for t in self.templates], value=default, allow_blank=False, id="template"
+            )
+            yield Static("", id="error")
+            with Horizontal():
+                yield Button("Start", variant="primary", id="start")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#title", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#start")
+    def start(self) -> None:
+        template = self.query_one("#template", Select).value
+        form = StartForm(
+            self.query_one("#title", Input).value.strip(),
+            [r.strip() for r in self.query_one("#reviewers", Input).value.split(",") if r.strip()],
+            str(template),
+        )
+        try:
+            self.submit(form)
+        except ArchrevError as exc:
+            self.query_one("#error", Static).update(Text(str(exc), style="red"))
+            return
+        self.dismiss(form)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class ReviewScreen(Screen[None]):
     """One system's current (or chosen) review."""
 
@@ -199,7 +258,7 @@ class ReviewScreen(Screen[None]):
     ReviewScreen #status { height: auto; padding: 0 1; }
     ReviewScreen DataTable { height: 1fr; }
     ReviewScreen #detail { height: auto; max-height: 8; padding: 0 1; border-top: solid $primary; }
-    TriageDialog, NoteDialog { align: center middle; }
+    TriageDialog, NoteDialog, StartDialog { align: center middle; }
     #dialog { width: 80; height: auto; padding: 1 2; border: thick $primary; background: $surface; }
     #dialog Input, #dialog Select { margin: 0 0 1 0; }
     #error { height: auto; }
@@ -537,19 +596,32 @@ class ReviewScreen(Screen[None]):
         return True
 
     def action_start(self) -> None:
-        from archrev.rules.checklists import load_checklist
-        from archrev.rules.review import known_rule_ids, policy_for
+        from archrev.rules.checklists import DEFAULT_TEMPLATE, available_templates
 
-        try:
+        def start(form: StartForm) -> None:
+            from archrev.rules.checklists import load_checklist
+            from archrev.rules.review import known_rule_ids, policy_for
+
             model = self.ws.load(self.system_id)
-            checklist = load_checklist(known_rules=known_rule_ids(policy_for(model))).to_dict()
-            review = self.store.start(self.system_id, checklist=checklist, today=self.today)
-        except ArchrevError as exc:
-            self.notify(str(exc), severity="error", markup=False, timeout=8)
-            return
-        self.review_ref = review.number
-        self.notify(f"Started review {review.label}", markup=False)
-        self.refresh_review()
+            checklist = load_checklist(
+                form.template, known_rules=known_rule_ids(policy_for(model))
+            ).to_dict()
+            review = self.store.start(
+                self.system_id,
+                title=form.title or None,
+                reviewers=form.reviewers,
+                checklist=checklist,
+                today=self.today,
+            )
+            self.review_ref = review.number
+            self.notify(f"Started review {review.label}", markup=False)
+
+        def done(form: StartForm | None) -> None:
+            if form is not None:
+                self.refresh_review()
+
+        templates = list(available_templates()) or [DEFAULT_TEMPLATE]
+        self.app.push_screen(StartDialog(templates, start), done)
 
     def action_triage(self, key: str) -> None:
         review = self._guard("triage")
