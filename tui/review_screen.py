@@ -256,10 +256,12 @@ class ReviewScreen(Screen[None]):
     CSS = """
     ReviewScreen #title { height: auto; padding: 0 1; background: $boost; }
     ReviewScreen #status { height: auto; padding: 0 1; }
+    ReviewScreen #tabs { height: 1fr; }
+    ReviewScreen TabPane { height: 1fr; padding: 0; }
     ReviewScreen DataTable { height: 1fr; }
     ReviewScreen #detail { height: auto; max-height: 8; padding: 0 1; border-top: solid $primary; }
     TriageDialog, NoteDialog, StartDialog { align: center middle; }
-    #dialog { width: 80; height: auto; padding: 1 2; border: thick $primary; background: $surface; }
+    #dialog { width: 90%; max-width: 84; height: auto; max-height: 100%; padding: 1 2; border: thick $primary; background: $surface; }
     #dialog Input, #dialog Select { margin: 0 0 1 0; }
     #error { height: auto; }
     """
@@ -322,12 +324,28 @@ class ReviewScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#findings", DataTable).add_columns(
-            "Severity", "Triage", "Rule", "Finding", "Components", "Owner", "Due"
-        )
-        self.query_one("#checklist", DataTable).add_columns(
-            "Item", "Answer", "Rules", "Question", "Note"
-        )
+        # Long titles and component lists get a fixed width (ellipsis); the detail line
+        # below the table shows the selected row in full.
+        findings = self.query_one("#findings", DataTable)
+        for label, width in (
+            ("Severity", None),
+            ("Triage", None),
+            ("Rule", 16),
+            ("Finding", 40),
+            ("Components", 28),
+            ("Owner", 14),
+            ("Due", None),
+        ):
+            findings.add_column(label, width=width)
+        checklist = self.query_one("#checklist", DataTable)
+        for label, width in (
+            ("Item", None),
+            ("Answer", None),
+            ("Rules", None),
+            ("Question", 64),
+            ("Note", 30),
+        ):
+            checklist.add_column(label, width=width)
         self.query_one("#reviews", DataTable).add_columns(
             "#", "Title", "Status", "Started", "Closed", "Findings"
         )
