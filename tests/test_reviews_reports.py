@@ -11,6 +11,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archrev.model.reviews import AnswerValue, ReviewStore, TriageState
 from archrev.model.types import Component, Link, System, SystemModel
@@ -211,3 +213,23 @@ def test_every_format_renders(states: tuple[rv.ReviewState, rv.ReviewState]) -> 
     for state in states:
         for fmt in FORMATS:
             assert render(state, fmt).strip()
+
+
+@given(st.text(max_size=200))
+@settings(max_examples=300, deadline=None)
+def test_escaping_properties(text: str) -> None:
+    import html as html_lib
+
+    escaped = html_text(text)
+    assert "<" not in escaped and ">" not in escaped and '"' not in escaped
+    assert html_lib.unescape(escaped) == text
+    cell = md_cell(text)
+    assert "\n" not in cell and "\r" not in cell
+    assert re.search(r"(?<!\\)\|", cell.replace("\\\\", "")) is None
+    assert "<" not in cell
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow([csv_cell(text)])
+    [read] = list(csv.reader(io.StringIO(buffer.getvalue()))) or [[""]]
+    value = read[0] if read else ""
+    assert not value.startswith(("=", "+", "-", "@"))
+    assert value in (text, "'" + text) or "\r" in text or "\n" in text
