@@ -8,7 +8,6 @@ graph algorithms weigh (mode, calls, required) as plain attributes.
 from __future__ import annotations
 
 import networkx as nx
-
 from archrev.model.types import SystemModel
 
 

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
+
 from archrev.model.types import Component, Link, Mode, SystemModel
 
 Point = tuple[int, int]
@@ -44,6 +45,8 @@ ROW_GAP = 2
 MIN_CHANNEL = 10
 MARGIN_X = 2
 MARGIN_Y = 2
+# Largest routing grid (columns x rows) worth building; beyond it lines are drawn plainly.
+MAX_GRID_CELLS = 12_000_000
 # Cells of its row next to a box that an exit or an arrowhead keeps for its own line.
 PORT_STUB = 3
 
@@ -511,6 +514,10 @@ def route_edges(
         return []
     right = max(x + sizes[c][0] for c, (x, _y) in placed.items())
     bottom = max(y + sizes[c][1] for c, (_x, y) in placed.items())
+    if (right + 24) * (bottom + 24) > MAX_GRID_CELLS:
+        # Boxes scattered over a huge area (hand-edited positions): plain lines, rather
+        # than bitmaps of hundreds of megabytes.
+        return _plain_routes(model, placed, sizes)
     grid = _Grid(right + 24, bottom + 24)
     for cid, (x, y) in placed.items():
         w, h = sizes[cid]
@@ -563,6 +570,23 @@ def route_edges(
             )
         waiting = still
     return [routes[link.key] for link in links]
+
+
+def _plain_routes(
+    model: SystemModel, placed: dict[str, tuple[int, int]], sizes: dict[str, tuple[int, int]]
+) -> list[EdgeRoute]:
+    rows = attach_rows(model, placed, sizes)
+    routes = []
+    for link in model.links:
+        if link.key not in rows:
+            continue
+        sx = placed[link.source][0] + sizes[link.source][0]
+        tx = placed[link.target][0] - 1
+        sy, ty = rows[link.key]
+        mid = (sx + tx) // 2 if tx > sx else max(sx, tx) + 1
+        points = _simplify([(sx, sy), (mid, sy), (mid, ty), (tx, ty)])
+        routes.append(EdgeRoute(link.source, link.target, tuple(points), link.mode, link.required))
+    return routes
 
 
 Shape = Callable[["_Grid", Point, Point], "list[Point] | None"]
@@ -633,12 +657,16 @@ def _route_direct(grid: _Grid, start: Point, end: Point) -> list[Point] | None:
     reach_t = grid.reach(ty, tx, -1) if grid.free_across(ty, tx, tx) else tx + 1
     lo, hi = max(sx + 1, reach_t), min(tx - 2, reach_s)
     # Leave room on shared rows: an arrowhead further along the exit's row needs the cells
-    # before it, and an exit further back on the entry's row needs the cells after it.
+    # before it, so such a line turns as early as it can; an exit further back on the entry's
+    # row needs the cells after it, so such a line turns late. Otherwise the track nearest
+    # the target's side keeps the lines into one box together there.
     room = PORT_STUB + 2
-    hi_nice = min([hi] + [px - room for px in grid.entries.get(sy, ()) if sx < px <= tx])
-    lo_nice = max([lo] + [qx + room for qx in grid.exits.get(ty, ()) if sx <= qx < tx])
-    # The track nearest the target's side keeps lines to one box together there.
-    for x in [*range(hi_nice, lo_nice - 1, -1), *range(hi, lo - 1, -1)]:
+    ahead = [px for px in grid.entries.get(sy, ()) if sx < px <= tx]
+    behind = [qx for qx in grid.exits.get(ty, ()) if sx <= qx < tx]
+    hi_nice = min([hi] + [px - room for px in ahead])
+    lo_nice = max([lo] + [qx + room for qx in behind])
+    nice = range(lo_nice, hi_nice + 1) if ahead else range(hi_nice, lo_nice - 1, -1)
+    for x in [*nice, *range(hi, lo - 1, -1)]:
         if grid.free_along(x, sy, ty):
             return [start, (x, sy), (x, ty), end]
     return None

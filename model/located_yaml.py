@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
 from archrev.model.errors import InputFileError, Problem
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -39,7 +38,8 @@ class YamlMap(dict):
     __slots__ = ("key_marks", "mark", "value_marks")
 
     def __init__(self, mark: Mark = (0, 0)) -> None:
-        super().__init__()
+        # dict.__init__ is not called: with no arguments it does nothing, and a model file
+        # creates one of these per component and per link.
         self.mark = mark
         self.key_marks: dict[Any, Mark] = {}
         self.value_marks: dict[Any, Mark] = {}
@@ -57,8 +57,7 @@ class YamlSeq(list):
     __slots__ = ("item_marks", "mark")
 
     def __init__(self, mark: Mark = (0, 0)) -> None:
-        super().__init__()
-        self.mark = mark
+        self.mark = mark  # list.__init__ skipped, as for YamlMap
         self.item_marks: list[Mark] = []
 
     def item_mark(self, index: int) -> Mark:
@@ -105,6 +104,11 @@ def _resolve_plain(value: str) -> str:
         if regexp.match(value):
             return tag
     return _STR
+
+
+def reads_as_text(value: str) -> bool:
+    """True when YAML reads `value`, written without quotes, as text (not 12, yes, ~...)."""
+    return _resolve_plain(value) == _STR
 
 
 class _Frame:
@@ -154,6 +158,8 @@ class _Builder:
         )
 
     def documents(self, loader: Any) -> list[Any]:
+        # The hot loop of every model load: one pass per parser event (about 20 per
+        # component), so it keeps to local names and handles the common cases inline.
         docs: list[Any] = []
         anchors: dict[str, tuple[Any, int] | None] = {}  # None: still being built
         stack: list[_Frame] = []
@@ -161,31 +167,36 @@ class _Builder:
         map_start, seq_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
         ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
         plain_cache = self._plain_cache
+        get_event = loader.get_event
+        built = 0
         while True:
-            event = loader.get_event()
+            event = get_event()
             kind = type(event)
-            m = event.start_mark
-            mark = (m.line + 1, m.column + 1)
             anchor = None
             if kind is scalar_event:
-                self.built += 1
+                built += 1
+                m = event.start_mark
+                mark = (m.line + 1, m.column + 1)
                 anchor = event.anchor
-                if event.tag is None and event.implicit[0]:
+                tag = event.tag
+                if tag is None and event.implicit[0]:
                     text = event.value
                     try:
                         value = plain_cache[text]
                     except KeyError:
                         value = plain_cache[text] = self._plain(text, mark)
-                elif event.tag is None or event.tag == "!":
+                elif tag is None or tag == "!":
                     value = event.value
-                elif event.tag in self.keep_tags:
+                elif tag in self.keep_tags:
                     text = event.value
                     plain = None if text in ("", "~", "null") else text
-                    value = Tagged(event.tag, plain, mark)
+                    value = Tagged(tag, plain, mark)
                 else:
-                    value = self._scalar(event.value, event.tag, mark)
+                    value = self._scalar(event.value, tag, mark)
                 size = 1
             elif kind is alias_event:
+                m = event.start_mark
+                mark = (m.line + 1, m.column + 1)
                 entry = anchors.get(event.anchor, False)
                 if entry is False:
                     self.problem(mark, f"the alias *{event.anchor} names no anchor (&) above it")
@@ -195,12 +206,15 @@ class _Builder:
                     value, size = None, 1
                 else:
                     value, size = entry
-                self.built += size
+                built += size
             elif kind is map_start or kind is seq_start:
-                self.built += 1
-                kept = event.tag if event.tag in self.keep_tags else None
-                if event.tag not in (None, "!") and not event.tag.startswith(_TAG) and not kept:
-                    self.problem(mark, f"the tag {event.tag} is not supported here; remove it")
+                built += 1
+                m = event.start_mark
+                mark = (m.line + 1, m.column + 1)
+                tag = event.tag
+                kept = tag if tag in self.keep_tags else None
+                if tag is not None and tag != "!" and not tag.startswith(_TAG) and not kept:
+                    self.problem(mark, f"the tag {tag} is not supported here; remove it")
                 if len(stack) >= MAX_DEPTH:
                     raise InputFileError.single(
                         self.filename,
@@ -211,24 +225,30 @@ class _Builder:
                 container = YamlMap(mark) if kind is map_start else YamlSeq(mark)
                 if event.anchor is not None:
                     anchors[event.anchor] = None
-                stack.append(_Frame(container, event.anchor, self.built, kept))
+                stack.append(_Frame(container, event.anchor, built, kept))
                 continue
             elif kind in ends:
                 frame = stack.pop()
                 value = frame.container
                 if frame.merges:
                     self._merge(value, frame.merges)
-                size = self.built - frame.start + 1
+                size = built - frame.start + 1
                 anchor = frame.anchor
                 mark = value.mark
                 if frame.tag is not None:
                     value = Tagged(frame.tag, value, mark)
             elif kind is yaml.StreamEndEvent:
+                self.built = built
                 return docs
             else:  # stream and document start and end
                 continue
-            if self.built > MAX_BUILT_VALUES:
+            if built > MAX_BUILT_VALUES:
                 raise self._too_many(mark)
+            if value is _MERGE and (
+                not stack or type(stack[-1].container) is YamlSeq or stack[-1].key is not _NO_KEY
+            ):
+                self.problem(mark, "'<<' merges a mapping into another; it cannot be a value")
+                value = "<<"
             if anchor is not None:
                 anchors[anchor] = (value, size)
             if not stack:
@@ -239,9 +259,16 @@ class _Builder:
             if type(parent) is YamlSeq:
                 parent.append(value)
                 parent.item_marks.append(mark)
-            elif frame.key is _NO_KEY:
+                continue
+            key = frame.key
+            if key is _NO_KEY:
                 frame.key = value
                 frame.key_mark = mark
+            elif type(key) is str and key not in parent:  # the common case, inline
+                frame.key = _NO_KEY
+                parent[key] = value
+                parent.key_marks[key] = frame.key_mark  # type: ignore[union-attr]
+                parent.value_marks[key] = mark  # type: ignore[union-attr]
             else:
                 self._put(frame, value, mark)
 
@@ -261,9 +288,6 @@ class _Builder:
                 "YAML would silently keep only the last one: remove or rename one",
             )
         else:
-            if value is _MERGE:
-                self.problem(mark, "'<<' merges a mapping; it cannot be a value")
-                value = "<<"
             result[key] = value
             result.key_marks[key] = key_mark
             result.value_marks[key] = mark

@@ -12,13 +12,12 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass, field
+from datetime import date
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
-
 from archrev.model.errors import InputFileError, Problem
 from archrev.model.located_yaml import (
     Mark,
@@ -27,6 +26,7 @@ from archrev.model.located_yaml import (
     load_located,
     mark_of,
     read_text,
+    reads_as_text,
 )
 from archrev.model.types import (
     Autoscaling,
@@ -37,6 +37,7 @@ from archrev.model.types import (
     SystemModel,
     is_valid_id,
 )
+from pydantic import BaseModel, ValidationError
 
 FORMAT_VERSION = 1
 TOP_KEYS = ("archrev", "system", "components", "layout", "policy")
@@ -66,6 +67,16 @@ def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
         # A shortened name ("growth" for growth_per_year) is too short for difflib's ratio.
         close = [c for c in choices if c.startswith(word)][:1]
     return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _quote_hint(value: Any) -> str:
+    """Why a YAML value that is meant as an id is not text, and what to do about it."""
+    if isinstance(value, str | list | dict):
+        return ""
+    what = {bool: "the boolean", int: "the number", float: "the number"}.get(type(value), "")
+    if value is None:
+        return " (YAML reads it as empty; write the id)"
+    return f" (YAML reads it as {what or 'the date'} {value}; write the id in quotes)"
 
 
 def _type_name(value: Any) -> str:
@@ -228,7 +239,10 @@ def _read_components(
     raw_links: list[tuple[str, int, Any, Mark]] = []
     for comp_id, entry in raw.items():
         key_mark = raw.key_mark(comp_id)
-        if not isinstance(comp_id, str) or not is_valid_id(comp_id):
+        if not isinstance(comp_id, str):
+            reader.problem(key_mark, f"component id {comp_id!r}{_quote_hint(comp_id)}")
+            continue
+        if not is_valid_id(comp_id):
             reader.problem(
                 key_mark,
                 f"component id {comp_id!r}: use letters, digits, '-', '_' or '.', "
@@ -286,10 +300,16 @@ def _read_links(
             fields = {k: v for k, v in item.items() if k != "to"}
             item_map = item
         else:
-            reader.problem(mark, f"{where}: expected a component id or a mapping, got {item!r}")
+            reader.problem(
+                mark,
+                f"{where}: expected a component id or a mapping, got {item!r}{_quote_hint(item)}",
+            )
             continue
         if not isinstance(target, str):
-            reader.problem(target_mark, f"{where}: the target must be a component id")
+            reader.problem(
+                target_mark,
+                f"{where}: the target must be a component id, got {target!r}{_quote_hint(target)}",
+            )
             continue
         if target == comp_id:
             reader.problem(target_mark, f"{where}: '{comp_id}' links to itself; remove the link")
@@ -326,7 +346,8 @@ def _read_layout(doc: YamlMap, ids: set[str], reader: _Reader) -> dict[str, tupl
         if comp_id not in ids:
             reader.problem(
                 raw.key_mark(comp_id),
-                f"layout: no component '{comp_id}'{_suggest(str(comp_id), sorted(ids))}",
+                f"layout: no component '{comp_id}'{_suggest(str(comp_id), sorted(ids))}"
+                f"{_quote_hint(comp_id)}",
             )
             continue
         if (
@@ -445,17 +466,141 @@ def model_document(model: SystemModel) -> dict[str, Any]:
 
 
 def write_model(model: SystemModel, header: str = "") -> str:
-    """The model file's text: deterministic, defaults left out, one link per line."""
-    text = yaml.dump(
-        model_document(model),
-        Dumper=_Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=100,
-        indent=2,
+    """The model file's text: deterministic, defaults left out, one link per line.
+
+    The shape is fixed (mappings of scalars, short flow lists and flow mappings), so it is
+    written directly, in the layout PyYAML would choose; going through PyYAML's
+    representer costs five times as much on a large model. The free-form `policy:` section
+    is still written by PyYAML.
+    """
+    doc = model_document(model)
+    out: list[str] = [f"archrev: {FORMAT_VERSION}", "system:"]
+    out.extend(
+        f"  {_scalar_text(k)}: {_value_text(v, flow=False)}" for k, v in doc["system"].items()
     )
+    components = doc["components"]
+    if not components:
+        out.append("components: {}")
+    else:
+        out.append("components:")
+        for comp_id, entry in components.items():
+            if not entry:
+                out.append(f"  {_scalar_text(comp_id)}: {{}}")
+                continue
+            out.append(f"  {_scalar_text(comp_id)}:")
+            for key, value in entry.items():
+                if key == "links":
+                    out.append("    links:")
+                    out.extend(f"    - {_value_text(link, flow=False)}" for link in value)
+                else:
+                    out.append(f"    {key}: {_value_text(value, flow=False)}")
+    if "layout" in doc:
+        out.append("layout:")
+        out.extend(f"  {_scalar_text(k)}: {_value_text(v)}" for k, v in doc["layout"].items())
+    text = "\n".join(out) + "\n"
+    if "policy" in doc:
+        text += yaml.dump(
+            {"policy": doc["policy"]},
+            Dumper=_Dumper,
+            sort_keys=False,
+            allow_unicode=True,
+            default_flow_style=False,
+            width=100,
+            indent=2,
+        )
     return f"{header}\n{text}" if header else text
+
+
+# Text that can be written without quotes anywhere in a model file, flow collections
+# included: no indicator characters, no leading or trailing space. `_scalar_text` also
+# checks that YAML would not read it as something else (a number, a boolean, a date).
+_PLAIN = re.compile(r"[A-Za-z0-9_/(][A-Za-z0-9 _./()+-]*(?<! )")
+# Characters that may not start a plain scalar (YAML indicators and whitespace).
+_BLOCK_FIRST = frozenset("-?:,[]{}#&*!|>'\"%@` \t")
+_LINE_BREAKS = {"\n": "\\n", "\r": "\\r", "\x85": "\\N", "\u2028": "\\L", "\u2029": "\\P"}
+
+
+def _printable(ch: str) -> bool:
+    """Characters YAML lets a quoted scalar hold as they are (its `printable` set)."""
+    code = ord(ch)
+    return (
+        0x20 <= code <= 0x7E
+        or 0xA0 <= code <= 0xD7FF
+        or (0xE000 <= code <= 0xFFFD and code != 0xFEFF)
+        or 0x10000 <= code <= 0x10FFFF
+    )
+
+
+def _plain_in_block(text: str) -> bool:
+    """Whether `text` reads back unchanged as a plain scalar outside flow collections."""
+    return (
+        text[:1] not in _BLOCK_FIRST
+        and not text[-1].isspace()
+        and ": " not in text
+        and " #" not in text
+        and not text.endswith(":")
+        and all(_printable(ch) for ch in text)
+        and not any(ch in text for ch in _LINE_BREAKS)
+    )
+
+
+def _string_text(text: str, flow: bool = True) -> str:
+    if (_PLAIN.fullmatch(text) or (not flow and text and _plain_in_block(text))) and (
+        reads_as_text(text)
+    ):
+        return text
+    if all(_printable(ch) for ch in text):
+        return "'" + text.replace("'", "''") + "'"
+    parts = ['"']
+    for ch in text:
+        if ch == '"' or ch == "\\":
+            parts.append("\\" + ch)
+        elif ch in _LINE_BREAKS:
+            parts.append(_LINE_BREAKS[ch])
+        elif ch == "\t":
+            parts.append("\\t")
+        elif _printable(ch):
+            parts.append(ch)
+        elif ord(ch) <= 0xFF:
+            parts.append(f"\\x{ord(ch):02X}")
+        elif ord(ch) <= 0xFFFF:
+            parts.append(f"\\u{ord(ch):04X}")
+        else:
+            parts.append(f"\\U{ord(ch):08X}")
+    parts.append('"')
+    return "".join(parts)
+
+
+def _scalar_text(value: Any, flow: bool = True) -> str:
+    if isinstance(value, str):
+        return _string_text(value, flow)
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        # As PyYAML writes floats: an exponent needs a dot for YAML 1.1 to read a float.
+        text = repr(value).lower()
+        if "." not in text and "e" in text:
+            text = text.replace("e", ".0e", 1)
+        return text
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot write {value!r} in a model file")
+
+
+def _value_text(value: Any, flow: bool = True) -> str:
+    """A value written after `key: ` (flow=False) or inside a flow collection."""
+    if isinstance(value, dict):
+        inner = ", ".join(f"{_scalar_text(k)}: {_value_text(v)}" for k, v in value.items())
+        return f"{{{inner}}}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_value_text(v) for v in value) + "]"
+    return _scalar_text(value, flow)
 
 
 def save_model(model: SystemModel, path: str | Path, header: str = "") -> None:

@@ -79,7 +79,13 @@ def model_file_schema() -> dict[str, Any]:
                     "maxItems": 2,
                 },
             },
-            "policy": {"type": "object", "description": "Rule policy; see docs/policy.md."},
+            "policy": {
+                "type": "object",
+                "description": (
+                    "Rule policy: disable, rules (severity, thresholds), custom rules; "
+                    "see docs/policy.md."
+                ),
+            },
         },
         "$defs": defs,
     }

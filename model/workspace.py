@@ -22,10 +22,9 @@ from typing import Any
 
 import sqlite_utils
 import yaml
-from pydantic import BaseModel
-
 from archrev.model.errors import StaleWriteError, WorkspaceError
 from archrev.model.types import Component, Link, System, SystemModel, consistency_problems
+from pydantic import BaseModel
 
 DEFAULT_PATH = "archrev.db"
 APPLICATION_ID = 0x41524356  # "ARCV": marks the file as an archrev workspace

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import networkx as nx
 from archrev.model.types import Kind, Mode
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, plural, rule
@@ -15,6 +14,30 @@ CATEGORY = "coupling"
 # Components that run our code and read or write a datastore.
 _WRITERS = frozenset({Kind.SERVICE, Kind.WORKER, Kind.FUNCTION})
 _ROUTERS = frozenset({Kind.GATEWAY, Kind.LOAD_BALANCER, Kind.CDN, Kind.CLIENT})
+
+
+def _one_loop(members: tuple[str, ...], succ: dict[str, dict[str, object]]) -> list[str]:
+    """A shortest loop through the first member, inside the cycle (breadth-first)."""
+    inside = set(members)
+    start = members[0]
+    parent: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        nxt = []
+        for v in frontier:
+            for w in succ[v]:
+                if w not in inside:
+                    continue
+                if w == start:
+                    loop = [v]
+                    while loop[-1] != start:
+                        loop.append(parent[loop[-1]])
+                    return loop[::-1]
+                if w not in parent:
+                    parent[w] = v
+                    nxt.append(w)
+        frontier = nxt
+    return [start]  # unreachable for a strongly connected set of two or more
 
 
 @rule(
@@ -37,7 +60,7 @@ def cycles(ctx: RuleContext) -> Iterator[Hit]:
         inside = set(members)
         links = [facts.links[(s, t)] for s in members for t in facts.succ[s] if t in inside]
         sync = sum(1 for link in links if link.mode == Mode.SYNC)
-        loop = [s for s, _ in nx.find_cycle(facts.graph.subgraph(members), source=members[0])]
+        loop = _one_loop(members, facts.succ)
         shown = " -> ".join([*loop, loop[0]])
         all_sync = sync == len(links)
         kind = "all synchronous" if all_sync else f"{sync} synchronous"

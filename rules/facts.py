@@ -18,15 +18,16 @@ Rules read these; they never walk the graph for something computed here.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import compress
 
 import networkx as nx
 from archrev.model.types import Component, Kind, Mode, SystemModel
 
 DEFAULT_RUNWAY_THRESHOLD = 0.8
-_ROOT = object()  # the virtual node in front of every entry point, for the dominator tree
+_ROOT = ""  # the virtual node in front of every entry point (no component id is empty)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +61,9 @@ class Facts:
         self.system = model.system
         self.runway_threshold = runway_threshold
         self.components: dict[str, Component] = {c.id: c for c in model.components}
-        self.order_index = {c.id: i for i, c in enumerate(model.components)}
+        self.component_ids = [c.id for c in model.components]
+        self.order_index = {cid: i for i, cid in enumerate(self.component_ids)}
         self.horizon: int = model.system.horizon_quarters
-        self.graph: nx.DiGraph = model.to_graph()
         comps = self.components
         # Plain adjacency with the link attached: the rules walk these far more than the graph.
         self.succ: dict[str, dict[str, object]] = {cid: {} for cid in comps}
@@ -70,94 +71,67 @@ class Facts:
         for link in model.links:
             self.succ[link.source][link.target] = link
             self.pred[link.target][link.source] = link
-        self.links = {link.key: link for link in model.links}
+        self.links = {(link.source, link.target): link for link in model.links}
 
         self.entry_points: frozenset[str] = frozenset(
             c.id for c in model.components if c.peak_rps is not None or c.kind == Kind.CLIENT
         )
         self.entering_rps: float = sum(c.peak_rps or 0.0 for c in model.components)
+        self.messaging: frozenset[str] = frozenset(c.id for c in model.components if c.is_messaging)
+        # What each component holds up a request on: required links, none out of a queue
+        # (the queue holds up the request; its consumers do not).
+        self.serving_succ: dict[str, list[str]] = {
+            cid: []
+            if cid in self.messaging and cid not in self.entry_points
+            else [t for t, link in out.items() if link.required]  # type: ignore[attr-defined]
+            for cid, out in self.succ.items()
+        }
         self.serving_path: frozenset[str] = self._serving_path()
 
-        sccs = [s for s in nx.strongly_connected_components(self.graph) if len(s) > 1]
+        # Tarjan gives the strongly connected components sinks first: reversed, a processing
+        # order in which every link outside a cycle goes forward.
+        sccs = strongly_connected(list(comps), self.succ)
         self.cycles: list[tuple[str, ...]] = sorted(
-            (tuple(sorted(s, key=self.order_index.__getitem__)) for s in sccs),
+            (tuple(sorted(s, key=self.order_index.__getitem__)) for s in sccs if len(s) > 1),
             key=lambda cyc: self.order_index[cyc[0]],
         )
         self.scc_of: dict[str, int] = {}
         for i, members in enumerate(self.cycles):
             for cid in members:
                 self.scc_of[cid] = i
-        self.order: list[str] = self._processing_order()
+        self.order: list[str] = []
+        for members in reversed(sccs):
+            if len(members) == 1:
+                self.order.append(members[0])
+            else:
+                cycle = self.cycles[self.scc_of[members[0]]]
+                self.order.extend(self._cycle_order(cycle))
         self.position = {cid: i for i, cid in enumerate(self.order)}
 
         self.load: dict[str, float] = self._load()
         self.capacity: dict[str, float | None] = {cid: c.capacity_total for cid, c in comps.items()}
         self._utilization: dict[str, list[float] | None] = {}
 
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The model as a networkx graph, built only when a rule asks for it."""
+        return self.model.to_graph()
+
     # ----------------------------------------------------------------- structure
     def _serving_path(self) -> frozenset[str]:
         seen = set(self.entry_points)
-        todo = deque(sorted(self.entry_points, key=self.order_index.__getitem__))
-        comps, succ = self.components, self.succ
+        todo = list(self.entry_points)
+        serving = self.serving_succ
         while todo:
-            cid = todo.popleft()
-            if comps[cid].is_messaging and cid not in self.entry_points:
-                continue  # the queue holds up the request; its consumers do not
-            for target, link in succ[cid].items():
-                if link.required and target not in seen:  # type: ignore[attr-defined]
+            for target in serving[todo.pop()]:
+                if target not in seen:
                     seen.add(target)
                     todo.append(target)
         return frozenset(seen)
 
-    def serving_successors(self, cid: str) -> Iterable[str]:
+    def serving_successors(self, cid: str) -> list[str]:
         """Components `cid` holds up a request on: required links, none out of a queue."""
-        if self.components[cid].is_messaging and cid not in self.entry_points:
-            return ()
-        return (t for t, link in self.succ[cid].items() if link.required)  # type: ignore[attr-defined]
-
-    def _processing_order(self) -> list[str]:
-        """Components so that every link outside a cycle goes forward.
-
-        Cycles are condensed; inside one, members come in breadth-first order from where
-        traffic enters it, so a link inside a cycle that points back is followed once only.
-        """
-        scc_of, cycles, comps = self.scc_of, self.cycles, self.components
-
-        # A unit is a component outside any cycle, or a cycle (by index, as a negative key).
-        def unit(cid: str) -> object:
-            i = scc_of.get(cid)
-            return cid if i is None else -1 - i
-
-        indegree: dict[object, int] = {}
-        unit_succ: dict[object, set[object]] = {}
-        for cid in comps:
-            indegree.setdefault(unit(cid), 0)
-        for link in self.model.links:
-            a, b = unit(link.source), unit(link.target)
-            if a == b:
-                continue
-            targets = unit_succ.setdefault(a, set())
-            if b not in targets:
-                targets.add(b)
-                indegree[b] += 1
-        ready = deque(u for u in dict.fromkeys(unit(c) for c in comps) if indegree[u] == 0)
-        order: list[str] = []
-        while ready:
-            u = ready.popleft()
-            if isinstance(u, str):
-                order.append(u)
-            else:
-                order.extend(self._cycle_order(cycles[-1 - u]))  # type: ignore[operator]
-            for v in sorted(unit_succ.get(u, ()), key=self._unit_rank):
-                indegree[v] -= 1
-                if indegree[v] == 0:
-                    ready.append(v)
-        return order
-
-    def _unit_rank(self, u: object) -> int:
-        if isinstance(u, str):
-            return self.order_index[u]
-        return self.order_index[self.cycles[-1 - u][0]]  # type: ignore[operator]
+        return self.serving_succ[cid]
 
     def _cycle_order(self, members: tuple[str, ...]) -> list[str]:
         inside = set(members)
@@ -257,45 +231,45 @@ class Facts:
 
     # ----------------------------------------------------------------- dominators
     @cached_property
-    def dominated(self) -> dict[str, frozenset[str]]:
-        """For each serving-path component, the others that every path to them passes through.
+    def idom(self) -> dict[str, str]:
+        """Immediate dominator of each serving-path component: the last component that every
+        required path from the entry points to it passes through ("" for the virtual root in
+        front of the entry points)."""
+        return immediate_dominators(self.entry_point_list, self.serving_succ)
 
-        Paths run from the entry points along required links; the virtual root in front of
-        the entry points is left out.
-        """
-        graph = nx.DiGraph()
-        graph.add_node(_ROOT)
-        for ep in self.entry_points:
-            graph.add_edge(_ROOT, ep)
-        for cid in self.serving_path:
-            for t in self.serving_successors(cid):
-                graph.add_edge(cid, t)
-        idom = nx.immediate_dominators(graph, _ROOT)
-        children: dict[object, list[object]] = {}
-        for node, parent in idom.items():
-            if node is not _ROOT:
-                children.setdefault(parent, []).append(node)
-        # subtree of the dominator tree = everything the node dominates
-        result: dict[str, frozenset[str]] = {}
-        post: list[object] = []
-        stack: list[tuple[object, bool]] = [(_ROOT, False)]
+    @cached_property
+    def _dominator_children(self) -> dict[str, list[str]]:
+        children: dict[str, list[str]] = {}
+        for node, parent in self.idom.items():
+            children.setdefault(parent, []).append(node)
+        return children
+
+    @cached_property
+    def dominated_count(self) -> dict[str, int]:
+        """How many serving components each one dominates (itself not counted)."""
+        children = self._dominator_children
+        order: list[str] = []
+        stack = [_ROOT]
         while stack:
-            node, done = stack.pop()
-            if done:
-                post.append(node)
-                continue
-            stack.append((node, True))
-            stack.extend((c, False) for c in children.get(node, ()))
-        below: dict[object, set[str]] = {}
-        for node in post:
-            acc: set[str] = set()
-            for c in children.get(node, ()):
-                acc.add(c)  # type: ignore[arg-type]
-                acc |= below[c]
-            below[node] = acc
-            if node is not _ROOT:
-                result[node] = frozenset(acc)  # type: ignore[index]
-        return result
+            node = stack.pop()
+            order.append(node)
+            stack.extend(children.get(node, ()))
+        count: dict[str, int] = {}
+        for node in reversed(order):  # children before parents
+            count[node] = sum(count[c] + 1 for c in children.get(node, ()))
+        count.pop(_ROOT, None)
+        return count
+
+    def dominated_by(self, cid: str) -> list[str]:
+        """The serving components every required path to which passes through `cid`."""
+        children = self._dominator_children
+        out: list[str] = []
+        stack = list(children.get(cid, ()))
+        while stack:
+            node = stack.pop()
+            out.append(node)
+            stack.extend(children.get(node, ()))
+        return self.in_order(out)
 
     # ----------------------------------------------------------------- sync chains
     def _dag_edges_forward(self, cid: str, mode: Mode | None) -> Iterable[str]:
@@ -360,9 +334,10 @@ class Facts:
             unknown_latency=tuple(c for c in path if comps[c].latency_ms is None),
         )
 
-    def sync_beyond(self, start: str, limit: int) -> list[str]:
-        """Components that a synchronous chain from `start` reaches after more than `limit`
-        hops (cycles not walked). Only chains that can still pass the limit are followed."""
+    def sync_beyond(self, start: str, limit: int, most: int = 20) -> list[str]:
+        """Up to `most` components that a synchronous chain from `start` reaches after more
+        than `limit` hops (cycles not walked). Only chains that can still pass the limit are
+        followed, deepest first."""
         height = self._sync_height[0]
         best: dict[str, int] = {}
         beyond: set[str] = set()
@@ -374,6 +349,8 @@ class Facts:
             best[cid] = depth
             if depth > limit:
                 beyond.add(cid)
+                if len(beyond) >= most:
+                    break
             for t in self._dag_edges_forward(cid, Mode.SYNC):
                 if depth + 1 + height[t] > limit:
                     todo.append((t, depth + 1))
@@ -400,23 +377,35 @@ class Facts:
         return d + self._sync_height[0][cid]
 
     # ----------------------------------------------------------------- failure
+    @cached_property
+    def _serving_sccs(self) -> tuple[list[list[str]], dict[str, int]]:
+        sccs = strongly_connected(list(self.components), self.serving_succ)
+        where = {cid: i for i, members in enumerate(sccs) for cid in members}
+        return sccs, where
+
     def _propagate(self, seeds: dict[str, int]) -> dict[str, int]:
-        """Bit sets pushed along serving links (required, not out of a queue) until stable."""
-        masks = dict(seeds)
-        changed = True
-        while changed:
-            changed = False
-            for cid in self.order:
-                m = masks.get(cid)
-                if not m:
-                    continue
-                for t in self.serving_successors(cid):
-                    old = masks.get(t, 0)
-                    if old | m != old:
-                        masks[t] = old | m
-                        changed = True
-            if not self.cycles:
-                break  # in processing order a graph without cycles settles in one pass
+        """Bit sets pushed along serving links (required, not out of a queue), so that each
+        component gets the union of the seeds of everything that reaches it that way.
+
+        One pass over the strongly connected components of the serving links in topological
+        order: inside one, everyone reaches everyone, so they share one set.
+        """
+        sccs, where = self._serving_sccs
+        serving = self.serving_succ
+        masks: dict[str, int] = {}
+        inflow: dict[str, int] = {}
+        for i in range(len(sccs) - 1, -1, -1):
+            members = sccs[i]
+            m = 0
+            for cid in members:
+                m |= seeds.get(cid, 0) | inflow.pop(cid, 0)
+            if not m:
+                continue
+            for cid in members:
+                masks[cid] = m
+                for t in serving[cid]:
+                    if where[t] != i:
+                        inflow[t] = inflow.get(t, 0) | m
         return masks
 
     @cached_property
@@ -435,36 +424,153 @@ class Facts:
         a request on each component: itself, and what they require, transitively."""
         return self._propagate({c: 1 << i for i, c in enumerate(self.critical_list)})
 
+    @cached_property
+    def _requiring(self) -> dict[str, int]:
+        """Bit set (bit i = i-th component of the model) of the components that require
+        each one, transitively: those fail with it."""
+        return self._propagate({cid: 1 << i for cid, i in self.order_index.items()})
+
     def critical_in(self, mask: int) -> list[str]:
-        return [c for i, c in enumerate(self.critical_list) if mask >> i & 1]
+        return _decode(mask, self.critical_list)
 
     @cached_property
     def entry_point_list(self) -> list[str]:
         return sorted(self.entry_points, key=self.order_index.__getitem__)
 
-    def entry_points_in(self, mask: int) -> frozenset[str]:
-        return frozenset(ep for i, ep in enumerate(self.entry_point_list) if mask >> i & 1)
+    def entry_points_in(self, mask: int) -> list[str]:
+        """The entry points of a bit set, in model order."""
+        return _decode(mask, self.entry_point_list)
+
+    def failed_count(self, comp_id: str) -> int:
+        """How many components fail when `comp_id` fails, itself included."""
+        return self._requiring.get(comp_id, 0).bit_count() or 1
+
+    def failed_with(self, comp_id: str) -> list[str]:
+        """`comp_id` and everything that requires it, transitively, in model order."""
+        return _decode(self._requiring.get(comp_id, 0), self.component_ids) or [comp_id]
 
     def blast_radius(self, comp_id: str) -> BlastRadius:
         """If `comp_id` fails: it and everything that requires it (through required links,
         not across a queue, whose producers do not wait for consumers) fail too."""
-        failed = {comp_id}
-        todo = [comp_id]
-        comps = self.components
-        while todo:
-            cid = todo.pop()
-            for source, link in self.pred[cid].items():
-                if source in failed or not link.required:  # type: ignore[attr-defined]
-                    continue
-                if comps[source].is_messaging and source not in self.entry_points:
-                    continue  # a queue does not fail because its consumer did
-                failed.add(source)
-                todo.append(source)
-        return BlastRadius(
-            failed=frozenset(failed),
-            entry_points_cut=frozenset(failed & self.entry_points),
-        )
+        failed = frozenset(self.failed_with(comp_id))
+        return BlastRadius(failed=failed, entry_points_cut=failed & self.entry_points)
 
     def in_order(self, ids: Iterable[str]) -> list[str]:
         """Component ids in the order the model lists them, for stable messages."""
         return sorted(ids, key=self.order_index.__getitem__)
+
+
+_BITS = bytes.maketrans(b"01", b"\x00\x01")
+
+
+def _decode(mask: int, ids: list[str]) -> list[str]:
+    """The ids whose bits are set, in list order (bit i is ids[i])."""
+    if not mask:
+        return []
+    # bit 0 first, as bytes 0/1: compress picks the ids at C speed
+    return list(compress(ids, bin(mask)[:1:-1].encode().translate(_BITS)))
+
+
+def immediate_dominators(roots: list[str], succ: Mapping[str, list[str]]) -> dict[str, str]:
+    """Cooper, Harvey and Kennedy's iterative dominators from a virtual root ("") whose
+    successors are `roots`, over the components reachable from them."""
+    # Depth-first postorder, then everything on integers: node i is the i-th in postorder,
+    # the virtual root is last.
+    post: list[str] = []
+    edges: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for r in roots:
+        if r in seen:
+            continue
+        seen.add(r)
+        stack: list[tuple[str, Iterator[str]]] = [(r, iter(succ[r]))]
+        while stack:
+            v, targets = stack[-1]
+            for w in targets:
+                edges.append((v, w))
+                if w not in seen:
+                    seen.add(w)
+                    stack.append((w, iter(succ[w])))
+                    break
+            else:
+                stack.pop()
+                post.append(v)
+    n = len(post)
+    number = {v: i for i, v in enumerate(post)}
+    preds: list[list[int]] = [[] for _ in range(n)]
+    for r in roots:
+        preds[number[r]].append(n)
+    for v, w in edges:
+        preds[number[w]].append(number[v])
+    undefined = -1
+    idom = [undefined] * (n + 1)
+    idom[n] = n
+    changed = True
+    while changed:
+        changed = False
+        for v in range(n - 1, -1, -1):  # reverse postorder
+            new = undefined
+            for p in preds[v]:
+                if idom[p] == undefined:
+                    continue
+                if new == undefined:
+                    new = p
+                    continue
+                a, b = p, new
+                while a != b:
+                    while a < b:
+                        a = idom[a]
+                    while b < a:
+                        b = idom[b]
+                new = a
+            if idom[v] != new:
+                idom[v] = new
+                changed = True
+    names = [*post, _ROOT]
+    return {post[v]: names[idom[v]] for v in range(n)}
+
+
+def strongly_connected(nodes: list[str], succ: Mapping[str, Iterable[str]]) -> list[list[str]]:
+    """Tarjan's strongly connected components, iteratively, sinks first."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    out: list[list[str]] = []
+    counter = 0
+    for root in nodes:
+        if root in index:
+            continue
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(succ[root]))]
+        while work:
+            v, targets = work[-1]
+            for w in targets:
+                if w not in index:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(succ[w])))
+                    break
+                if w in on_stack and index[w] < low[v]:
+                    low[v] = index[w]
+            else:
+                work.pop()
+                if work:
+                    u = work[-1][0]
+                    if low[v] < low[u]:
+                        low[u] = low[v]
+                if low[v] == index[v]:
+                    members: list[str] = []
+                    while True:
+                        w = stack.pop()
+                        on_stack.discard(w)
+                        members.append(w)
+                        if w == v:
+                            break
+                    out.append(members)
+    return out

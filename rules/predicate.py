@@ -112,11 +112,11 @@ NAMES: dict[str, tuple[Getter, str]] = {
     "peak_utilization": (_peak_util, "projected utilization at the end of the horizon"),
     "runway": (lambda f, c: f.runway(c.id), "quarters until utilization reaches 0.8 (null never)"),
     "blast_radius": (
-        lambda f, c: len(f.blast_radius(c.id).failed),
+        lambda f, c: f.failed_count(c.id),
         "components that fail with it (itself included)",
     ),
     "entry_points_cut": (
-        lambda f, c: len(f.blast_radius(c.id).entry_points_cut),
+        lambda f, c: len(f.entry_points_in(f.entry_points_using.get(c.id, 0))),
         "entry points that go down with it",
     ),
     "sync_chain": (

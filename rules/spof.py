@@ -61,7 +61,7 @@ def single_instance(ctx: RuleContext) -> Iterator[Hit]:
         comp = facts.components[cid]
         if not _deployed(comp) or not comp.single_instance:
             continue
-        eps = facts.in_order(facts.entry_points_in(using.get(cid, 0)))
+        eps = facts.entry_points_in(using.get(cid, 0))
         if eps == [cid]:
             who = "the work that enters the system here stops"
         elif len(eps) == 1:
@@ -174,24 +174,24 @@ def chokepoints(ctx: RuleContext) -> Iterator[Hit]:
     # what the entry points reach: the serving path less the entry points themselves
     reached = facts.serving_path - facts.entry_points
     share = ctx.threshold("min_share")
-    for cid, below in facts.dominated.items():
+    for cid, count in facts.dominated_count.items():
         comp = facts.components[cid]
-        if not _deployed(comp) or not comp.single_instance:
+        if not count or not _deployed(comp) or not comp.single_instance:
             continue
         others = len(reached - {cid})
-        if not below or others < 1 or len(below) / others < share:
+        if others < 1 or count / others < share:
             continue
-        shown = facts.in_order(below)
+        shown = facts.dominated_by(cid)
         yield Hit(
             components=(cid,),
             message=(
-                f"Every required path from the entry points to {len(below)} of the "
+                f"Every required path from the entry points to {count} of the "
                 f"{others} other serving components passes through {ctx.name(cid)}, which runs "
                 f"as a single instance: {ctx.names(shown, 6)} depend on it with no way around."
             ),
             evidence={
                 "dominates": shown,
-                "share": round(len(below) / others, 3),
+                "share": round(count / others, 3),
                 "replicas": comp.replicas,
             },
         )
@@ -257,6 +257,7 @@ def blast_radius(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     reach = 0
     using = facts.entry_points_using
+    critical = facts.critical_using
     for c in facts.critical_list:
         reach |= using.get(c, 0)
     total = reach.bit_count()
@@ -270,10 +271,9 @@ def blast_radius(ctx: RuleContext) -> Iterator[Hit]:
         lost = (using.get(cid, 0) & reach).bit_count()
         if lost / total < share:
             continue
-        radius = facts.blast_radius(cid)
-        cut = facts.in_order(radius.entry_points_cut)
-        failed = facts.in_order(radius.failed)
-        critical_lost = [c for c in facts.critical_list if c in radius.failed]
+        failed = facts.failed_with(cid)
+        cut = facts.entry_points_in(using.get(cid, 0))
+        critical_lost = facts.critical_in(critical.get(cid, 0))
         yield Hit(
             components=(cid,),
             message=(

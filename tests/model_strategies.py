@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from hypothesis import strategies as st
-
 from archrev.model.types import (
     Autoscaling,
     Component,
@@ -16,6 +14,7 @@ from archrev.model.types import (
     SystemModel,
     Tier,
 )
+from hypothesis import strategies as st
 
 ids = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,15}", fullmatch=True)
 texts = st.text(max_size=40)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from archrev.model.layout import box_sizes
-from archrev.model.types import Component, Link, System, SystemModel
-from archrev.tui.canvas import BoxDecoration, GraphCanvas
 from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.message import Message
+
+from archrev.model.layout import box_sizes
+from archrev.model.types import Component, Link, System, SystemModel
+from archrev.tui.canvas import BoxDecoration, GraphCanvas
 
 # Hand placed so tests know exactly where each box is:
 #   a (2,2) -> b (30,2), a -> c (30,10); d far right (60,2).
@@ -93,10 +94,10 @@ async def test_shift_arrows_move_the_box_and_request_the_move() -> None:
         assert canvas.positions["b"] == (32, 1)
         # The picture shows it at once: b's (selected, heavy) top-left corner is at (32, 1).
         assert canvas.render_line(1).text[32] == "┏"
-        # Never off the top-left edge.
+        # Never off the top edge, nor so far left that arrows into it have no room.
         canvas.select("a")
         for _ in range(5):
-            await pilot.press("shift+up")
+            await pilot.press("shift+up", "shift+left")
         await pilot.pause()
         assert canvas.positions["a"] == (2, 0)
 
@@ -337,8 +338,84 @@ async def test_large_system_moves_show_at_once_and_reroute_in_background() -> No
         # The box is drawn at its new place before the lines are re-routed.
         assert canvas.positions["c0"] == (2, 3)
         assert canvas.scene.boxes["c0"].y == 3
+        await pilot.pause(0.3)
         await app.workers.wait_for_complete()
         await pilot.pause()
         route = next(r for r in canvas.scene.routes if r.source == "c0")
         assert route.points[0][1] in range(4, 6)  # leaves the moved box
         assert moves(app) == [("c0", 2, 3)]
+
+
+async def test_mouse_wheel_scrolls() -> None:
+    from textual import events
+
+    app = CanvasApp(make_model(), {**POSITIONS, "d": (300, 80)})
+    async with app.run_test(size=(80, 24)) as pilot:
+        canvas = app.query_one(GraphCanvas)
+        canvas.post_message(events.MouseScrollDown(canvas, 10, 10, 0, 1, 0, False, False, False))
+        await pilot.pause()
+        assert canvas.scroll_offset.y > 0
+        canvas.post_message(events.MouseScrollRight(canvas, 10, 10, 1, 0, 0, False, False, False))
+        await pilot.pause()
+        assert canvas.scroll_offset.x > 0
+
+
+async def test_empty_system() -> None:
+    empty = SystemModel(system=System(id="empty"))
+    app = CanvasApp(empty, {})
+    async with app.run_test(size=(80, 24)) as pilot:
+        canvas = app.query_one(GraphCanvas)
+        await pilot.press("right", "shift+right", "enter", "ctrl+down")
+        await pilot.click(GraphCanvas, offset=(5, 5))
+        await pilot.pause()
+        assert canvas.selected is None
+        assert all(not line.strip() for line in screen_text(canvas))
+        assert moves(app) == []
+
+
+async def test_hovering_a_cut_name_shows_it_whole_as_plain_text() -> None:
+    long_name = "[b]a very long component name[/b] that never ends and goes on"
+    app = CanvasApp(make_model({"c": long_name}), POSITIONS)
+    async with app.run_test(size=(120, 30)) as pilot:
+        canvas = app.query_one(GraphCanvas)
+        await pilot.hover(GraphCanvas, offset=(33, 11))
+        assert canvas.tooltip is not None
+        assert long_name in str(canvas.tooltip)
+        await pilot.hover(GraphCanvas, offset=(33, 3))  # b: its name fits
+        assert canvas.tooltip is None
+
+
+async def test_dragging_against_the_edge_scrolls_on() -> None:
+    app = CanvasApp(make_model(), POSITIONS)
+    async with app.run_test(size=(80, 24)) as pilot:
+        canvas = app.query_one(GraphCanvas)
+        await pilot.mouse_down(GraphCanvas, offset=(33, 11))
+        for _ in range(5):
+            await pilot.hover(GraphCanvas, offset=(canvas.size.width - 1, 11))
+            await pilot.hover(GraphCanvas, offset=(canvas.size.width - 2, 11))
+        scrolled = canvas.scroll_offset.x
+        await pilot.mouse_up(GraphCanvas, offset=(canvas.size.width - 2, 11))
+        await pilot.pause()
+        assert scrolled > 0
+        (comp, x, _y) = moves(app)[-1]
+        assert comp == "c" and x > canvas.size.width - 2 - 3
+
+
+async def test_selected_box_keeps_its_decoration_colour() -> None:
+    app = CanvasApp(make_model(), POSITIONS)
+    async with app.run_test(size=(120, 30)) as pilot:
+        canvas = app.query_one(GraphCanvas)
+        canvas.decorate({"a": BoxDecoration(border_style="red")})
+        canvas.select("a")
+        canvas.select("b")
+        await pilot.pause()
+        line = canvas.render_line(2)
+        corners = {seg.text[0]: seg.style for seg in line if seg.text[:1] in ("┌", "┏")}
+        assert corners["┏"] is not None and corners["┌"] is not None
+        selected_colour = corners["┏"].color  # b: selected, undecorated: accent
+        canvas.select("a")
+        await pilot.pause()
+        line = canvas.render_line(2)
+        heavy = next(seg for seg in line if seg.text.startswith("┏"))
+        assert heavy.style is not None and heavy.style.color == Style.parse("red").color
+        assert heavy.style.color != selected_colour

@@ -9,7 +9,6 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
-
 from archrev.model.modelfile import read_model, read_model_with_source, write_model
 from archrev.model.workspace import Workspace
 from archrev.tui.cli import main

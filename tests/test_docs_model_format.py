@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from archrev.model.errors import InputFileError
 from archrev.model.modelfile import read_model
 
@@ -43,6 +42,18 @@ def test_model_examples_in_the_format_doc(tmp_path: Path) -> None:
         assert str(info.value).replace(str(path), "shop.yaml") + "\n" == listing
         checked_errors = True
     assert checked_errors
+
+
+def test_policy_example_is_a_policy_the_rules_accept(tmp_path: Path) -> None:
+    from archrev.model.modelfile import read_model_with_source
+    from archrev.rules.policy import policy_from_model
+
+    body = next(b for lang, b, _ in blocks(DOC.read_text()) if lang == "yaml" and "custom:" in b)
+    path = tmp_path / "shop.yaml"
+    path.write_text(body)
+    model, source = read_model_with_source(path)
+    policy = policy_from_model(model, source)
+    assert policy is not None
 
 
 def test_every_field_is_documented() -> None:

@@ -6,7 +6,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from archrev.model.types import Link, Tier
 from archrev.model.workspace import Workspace
 from archrev.tui.cli import main

@@ -7,6 +7,9 @@ import random
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from archrev.model.layout import (
     BOX_MAX_WIDTH,
     BOX_MIN_HEIGHT,
@@ -21,8 +24,6 @@ from archrev.model.layout import (
     route_edges,
 )
 from archrev.model.types import Autoscaling, Component, Kind, Link, Mode, System, SystemModel
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 
 def system(comps: list[Component | str], links: list[tuple[str, str]] | list[Link]) -> SystemModel:
@@ -289,3 +290,11 @@ def test_five_hundred_components() -> None:
     routes = route_edges(model, pos)
     assert len(routes) == len(model.links)
     assert_clean_routes(model, pos, routes, shared_allowed=0.01)
+
+
+def test_boxes_scattered_far_apart_get_plain_lines_quickly() -> None:
+    model = system(["a", "b", "c"], [("a", "b"), ("b", "c")])
+    positions = {"a": (2, 2), "b": (900_000, 5), "c": (40, 700_000)}
+    routes = route_edges(model, positions)
+    assert [(r.source, r.target) for r in routes] == [("a", "b"), ("b", "c")]
+    assert routes[0].points[0] == (18, 3) and routes[0].arrow == (899_999, 6)

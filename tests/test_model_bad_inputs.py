@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from archrev.model import located_yaml
 from archrev.model.errors import InputFileError
 from archrev.model.modelfile import read_model
@@ -290,6 +289,26 @@ def test_layout_errors(
     tmp_path: Path, layout: str, line: int, col: int, words: tuple[str, ...]
 ) -> None:
     assert_problem(tmp_path, GOOD + layout + "\n", line, col, *words)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "col", "words"),
+    [
+        (
+            "  mailer: {kind: worker}",
+            "  123: {kind: worker}",
+            12,
+            3,
+            ("component id 123", "the number 123", "in quotes"),
+        ),
+        ("      - checkout\n", "      - 404\n", 8, 9, ("links[0]", "the number 404")),
+        ("{to: events, mode: async}", "{to: yes}", 9, 14, ("links[1]", "the boolean True")),
+    ],
+)
+def test_ids_that_yaml_reads_as_other_values(
+    tmp_path: Path, old: str, new: str, line: int, col: int, words: tuple[str, ...]
+) -> None:
+    assert_problem(tmp_path, GOOD.replace(old, new), line, col, *words)
 
 
 def test_bad_component_id(tmp_path: Path) -> None:

@@ -8,9 +8,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
-from model_strategies import system_models
-
 from archrev.model import located_yaml
 from archrev.model.errors import InputFileError
 from archrev.model.located_yaml import YamlMap, YamlSeq, load_all_located, load_located
@@ -31,6 +28,8 @@ from archrev.model.types import (
     System,
     SystemModel,
 )
+from hypothesis import HealthCheck, given, settings
+from model_strategies import system_models
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 SAMPLE_NAMES = ["ai-platform.yaml", "online-shop.yaml", "reference.yaml"]
@@ -175,6 +174,87 @@ def test_samples_round_trip(name: str) -> None:
     assert write_model(again) == text
 
 
+TRICKY_TEXT = [
+    "",
+    " a",
+    "a ",
+    "a: b",
+    "a #b",
+    "a#b",
+    "#x",
+    "- x",
+    "-x",
+    "? x",
+    "yes",
+    "No",
+    "on",
+    "1.5",
+    "12",
+    "012",
+    "0x1F",
+    "1_000",
+    "1e5",
+    "1.0e+5",
+    ".inf",
+    ".NaN",
+    "2025-01-01",
+    "2025-01-01 10:00:00",
+    "null",
+    "~",
+    "x\ny",
+    "x\r\ny",
+    "tab\there",
+    "\x85",
+    "\u2028",
+    "\u2029",
+    "\ufeff",
+    "\x00",
+    "\x7f",
+    "\x9f",
+    "\ufffe",
+    "é",
+    "日本語",
+    "emoji 🎉",
+    "a,b",
+    "[x]",
+    "{x}",
+    "'q'",
+    '"dq"',
+    "\\",
+    "%x",
+    "@x",
+    "`x",
+    "<<",
+    "=",
+    "!tag",
+    "&a",
+    "*a",
+    "key:",
+    "a:b",
+    "C#",
+    "x | y",
+    "> quote",
+    "a  b",
+    "  ",
+    "...",
+    "---",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY_TEXT)
+def test_any_text_survives_writing(text: str) -> None:
+    comp = Component(id="web", name=text, tags=[text, "x"], notes=text, technology=text)
+    other = Component(id="db", kind=Kind.DATABASE)
+    model = SystemModel(
+        system=System(id="s", name=text, description=text),
+        components=[comp, other],
+        links=[Link(source="web", target="db", protocol=text, description=text)],
+        policy={text: [text, {"k": text}]} if text else None,
+    )
+    written = write_model(model)
+    assert parse_model(written, "s.yaml")[0] == model, written
+
+
 def test_name_equal_to_id_survives() -> None:
     model = SystemModel(system=System(id="s"), components=[Component(id="web", name="web")])
     assert parse_model(write_model(model), "s.yaml")[0] == model
@@ -246,6 +326,25 @@ def test_merge_of_a_list_prefers_earlier_sources() -> None:
 def test_merge_of_a_scalar_is_a_problem() -> None:
     with pytest.raises(InputFileError, match=r"t.yaml:1:9: a merge key"):
         load_located("a: {<<: 3}\n", "t.yaml")
+
+
+@pytest.mark.parametrize("text", ["a: <<\n", "a: [<<]\n", "<<\n"])
+def test_merge_key_as_a_value_is_a_problem(text: str) -> None:
+    with pytest.raises(InputFileError, match="'<<' merges a mapping"):
+        load_located(text, "t.yaml")
+
+
+def test_readable_problems_can_be_collected_instead_of_raised() -> None:
+    problems: list = []
+    doc = load_located("a: 1\na: 2\nb: !!int x\n", "t.yaml", problems)
+    assert doc == {"a": 1, "b": "x"}
+    assert [(p.line, p.col) for p in problems] == [(2, 1), (3, 4)]
+    assert "duplicate key 'a'" in problems[0].message
+
+
+def test_recursive_alias_is_a_problem() -> None:
+    with pytest.raises(InputFileError, match="refers to itself"):
+        load_located("a: &x [1, *x]\n", "t.yaml")
 
 
 def test_undefined_alias_is_a_problem() -> None:

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from pydantic import ValidationError
-
 from archrev.model.graph import to_digraph
 from archrev.model.located_yaml import YamlMap, load_file
 from archrev.model.modelfile import COMPONENT_KEYS, LINK_KEYS, read_model
@@ -23,6 +21,7 @@ from archrev.model.types import (
     is_valid_id,
     slugify,
 )
+from pydantic import ValidationError
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 

@@ -142,3 +142,16 @@ def test_rules_never_import_textual() -> None:
         "assert 'textual' not in sys.modules, 'textual imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_rules_doc_is_generated_from_the_catalogue() -> None:
+    from pathlib import Path
+
+    from archrev.rules.rule_docs import catalogue_markdown
+    from archrev.rules.rulebook import catalogue
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
+    expected = catalogue_markdown(catalogue(plugins=False))
+    assert doc.read_text(encoding="utf-8") == expected, (
+        "docs/rules.md is out of date: run `archrev rules list --format markdown -o docs/rules.md`"
+    )

@@ -112,10 +112,11 @@ def test_dominators_of_the_serving_path() -> None:
         {"e": {"kind": "client"}, "gw": {}, "a": {}, "b": {}, "c": {}},
         ["e>gw", "gw>a", "gw>b", "a>c", "b>c"],
     )
-    dom = Facts(model).dominated
-    assert dom["gw"] == {"a", "b", "c"}
-    assert dom["a"] == frozenset()  # c is also reached through b
-    assert dom["e"] == {"gw", "a", "b", "c"}
+    facts = Facts(model)
+    assert facts.idom == {"e": "", "gw": "e", "a": "gw", "b": "gw", "c": "gw"}
+    assert facts.dominated_by("gw") == ["a", "b", "c"]
+    assert facts.dominated_by("a") == []  # c is also reached through b
+    assert facts.dominated_count == {"e": 4, "gw": 3, "a": 0, "b": 0, "c": 0}
 
 
 def test_longest_chain_depth_and_latency() -> None:
@@ -162,7 +163,7 @@ def test_blast_radius_goes_up_required_links_not_across_queues() -> None:
     assert radius.failed == {"db", "api", "w", "c1"}
     assert radius.entry_points_cut == {"c1"}
     assert facts.blast_radius("w").failed == {"w"}  # the queue does not wait for its consumer
-    assert facts.entry_points_in(facts.entry_points_using["db"]) == {"c1"}
+    assert facts.entry_points_in(facts.entry_points_using["db"]) == ["c1"]
 
 
 def test_instability_and_fans() -> None:
@@ -175,4 +176,4 @@ def test_instability_and_fans() -> None:
 def test_empty_model() -> None:
     facts = Facts(build({}))
     assert facts.entry_points == frozenset() and facts.load == {}
-    assert facts.dominated == {}
+    assert facts.dominated_count == {} and facts.idom == {}

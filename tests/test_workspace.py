@@ -7,9 +7,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from model_strategies import system_models
-
 from archrev.model.errors import StaleWriteError, WorkspaceError
 from archrev.model.modelfile import read_model
 from archrev.model.types import Component, Kind, Link, Mode, System, SystemModel
@@ -21,6 +18,8 @@ from archrev.model.workspace import (
     default_path,
     open_workspace,
 )
+from hypothesis import HealthCheck, given, settings
+from model_strategies import system_models
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
@@ -116,6 +115,26 @@ def test_newer_workspace_is_refused_and_untouched(tmp_path: Path) -> None:
     with pytest.raises(WorkspaceError, match=r"newer archrev.*upgrade archrev.*untouched"):
         Workspace(path)
     assert path.read_bytes() == before
+
+
+def test_older_workspace_is_migrated_forward(tmp_path: Path) -> None:
+    """A workspace from the first schema opens, is upgraded step by step and keeps its data."""
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in MIGRATIONS[0].split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO systems (id, seq, data) VALUES ('old', 1, '{\"name\":\"Old\"}')")
+    conn.execute("INSERT INTO components (system_id, id, seq, data) VALUES ('old', 'a', 0, '{}')")
+    conn.close()
+    with Workspace(path) as ws:
+        assert ws.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        model = ws.load("old")
+        assert model.system.name == "Old" and [c.id for c in model.components] == ["a"]
+        tables = {r[0] for r in ws.conn.execute("SELECT name FROM sqlite_master")}
+        assert {"systems", "components", "links", "positions"} <= tables
 
 
 def test_default_path_follows_archrev_db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -26,22 +26,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from archrev.model.layout import EdgeRoute, box_sizes, route_edges
-from archrev.model.types import SystemModel
-from archrev.tui.canvas_draw import (
-    BADGE,
-    BLANK,
-    BORDER,
-    KIND,
-    LINE,
-    LINE_DIM,
-    LINE_OPTIONAL,
-    LINE_SELECTED,
-    NAME,
-    Scene,
-)
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size, Spacing
@@ -49,6 +36,24 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
+
+from archrev.model.layout import EdgeRoute, box_sizes, route_edges
+from archrev.model.types import SystemModel
+from archrev.tui.canvas_draw import (
+    BADGE,
+    BLANK,
+    BORDER,
+    ELLIPSIS,
+    KIND,
+    LINE,
+    LINE_DIM,
+    LINE_OPTIONAL,
+    LINE_SELECTED,
+    NAME,
+    Scene,
+    text_cells,
+)
 
 # Above this many components a drag moves the box only; lines are re-routed on release.
 LIVE_ROUTING_LIMIT = 150
@@ -56,7 +61,13 @@ LIVE_ROUTING_LIMIT = 150
 SPARE_COLUMNS = 24
 SPARE_ROWS = 8
 PAN_STEP_X = 8
+# Leftmost column a move may put a box at: the arrowhead and a track go left of it.
+MIN_X = 2
 PAN_STEP_Y = 4
+EDGE_SCROLL_X = 2
+EDGE_SCROLL_Y = 1
+# Seconds without a further move before a large system's lines are re-routed.
+REROUTE_DELAY = 0.15
 
 
 @dataclass(frozen=True)
@@ -215,6 +226,8 @@ class GraphCanvas(ScrollView, can_focus=True):
         # generation is dropped.
         self._generation = 0
         self._fingerprint = ""
+        self._reroute_timer: Timer | None = None
+        self._tooltip_for: str | None = None
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -310,6 +323,8 @@ class GraphCanvas(ScrollView, can_focus=True):
     def _install(self, scene: Scene, generation: int) -> None:
         if generation != self._generation:
             return  # a later change already replaced this picture
+        # Decorations may have changed while a background re-route was running.
+        scene.set_badges({cid: d.badge for cid, d in self._decorations.items()})
         self._scene = scene
         edges: dict[str, set[int]] = {}
         for index, route in enumerate(scene.routes):
@@ -340,7 +355,15 @@ class GraphCanvas(ScrollView, can_focus=True):
             scene = self._build_scene(model, positions, routes)
             self.app.call_from_thread(self._install, scene, generation)
 
-        self.run_worker(reroute, thread=True, exclusive=True, group="graph-canvas-route")
+        def start() -> None:
+            if generation == self._generation:
+                self.run_worker(reroute, thread=True, exclusive=True, group="graph-canvas-route")
+
+        # Wait for a pause in a run of moves (a held shift+arrow): routing competes with
+        # drawing for the interpreter, and only the last position's lines matter.
+        if self._reroute_timer is not None:
+            self._reroute_timer.stop()
+        self._reroute_timer = self.set_timer(REROUTE_DELAY, start)
 
     def _update_dimmed(self) -> None:
         if self._focus is None:
@@ -391,9 +414,11 @@ class GraphCanvas(ScrollView, can_focus=True):
             dimmed = (decoration is not None and decoration.dim) or (
                 self._focus is not None and owner not in self._focus
             )
-            if role == BORDER and decoration is not None and decoration.border_style:
+            coloured = decoration is not None and bool(decoration.border_style)
+            if role == BORDER and decoration is not None and coloured:
                 style += self._parse_style(decoration.border_style)
-            if owner == self.selected and role == BORDER:
+            # The selected box keeps its findings colour: its heavy border marks it already.
+            if owner == self.selected and role == BORDER and not coloured:
                 style += self.get_component_rich_style("graph-canvas--selected")
             if dimmed:
                 style += self.get_component_rich_style("graph-canvas--dim")
@@ -504,7 +529,7 @@ class GraphCanvas(ScrollView, can_focus=True):
         if comp_id is None or comp_id not in self._positions:
             return
         x, y = self._positions[comp_id]
-        new = (max(0, x + dx), max(0, y + dy))
+        new = (max(min(x, MIN_X), x + dx), max(0, y + dy))
         if new == (x, y):
             return
         self._positions[comp_id] = new
@@ -558,10 +583,12 @@ class GraphCanvas(ScrollView, can_focus=True):
             )
             return
         if self._drag is None:
+            self._hover(event)
             return
-        comp_id, grab_x, grab_y, _start = self._drag
+        comp_id, grab_x, grab_y, start = self._drag
+        self._scroll_at_edge(event)
         x, y = self._canvas_point(event)
-        new = (max(0, x - grab_x), max(0, y - grab_y))
+        new = (max(min(start[0], MIN_X), x - grab_x), max(0, y - grab_y))
         if new == self._positions.get(comp_id):
             return
         self._positions[comp_id] = new
@@ -573,6 +600,29 @@ class GraphCanvas(ScrollView, can_focus=True):
             self._scene.move_box(comp_id, *new)
             self._resize_virtual()
             self._invalidate()
+
+    def _scroll_at_edge(self, event: events.MouseMove) -> None:
+        """Dragging against the viewport's edge scrolls, so a box can go anywhere."""
+        offset = event.get_content_offset_capture(self)
+        width, height = self.scrollable_content_region.size
+        dx = -EDGE_SCROLL_X if offset.x <= 0 else EDGE_SCROLL_X if offset.x >= width - 1 else 0
+        dy = -EDGE_SCROLL_Y if offset.y <= 0 else EDGE_SCROLL_Y if offset.y >= height - 1 else 0
+        if dx or dy:
+            self.scroll_to(self.scroll_x + dx, self.scroll_y + dy, animate=False, immediate=True)
+
+    def _hover(self, event: events.MouseMove) -> None:
+        """A tooltip with the whole name when the box shows it cut short."""
+        x, y = self._canvas_point(event)
+        box = self._scene.box_at(x, y)
+        if box is None or box.comp_id == self._tooltip_for:
+            if box is None and self._tooltip_for is not None:
+                self._tooltip_for = None
+                self.tooltip = None
+            return
+        self._tooltip_for = box.comp_id
+        cut = text_cells(box.name, box.w - 4)[-1:] == [ELLIPSIS]
+        # Text, not a string: a name is data, and a string tooltip would be read as markup.
+        self.tooltip = Text(f"{box.name}\n{box.kind}") if cut else None
 
     def on_mouse_up(self, event: events.MouseUp) -> None:
         if self._pan is not None:
