@@ -70,7 +70,7 @@ def test_every_field_is_documented() -> None:
 
 def test_readme_set_up_commands_and_ci() -> None:
     readme = (ROOT / "README.md").read_text()
-    assert "pip install . && archrev validate samples/ai-platform.yaml" in readme
+    assert "pip install . && archrev demo" in readme  # the first command (issue 4)
     assert 'pip install ".[test]" && pytest' in readme
     ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()
     assert ci[-1] == 'pip install ".[test]" && pytest'

@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "archrev.tui.cli.model_commands",
     "archrev.tui.cli.import_commands",
     "archrev.tui.cli.check_commands",
+    "archrev.tui.cli.app_commands",
     "archrev.tui.cli.review_commands",
 ]
 
@@ -45,7 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"archrev {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+        module = importlib.import_module(name)
+        module.register(sub)
+        # A module may also claim `archrev` with no command (the app does).
+        top_level = getattr(module, "register_top_level", None)
+        if top_level is not None:
+            top_level(parser)
     return parser
 
 

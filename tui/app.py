@@ -1,0 +1,952 @@
+"""The archrev app: the system drawn as a component graph, with its findings on it, live.
+
+`SystemScreen` is where an architect works: the canvas in the middle, the inspector on the
+right, the findings below. Every edit is a command applied through the document (so it is
+saved at once and can be undone); after each edit the rules rerun in a thread worker and
+the boxes are recoloured when the analysis arrives. The canvas never computes findings.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable
+from datetime import date
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Footer, Header, Static
+
+from archrev.model.document import SystemDocument, WorkspaceDocument
+from archrev.model.errors import ArchrevError
+from archrev.model.layout import box_size, layered_layout
+from archrev.model.types import Component, Link, Mode, Position
+from archrev.tui.canvas import BoxDecoration, GraphCanvas
+from archrev.tui.findings_panel import (
+    SEVERITIES,
+    SEVERITY_BORDER,
+    SEVERITY_STYLE,
+    FindingsPanel,
+    severity_rank,
+)
+from archrev.tui.forms import (
+    ComponentForm,
+    ConfirmScreen,
+    FindScreen,
+    LinkForm,
+    SystemPicker,
+)
+from archrev.tui.history import (
+    AddComponent,
+    AddLink,
+    Command,
+    DeleteComponent,
+    DeleteLink,
+    EditGroup,
+    History,
+    MoveComponents,
+    Relayout,
+    UpdateComponent,
+    UpdateLink,
+)
+from archrev.tui.inspector import Inspector, utilization_style
+
+if TYPE_CHECKING:
+    from archrev.rules.engine import Analysis
+    from archrev.rules.findings import Finding
+
+START_HINT = (
+    "arrows select · shift+arrows move · enter edits · ctrl+arrows pan · "
+    "? explains · ctrl+p lists every action"
+)
+# Errors an edit can meet: the user's (ArchrevError) or the disk's. Shown, never raised.
+EDIT_ERRORS = (ArchrevError, sqlite3.Error, OSError)
+
+
+class FindingDetail(ModalScreen[None]):
+    """Why a rule fired and what to do about it."""
+
+    BINDINGS: ClassVar = [Binding("escape,question_mark,q", "close", "Close", id="detail.close")]
+
+    def __init__(self, finding: Finding, names: dict[str, str], rationale: str = "") -> None:
+        super().__init__()
+        self.finding = finding
+        self.names = names
+        self.rationale = rationale
+
+    def compose(self) -> ComposeResult:
+        f = self.finding
+        sev = str(getattr(f.severity, "value", f.severity))
+        text = Text()
+        text.append(f" {sev} ", style=SEVERITY_STYLE.get(sev, ""))
+        text.append(f"  {f.rule_id}", style="dim")
+        if f.category:
+            text.append(f" · {f.category}", style="dim")
+        text.append("\n\n")
+        text.append(f.title, style="bold")
+        text.append("\n")
+        text.append("Components: ", style="dim")
+        text.append(", ".join(self.names.get(c, c) for c in f.components))
+        text.append("\n\n")
+        text.append(f.message)
+        text.append("\n")
+        if self.rationale or f.principle:
+            text.append("\nWhy it matters\n", style="bold underline")
+            text.append(self.rationale or f.principle)
+            text.append("\n")
+        if f.remediation:
+            text.append("\nWhat to do\n", style="bold underline")
+            text.append(f.remediation)
+            text.append("\n")
+        if f.evidence:
+            text.append("\nEvidence\n", style="bold underline")
+            for key, value in f.evidence.items():
+                text.append(f"{key}: ", style="dim")
+                text.append(str(value))
+                text.append("\n")
+        with Vertical(id="detail-box"):
+            with VerticalScroll():
+                yield Static(text, id="detail-text")
+            with Horizontal(classes="buttons"):
+                yield Button("Close", id="close", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed)
+    def _closed(self) -> None:
+        self.dismiss(None)
+
+
+class SystemScreen(Screen[None]):
+    """One system, drawn and edited."""
+
+    # Small terminals give the canvas the room: a narrower inspector, a shorter panel.
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (100, "-wide"), (160, "-very-wide")]
+    VERTICAL_BREAKPOINTS: ClassVar = [(0, "-short"), (30, "-tall"), (45, "-very-tall")]
+
+    BINDINGS: ClassVar = [
+        Binding("a", "add", "Add", id="system.add"),
+        Binding("c", "connect", "Connect", id="system.connect"),
+        Binding("e", "edit", "Edit", id="system.edit"),
+        Binding("delete", "delete", "Delete", id="system.delete"),
+        Binding("l", "relayout", "Layout", show=False, id="system.relayout"),
+        Binding("slash", "find", "Find", id="system.find"),
+        Binding("f", "focus_neighbourhood", "Focus", show=False, id="system.focus"),
+        Binding("b", "blast", "Blast", id="system.blast"),
+        Binding("g", "growth", "Growth", id="system.growth"),
+        Binding(
+            "left_square_bracket", "quarter(-1)", "Quarter -", show=False, id="system.quarter_back"
+        ),
+        Binding(
+            "right_square_bracket",
+            "quarter(1)",
+            "Quarter +",
+            show=False,
+            id="system.quarter_forward",
+        ),
+        Binding("ctrl+z", "undo", "Undo", id="system.undo"),
+        Binding("ctrl+y", "redo", "Redo", show=False, id="system.redo"),
+        Binding("question_mark", "explain", "Why?", id="system.explain"),
+        Binding("p", "findings_focus", "Findings", id="system.findings"),
+        Binding("P", "toggle_findings", "Hide findings", show=False, id="system.findings_panel"),
+        Binding("i", "toggle_inspector", "Inspector", show=False, id="system.inspector"),
+        Binding("ctrl+o", "switch_system", "Systems", show=False, id="system.switch"),
+        Binding("escape", "cancel", "Cancel", show=False, id="system.cancel"),
+    ]
+
+    # What each action does, for the command palette (the footer shows the short labels).
+    ACTION_HELP: ClassVar[dict[str, str]] = {
+        "add": "Add a component",
+        "connect": "Connect the selected component to another (pick it, then enter)",
+        "edit": "Edit the selected component and its links",
+        "delete": "Delete the selected component and its links",
+        "relayout": "Lay the whole system out again automatically (undoable)",
+        "find": "Find a component by name",
+        "focus_neighbourhood": "Show only the selection's neighbourhood (again: show all)",
+        "blast": "Blast radius: what fails with the selected component",
+        "growth": "Growth: colour boxes by projected utilization",
+        "quarter(-1)": "Growth: previous quarter",
+        "quarter(1)": "Growth: next quarter",
+        "undo": "Undo the last edit",
+        "redo": "Redo the last undone edit",
+        "explain": "Explain a finding: rationale and remediation",
+        "findings_focus": "Go to the findings list (again: back to the canvas)",
+        "toggle_findings": "Show or hide the findings panel",
+        "toggle_inspector": "Show or hide the inspector",
+        "switch_system": "Open another system of the workspace",
+        "cancel": "Leave the current mode",
+    }
+
+    def __init__(self, doc: SystemDocument, *, today: date | None = None) -> None:
+        super().__init__()
+        self.doc = doc
+        self.today = today  # pinned in tests so that date-based rules do not drift
+        self.history = History(doc)
+        self.positions: dict[str, Position] = {}
+        self.analysis: Analysis | None = None
+        self.analysis_generation = 0
+        self.analysis_error = ""
+        self.view = "findings"  # findings | blast | growth
+        self.quarter = 0
+        self.connect_source: str | None = None
+        self.marked: frozenset[str] = frozenset()
+        self.focused_on: set[str] | None = None
+        self._status_text = Text()
+        self.message = ""
+
+    # -- building ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="◆")
+        with Horizontal(id="main"):
+            yield GraphCanvas(id="canvas")
+            yield Inspector(id="inspector")
+        yield FindingsPanel(id="findings")
+        yield Static("", id="status")
+        yield Footer()
+
+    @property
+    def canvas(self) -> GraphCanvas:
+        return self.query_one(GraphCanvas)
+
+    @property
+    def inspector(self) -> Inspector:
+        return self.query_one(Inspector)
+
+    @property
+    def findings_panel(self) -> FindingsPanel:
+        return self.query_one(FindingsPanel)
+
+    def on_mount(self) -> None:
+        self.title = self.doc.model.system.display_name
+        self.sub_title = self.doc.label
+        self.redraw()
+        comps = self.doc.model.components
+        if comps:
+            first = min(comps, key=lambda c: (self.positions[c.id][0], self.positions[c.id][1]))
+            self.canvas.select(first.id)
+            self.call_after_refresh(self.canvas.scroll_to_component, first.id)
+        self.canvas.focus()
+        # After the first frame: the analysis thread would otherwise compete with it.
+        self.findings_panel.set_status("analysing…")
+        self.call_after_refresh(self.run_analysis)
+
+    # -- drawing -------------------------------------------------------------------------
+
+    def compute_positions(self) -> dict[str, Position]:
+        """Saved positions, and the automatic layout for boxes that have none."""
+        model = self.doc.model
+        layout = model.layout
+        if all(c.id in layout for c in model.components):
+            return {c.id: tuple(layout[c.id]) for c in model.components}  # type: ignore[misc]
+        auto = layered_layout(model)
+        return {c.id: tuple(layout.get(c.id) or auto[c.id]) for c in model.components}  # type: ignore[misc]
+
+    def redraw(self) -> None:
+        """Show the document's model as it now is, keeping the selection when it still exists."""
+        self.positions = self.compute_positions()
+        canvas = self.canvas
+        selected = canvas.selected
+        canvas.show(self.doc.model, self.positions)
+        if self.focused_on is not None:
+            self.focused_on = {c for c in self.focused_on if self.doc.has_component(c)}
+            canvas.focus_on(self.focused_on or None)
+        if selected is not None and not self.doc.has_component(selected):
+            canvas.select(None)
+        self.decorate()
+        self.show_inspector()
+        self.update_status()
+
+    def names(self) -> dict[str, str]:
+        return {c.id: c.display_name for c in self.doc.model.components}
+
+    def decorate(self) -> None:
+        self.canvas.decorate(self.decorations())
+
+    def decorations(self) -> dict[str, BoxDecoration]:
+        model = self.doc.model
+        facts = self.analysis.facts if self.analysis is not None else None
+        selected = self.canvas.selected
+        out: dict[str, BoxDecoration] = {}
+        if self.view == "blast" and facts is not None and selected is not None:
+            radius = facts.blast_radius(selected)
+            for comp in model.components:
+                cid = comp.id
+                if cid == selected:
+                    out[cid] = BoxDecoration(border_style="bold white on red", badge="origin")
+                elif cid in radius.entry_points_cut:
+                    out[cid] = BoxDecoration(border_style="bold magenta", badge="cut off")
+                elif cid in radius.failed:
+                    out[cid] = BoxDecoration(border_style="red", badge="fails")
+                else:
+                    out[cid] = BoxDecoration(dim=True)
+        elif self.view == "growth" and facts is not None:
+            for comp in model.components:
+                values = facts.utilization(comp.id)
+                if not values:
+                    out[comp.id] = BoxDecoration(dim=True, badge="no load")
+                    continue
+                value = values[min(self.quarter, len(values) - 1)]
+                out[comp.id] = BoxDecoration(
+                    border_style=utilization_style(value), badge=f"{value * 100:.0f}%"
+                )
+        else:
+            counts: dict[str, dict[str, int]] = {}
+            worst: dict[str, int] = {}
+            if self.analysis is not None:
+                for finding in self.analysis.findings:
+                    sev = str(getattr(finding.severity, "value", finding.severity))
+                    for cid in finding.components:
+                        counts.setdefault(cid, {}).setdefault(sev, 0)
+                        counts[cid][sev] += 1
+                        worst[cid] = max(worst.get(cid, -1), severity_rank(sev))
+            for comp in model.components:
+                by_sev = counts.get(comp.id, {})
+                # Info findings colour nothing and stay off the badge: it must fit a box.
+                badge = " ".join(
+                    f"{s[0].upper()}{by_sev[s]}" for s in SEVERITIES[:-1] if by_sev.get(s)
+                )
+                rank = worst.get(comp.id, -1)
+                border = (
+                    SEVERITY_BORDER[SEVERITIES[len(SEVERITIES) - 1 - rank]] if rank >= 0 else ""
+                )
+                out[comp.id] = BoxDecoration(border_style=border, badge=badge)
+        for cid in self.marked:
+            if cid in out:
+                out[cid] = BoxDecoration(
+                    border_style="bold reverse", badge=out[cid].badge, dim=False
+                )
+        if self.connect_source is not None and self.connect_source in out:
+            out[self.connect_source] = BoxDecoration(border_style="bold green", badge="from")
+        return out
+
+    def show_inspector(self) -> None:
+        selected = self.canvas.selected
+        if selected is None or not self.doc.has_component(selected):
+            total = len(self.doc.model.components)
+            self.inspector.show_nothing(
+                "An empty system: press a to add a component."
+                if total == 0
+                else "Select a box (arrows or click) to see its fields."
+            )
+            return
+        comp = self.doc.component(selected)
+        findings = [
+            f for f in (self.analysis.findings if self.analysis else []) if selected in f.components
+        ]
+        growth = None
+        blast = None
+        if self.analysis is not None:
+            facts = self.analysis.facts
+            if self.view == "growth":
+                growth = (facts.utilization(selected), facts.runway(selected), self.quarter)
+            elif self.view == "blast":
+                radius = facts.blast_radius(selected)
+                blast = (radius.failed, radius.entry_points_cut)
+        self.inspector.show_component(
+            comp,
+            self.doc.links_of(selected),
+            findings,
+            growth=growth,
+            blast=blast,
+            names=self.names(),
+        )
+
+    def update_status(self) -> None:
+        text = Text()
+        names = self.names()
+        if self.connect_source is not None:
+            text.append(" CONNECT ", style="bold black on green")
+            text.append(" select the target, then enter · esc cancels · from ")
+            text.append(names.get(self.connect_source, self.connect_source), style="bold")
+        elif self.view == "blast":
+            text.append(" BLAST RADIUS ", style="bold white on red")
+            selected = self.canvas.selected
+            if self.analysis is None:
+                text.append(" waiting for the analysis…")
+            elif selected is None:
+                text.append(" select a component to see what fails with it")
+            else:
+                radius = self.analysis.facts.blast_radius(selected)
+                cut = len(radius.entry_points_cut)
+                others = len(radius.failed - {selected} - radius.entry_points_cut)
+                text.append(" if ")
+                text.append(names.get(selected, selected), style="bold")
+                text.append(
+                    f" fails: {others} more component{'s fail' if others != 1 else ' fails'}, "
+                    f"{cut} entry point{'s' if cut != 1 else ''} cut off · b/esc leaves"
+                )
+        elif self.view == "growth":
+            text.append(" GROWTH ", style="bold black on yellow")
+            horizon = self.analysis.facts.horizon if self.analysis else 0
+            text.append(f" quarter {self.quarter} of {horizon} · [ ] step · g/esc leaves")
+        if self.message:
+            in_mode = bool(text.plain)
+            text.append(" · " if in_mode else " ")
+            text.append(self.message, style="dim" if in_mode else "")
+        elif not text:
+            text.append(" ")
+            text.append(START_HINT, style="dim")
+        if self.focused_on is not None:
+            text.append(" · neighbourhood only (f shows all)", style="dim")
+        if text != self._status_text:  # fixed size: no layout pass needed
+            self._status_text = text
+            self.query_one("#status", Static).update(text, layout=False)
+
+    def say(self, message: str) -> None:
+        self.message = message
+        self.update_status()
+
+    # -- analysis ------------------------------------------------------------------------
+
+    def run_analysis(self) -> None:
+        self.analysis_generation += 1
+        self.findings_panel.set_status("analysing…")
+        self._analyse(self.doc.model, self.analysis_generation)
+
+    @work(thread=True, exclusive=True, group="analysis", exit_on_error=False)
+    def _analyse(self, model: Any, generation: int) -> None:
+        # The model is never mutated after an edit (edits build a new one), so the worker
+        # may read it while the UI goes on; it touches no SQLite connection.
+        try:
+            from archrev.rules.engine import analyze
+
+            policy = None
+            note = ""
+            if model.policy:
+                try:
+                    from archrev.rules.policy import policy_from_model
+
+                    policy = policy_from_model(model, None)
+                except ArchrevError as exc:
+                    note = f"policy ignored: {exc}"
+            analysis = analyze(model, policy, today=self.today)
+        except Exception as exc:  # a rule's bug must not take the drawing down with it
+            self.app.call_from_thread(
+                self._analysis_failed, generation, f"{type(exc).__name__}: {exc}"
+            )
+            return
+        self.app.call_from_thread(self._analysis_done, generation, analysis, note)
+
+    def _analysis_done(self, generation: int, analysis: Analysis, note: str) -> None:
+        if generation != self.analysis_generation:
+            return  # an older model's findings; a newer analysis is on its way
+        self.analysis = analysis
+        self.analysis_error = note
+        if self.analysis.facts.horizon < self.quarter:
+            self.quarter = self.analysis.facts.horizon
+        self.findings_panel.show(analysis.findings, self.names(), note)
+        self.decorate()
+        self.show_inspector()
+        self.update_status()
+
+    def _analysis_failed(self, generation: int, message: str) -> None:
+        if generation != self.analysis_generation:
+            return
+        self.analysis_error = message
+        self.findings_panel.set_status(f"analysis failed: {message}")
+        self.notify(f"The analysis failed: {message}", severity="error", markup=False)
+
+    # -- edits ---------------------------------------------------------------------------
+
+    def perform(self, command: Command) -> bool:
+        """Apply a new edit, save it, redraw and re-analyse; errors are shown, not raised."""
+        command = self.with_frozen_layout(command)
+        try:
+            self.history.do(command)
+        except EDIT_ERRORS as exc:
+            self.notify(str(exc), title="Not saved", severity="error", markup=False)
+            return False
+        self.after_edit(command.focus_after_apply())
+        self.say(f"saved: {command.description} (ctrl+z undoes)")
+        return True
+
+    def with_frozen_layout(self, command: Command) -> Command:
+        """The edit, plus saving where the automatic layout drew the boxes still unplaced.
+
+        Without this, adding a link or a box would re-run the layout over every box that
+        was never placed, and the picture would rearrange itself under the user's eyes.
+        """
+        if isinstance(command, (MoveComponents, Relayout)):
+            return command  # these already place every box they touch
+        layout = self.doc.model.layout
+        unplaced = {
+            cid: pos
+            for cid, pos in self.positions.items()
+            if cid not in layout and self.doc.has_component(cid)
+        }
+        if not unplaced:
+            return command
+        freeze = MoveComponents(dict.fromkeys(unplaced), unplaced)
+        return EditGroup([freeze, command], label=command.description)
+
+    def after_edit(self, focus: str | None) -> None:
+        self.redraw()
+        if focus is not None and self.doc.has_component(focus):
+            self.canvas.select(focus)
+            self.canvas.scroll_to_component(focus)
+            self.show_inspector()
+        self.run_analysis()
+
+    def selected_or_hint(self, what: str) -> str | None:
+        selected = self.canvas.selected
+        if selected is None or not self.doc.has_component(selected):
+            self.notify(f"Select a component first to {what}.", severity="warning")
+            return None
+        return selected
+
+    def action_add(self) -> None:
+        taken = {c.id for c in self.doc.model.components}
+        self.app.push_screen(ComponentForm(None, taken), self._added)
+
+    def _added(self, comp: Component | None) -> None:
+        if comp is None:
+            return
+        self.perform(AddComponent(comp, self.free_position(comp)))
+
+    def free_position(self, comp: Component) -> Position:
+        """Below the selected box's column (or the first column): where a new box is seen."""
+        width, _ = box_size(comp)
+        selected = self.canvas.selected
+        x = self.positions[selected][0] if selected in self.positions else 2
+        bottom = 0
+        for cid, (bx, by) in self.positions.items():
+            bw, bh = box_size(self.doc.component(cid))
+            if bx < x + width + 2 and x < bx + bw + 2:
+                bottom = max(bottom, by + bh)
+        return (x, bottom + 2 if self.positions else 1)
+
+    def action_connect(self) -> None:
+        if self.connect_source is not None:
+            self._finish_connect(self.canvas.selected)
+            return
+        source = self.selected_or_hint("connect it")
+        if source is None:
+            return
+        self.message = ""
+        self.connect_source = source
+        self.decorate()
+        self.update_status()
+
+    def _finish_connect(self, target: str | None) -> None:
+        source = self.connect_source
+        if source is None or target is None:
+            return
+        if target == source:
+            self.notify("Move to another component: a component cannot call itself.")
+            return
+        self.connect_source = None
+        self.decorate()
+        self.update_status()
+        existing = self.doc.link(source, target)
+        if existing is not None:
+            self.notify("These two are already linked: edit that link instead.")
+            self.app.push_screen(
+                LinkForm(existing, new=False), partial(self._link_edited, existing)
+            )
+            return
+        draft = Link(source=source, target=target, mode=Mode.SYNC)
+        self.app.push_screen(LinkForm(draft, new=True), self._linked)
+
+    def _linked(self, link: Link | None) -> None:
+        if link is not None:
+            self.perform(AddLink(link))
+
+    def _link_edited(
+        self, before: Link, after: Link | None, form: ComponentForm | None = None
+    ) -> None:
+        if after is None or after == before:
+            return
+        self.perform(UpdateLink(before, after))
+        if form is not None:
+            form.set_links(self.doc.links_of(form.original.id if form.original else ""))
+
+    def action_edit(self) -> None:
+        selected = self.selected_or_hint("edit it")
+        if selected is None:
+            return
+        comp = self.doc.component(selected)
+        taken = {c.id for c in self.doc.model.components}
+        form = ComponentForm(comp, taken, self.doc.links_of(selected), on_link=self._link_action)
+        self.app.push_screen(form, partial(self._edited, comp))
+
+    def _edited(self, before: Component, after: Component | None) -> None:
+        if after is None or after == before or not self.doc.has_component(before.id):
+            return
+        self.perform(UpdateComponent(before, after))
+
+    def _link_action(self, action: str, key: tuple[str, str], form: ComponentForm) -> None:
+        link = self.doc.link(*key)
+        if link is None:
+            return
+        if action == "edit":
+            self.app.push_screen(
+                LinkForm(link, new=False), partial(self._link_edited, link, form=form)
+            )
+        elif self.perform(DeleteLink(link)):
+            form.set_links(self.doc.links_of(form.original.id if form.original else ""))
+
+    def action_delete(self) -> None:
+        selected = self.selected_or_hint("delete it")
+        if selected is None:
+            return
+        comp = self.doc.component(selected)
+        n = len(self.doc.links_of(selected))
+        question = Text.assemble(
+            "Delete ",
+            (comp.display_name, "bold"),
+            (" and its 1 link?" if n == 1 else f" and the {n} links that go with it?")
+            if n
+            else "?",
+            ("\n(ctrl+z brings it back)", "dim"),
+        )
+        self.app.push_screen(ConfirmScreen(question), partial(self._delete_confirmed, selected))
+
+    def _delete_confirmed(self, comp_id: str, yes: bool | None) -> None:
+        if yes and self.doc.has_component(comp_id):
+            self.perform(DeleteComponent.of(self.doc, comp_id))
+
+    def action_relayout(self) -> None:
+        if not self.doc.model.components:
+            return
+        after = {k: (int(x), int(y)) for k, (x, y) in layered_layout(self.doc.model).items()}
+        before = dict(self.doc.model.layout)
+        if before == after:
+            self.say("the layout is already the automatic one")
+            return
+        self.perform(Relayout(before, after))
+
+    @on(GraphCanvas.MoveRequested)
+    def _move_requested(self, event: GraphCanvas.MoveRequested) -> None:
+        event.stop()
+        comp_id = event.comp_id
+        if not self.doc.has_component(comp_id):
+            return
+        target = (max(0, int(event.x)), max(0, int(event.y)))
+        if self.positions.get(comp_id) == target and comp_id in self.doc.model.layout:
+            return
+        layout = self.doc.model.layout
+        # Boxes placed by the automatic layout are saved where they are drawn, so that the
+        # picture does not rearrange itself around the box the user just placed.
+        after: dict[str, Position] = {
+            cid: pos for cid, pos in self.positions.items() if cid not in layout
+        }
+        after[comp_id] = target
+        before: dict[str, Position | None] = {cid: layout.get(cid) for cid in after}
+        self.perform(MoveComponents(before, after, moved=comp_id))
+
+    def action_undo(self) -> None:
+        self._step(undo=True)
+
+    def action_redo(self) -> None:
+        self._step(undo=False)
+
+    def _step(self, *, undo: bool) -> None:
+        try:
+            command = self.history.undo() if undo else self.history.redo()
+        except EDIT_ERRORS as exc:
+            self.notify(
+                str(exc),
+                title="Not undone" if undo else "Not redone",
+                severity="error",
+                markup=False,
+            )
+            return
+        if command is None:
+            self.say("nothing to undo" if undo else "nothing to redo")
+            return
+        self.after_edit(command.focus_after_revert() if undo else command.focus_after_apply())
+        self.say(f"{'undone' if undo else 'redone'}: {command.description}")
+
+    # -- looking around ------------------------------------------------------------------
+
+    def action_find(self) -> None:
+        self.app.push_screen(FindScreen(list(self.doc.model.components)), self._found)
+
+    def _found(self, comp_id: str | None) -> None:
+        if comp_id is None or not self.doc.has_component(comp_id):
+            return
+        if self.focused_on is not None and comp_id not in self.focused_on:
+            self.focused_on = None
+            self.canvas.focus_on(None)
+        self.canvas.select(comp_id)
+        self.canvas.scroll_to_component(comp_id)
+        self.canvas.focus()
+        self.show_inspector()
+
+    def action_focus_neighbourhood(self) -> None:
+        if self.focused_on is not None:
+            self.focused_on = None
+            self.canvas.focus_on(None)
+            self.update_status()
+            return
+        selected = self.selected_or_hint("focus on its neighbourhood")
+        if selected is None:
+            return
+        around = {selected}
+        for link in self.doc.model.links:
+            if selected in link.key:
+                around.update(link.key)
+        self.focused_on = around
+        self.canvas.focus_on(around)
+        self.canvas.scroll_to_component(selected)
+        self.update_status()
+
+    def action_blast(self) -> None:
+        self._set_view("findings" if self.view == "blast" else "blast")
+
+    def action_growth(self) -> None:
+        self._set_view("findings" if self.view == "growth" else "growth")
+
+    def _set_view(self, view: str) -> None:
+        self.view = view
+        self.message = ""
+        if view == "findings":
+            self.say("")
+        elif self.analysis is None:
+            self.notify("The analysis is still running; the colours follow when it is done.")
+        self.decorate()
+        self.show_inspector()
+        self.update_status()
+
+    def action_quarter(self, step: int) -> None:
+        if self.view != "growth":
+            self._set_view("growth")
+        horizon = self.analysis.facts.horizon if self.analysis else 0
+        self.quarter = min(max(self.quarter + step, 0), horizon)
+        self.decorate()
+        self.show_inspector()
+        self.update_status()
+
+    def action_explain(self) -> None:
+        panel = self.findings_panel
+        finding = panel.current() if panel.query_one("DataTable").has_focus else None
+        if finding is None and self.analysis is not None:
+            selected = self.canvas.selected
+            mine = [f for f in self.analysis.findings if selected in f.components]
+            finding = mine[0] if mine else None
+        if finding is None:
+            self.notify("No finding here: select a box with findings or a row of the panel.")
+            return
+        self._explain(finding)
+
+    def _explain(self, finding: Finding) -> None:
+        rationale = ""
+        if self.analysis is not None:
+            rule = next((r for r in self.analysis.rules if r.id == finding.rule_id), None)
+            rationale = getattr(rule, "rationale", "") if rule is not None else ""
+        self.app.push_screen(FindingDetail(finding, self.names(), rationale))
+
+    def action_toggle_findings(self) -> None:
+        panel = self.findings_panel
+        panel.display = not panel.display
+        if not panel.display:
+            self.canvas.focus()
+
+    def action_findings_focus(self) -> None:
+        panel = self.findings_panel
+        table = panel.query_one("#findings-table")
+        if table.has_focus:
+            self.canvas.focus()
+            return
+        panel.display = True
+        table.focus()
+        finding = panel.current()
+        if finding is not None:
+            self.post_message(FindingsPanel.Chosen(finding))
+
+    def action_toggle_inspector(self) -> None:
+        self.inspector.display = not self.inspector.display
+
+    def action_switch_system(self) -> None:
+        app = self.app
+        if isinstance(app, ArchrevApp) and isinstance(self.doc, WorkspaceDocument):
+            app.pick_system(self.doc.path)
+        else:
+            self.notify("A model file holds one system.")
+
+    def action_cancel(self) -> None:
+        if self.connect_source is not None:
+            self.connect_source = None
+            self.say("connect cancelled")
+        elif self.view != "findings":
+            self._set_view("findings")
+        elif self.focused_on is not None:
+            self.action_focus_neighbourhood()
+        elif self.marked:
+            self.marked = frozenset()
+        self.decorate()
+        self.update_status()
+
+    # -- canvas and panel events ---------------------------------------------------------
+
+    @on(GraphCanvas.Selected)
+    def _selected(self, event: GraphCanvas.Selected) -> None:
+        event.stop()
+        self.show_inspector()
+        if self.view == "blast":
+            self.decorate()
+        self.update_status()
+
+    @on(GraphCanvas.Activated)
+    def _activated(self, event: GraphCanvas.Activated) -> None:
+        event.stop()
+        if self.connect_source is not None:
+            self._finish_connect(event.comp_id)
+        else:
+            self.action_edit()
+
+    @on(FindingsPanel.Chosen)
+    def _finding_chosen(self, event: FindingsPanel.Chosen) -> None:
+        comps = [c for c in event.finding.components if self.doc.has_component(c)]
+        if not comps:
+            return
+        self.marked = frozenset(comps)
+        if self.focused_on is not None and not set(comps) <= self.focused_on:
+            self.focused_on = None
+            self.canvas.focus_on(None)
+        self.canvas.select(comps[0])
+        self.canvas.scroll_to_component(comps[0])
+        self.decorate()
+        self.show_inspector()
+
+    @on(FindingsPanel.ExplainRequested)
+    def _explain_requested(self, event: FindingsPanel.ExplainRequested) -> None:
+        self._explain(event.finding)
+
+    def on_descendant_focus(self, event: Any) -> None:
+        if isinstance(event.widget, GraphCanvas) and self.marked:
+            self.marked = frozenset()
+            self.decorate()
+
+
+class ActionCommands(Provider):
+    """Every action of the system screen in the command palette, with its key."""
+
+    def _actions(self) -> list[tuple[str, str, str]]:
+        screen = self.screen
+        if not isinstance(screen, SystemScreen):
+            return []
+        keys: dict[str, str] = {}
+        for key, bindings in screen._bindings.key_to_bindings.items():
+            for binding in bindings:
+                keys.setdefault(binding.action, self.app.get_key_display(binding) or key)
+        return [
+            (action, help_text, keys.get(action, ""))
+            for action, help_text in SystemScreen.ACTION_HELP.items()
+        ]
+
+    async def discover(self) -> Hits:
+        for action, help_text, key in self._actions():
+            yield DiscoveryHit(
+                help_text, partial(self.screen.run_action, action), help=f"key: {key}"
+            )
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for action, help_text, key in self._actions():
+            score = matcher.match(help_text)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(help_text),
+                    partial(self.screen.run_action, action),
+                    help=f"key: {key}",
+                )
+
+
+def binding_ids() -> list[str]:
+    """Every binding id a keymap file may name."""
+    from archrev.tui import forms
+
+    holders: Iterable[Any] = (
+        SystemScreen,
+        FindingsPanel,
+        FindingDetail,
+        GraphCanvas,
+        forms.ComponentForm,
+        forms.LinkForm,
+        forms.ConfirmScreen,
+        forms.FindScreen,
+        forms.SystemPicker,
+    )
+    ids: list[str] = []
+    for holder in holders:
+        for binding in getattr(holder, "BINDINGS", []):
+            if isinstance(binding, Binding) and binding.id:
+                ids.append(binding.id)
+    return ids
+
+
+class ArchrevApp(App[None]):
+    """Open a document, or a workspace whose system the user picks."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "archrev"
+    COMMANDS: ClassVar = App.COMMANDS | {ActionCommands}
+
+    def __init__(
+        self,
+        document: SystemDocument | None = None,
+        *,
+        workspace: Path | None = None,
+        keymap: dict[str, str] | None = None,
+        on_exit: Callable[[], None] | None = None,
+        today: date | None = None,
+    ) -> None:
+        super().__init__()
+        self.today = today
+        self.document = document
+        self.workspace_path = workspace
+        self._keymap_override = keymap or {}
+        self._on_exit = on_exit
+
+    def on_mount(self) -> None:
+        if self._keymap_override:
+            self.set_keymap(self._keymap_override)
+        if self.document is not None:
+            self.push_screen(SystemScreen(self.document, today=self.today))
+        elif self.workspace_path is not None:
+            self.pick_system(self.workspace_path, first=True)
+
+    def pick_system(self, path: Path, *, first: bool = False) -> None:
+        from archrev.model.workspace import Workspace
+
+        with Workspace(path, create=False) as ws:
+            systems = [(s.id, s.name, s.components, s.links) for s in ws.systems()]
+        self.push_screen(SystemPicker(systems, str(path)), partial(self._picked, path, first))
+
+    def _picked(self, path: Path, first: bool, system_id: str | None) -> None:
+        if system_id is None:
+            if first:
+                self.exit()
+            return
+        try:
+            doc = WorkspaceDocument.open(path, system_id)
+        except EDIT_ERRORS as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        if not first and isinstance(self.screen, SystemScreen):
+            old = self.screen.doc
+            self.switch_screen(SystemScreen(doc, today=self.today))
+            old.close()
+        else:
+            self.push_screen(SystemScreen(doc, today=self.today))
+        self.document = doc
+
+    def on_unmount(self) -> None:
+        if self.document is not None:
+            self.document.close()
+        if self._on_exit is not None:
+            self._on_exit()

@@ -1,0 +1,245 @@
+"""The inspector: the selected component's fields, links, findings and growth.
+
+Everything the user typed is shown as plain text; styles come only from this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widget import Widget
+
+from archrev.model.types import Component, Link
+from archrev.tui.findings_panel import SEVERITY_STYLE
+
+if TYPE_CHECKING:
+    from archrev.rules.findings import Finding
+
+BARS = " ▁▂▃▄▅▆▇█"
+
+
+def utilization_style(value: float) -> str:
+    if value >= 1.0:
+        return "bold red"
+    if value >= 0.8:
+        return "dark_orange"
+    if value >= 0.6:
+        return "yellow"
+    return "green"
+
+
+def sparkline(values: Sequence[float]) -> Text:
+    """One character per quarter, full height at 100 % utilization (capped there)."""
+    text = Text()
+    for value in values:
+        level = min(max(value, 0.0), 1.0)
+        text.append(BARS[round(level * (len(BARS) - 1))], style=utilization_style(value))
+    return text
+
+
+def utilization_chart(values: Sequence[float], quarter: int, width: int = 16) -> Text:
+    """A bar per quarter: the chart the inspector shows in growth mode."""
+    text = Text()
+    for q, value in enumerate(values):
+        filled = round(min(max(value, 0.0), 1.5) / 1.5 * width)
+        marker = "▶" if q == quarter else " "
+        text.append(f"{marker}Q{q:<2} ", style="bold" if q == quarter else "")
+        text.append("█" * filled, style=utilization_style(value))
+        text.append("·" * (width - filled), style="dim")
+        text.append(f" {value * 100:4.0f}%\n", style=utilization_style(value))
+    return text
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(getattr(value, "value", value))
+
+
+class InspectorBody(Widget, can_focus=True):
+    """Text that fits the panel: wrapped to its width, scrolled by its own offset.
+
+    Its size never depends on what it shows, so showing another component repaints this
+    widget alone: a widget of changing height (a Static, a RichLog's virtual size) would
+    re-lay out the whole screen on every arrow key, tens of milliseconds beside a
+    500-box canvas.
+    """
+
+    BINDINGS: ClassVar = [
+        Binding("down", "scroll_by(1)", "Down", show=False, id="inspector.down"),
+        Binding("up", "scroll_by(-1)", "Up", show=False, id="inspector.up"),
+        Binding("pagedown", "scroll_by(10)", "Page down", show=False, id="inspector.page_down"),
+        Binding("pageup", "scroll_by(-10)", "Page up", show=False, id="inspector.page_up"),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.text = Text()
+        self.offset_y = 0
+        self._lines: list[Text] = []
+        self._wrapped_for: tuple[int, int] = (-1, -1)
+
+    def show(self, text: Text) -> None:
+        self.text = text
+        self.offset_y = 0
+        self._wrapped_for = (-1, -1)
+        self.refresh()
+
+    def _wrap(self, width: int) -> list[Text]:
+        key = (id(self.text), width)
+        if key != self._wrapped_for:
+            self._lines = list(self.text.wrap(self.app.console, max(width, 1)))
+            self._wrapped_for = key
+        return self._lines
+
+    def render(self) -> Text:
+        width, height = self.size
+        lines = self._wrap(width)
+        top = min(self.offset_y, max(len(lines) - height, 0))
+        self.offset_y = top
+        shown = lines[top : top + height]
+        if top + height < len(lines) and shown:
+            shown[-1] = Text(f"↓ {len(lines) - top - height + 1} more lines", style="dim")
+        return Text("\n").join(shown)
+
+    def action_scroll_by(self, rows: int) -> None:
+        self.offset_y = max(self.offset_y + rows, 0)
+        self.refresh()
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self.action_scroll_by(2)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self.action_scroll_by(-2)
+
+
+class Inspector(Vertical):
+    """Shows one component; `show_component(...)` replaces what it shows."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.text = Text("Select a box to see its fields.", style="dim")
+
+    def compose(self) -> ComposeResult:
+        yield InspectorBody(id="inspector-body")
+
+    def on_mount(self) -> None:
+        self._write(self.text)
+
+    def _write(self, text: Text) -> None:
+        self.text = text
+        self.query_one(InspectorBody).show(text)
+
+    def show_nothing(self, message: str) -> None:
+        self._write(Text(message, style="dim"))
+
+    def show_component(
+        self,
+        comp: Component,
+        links: list[Link],
+        findings: list[Finding],
+        *,
+        growth: tuple[list[float] | None, int | None, int] | None = None,
+        blast: tuple[frozenset[str], frozenset[str]] | None = None,
+        names: dict[str, str] | None = None,
+    ) -> None:
+        names = names or {}
+        text = Text()
+        text.append(comp.display_name, style="bold")
+        text.append("\n")
+        text.append(f"{comp.id} · {comp.kind.value}", style="dim")
+        text.append("\n")
+        if growth is not None:
+            self._growth(text, *growth)
+        if blast is not None:
+            failed, cut = blast
+            text.append("\nBlast radius\n", style="bold underline")
+            others = sorted(names.get(c, c) for c in failed - cut if c != comp.id)
+            n = len(others)
+            text.append(f"{n} other component{'s fail' if n != 1 else ' fails'}")
+            text.append(": " + ", ".join(others) if others else "")
+            text.append("\n")
+            if cut:
+                text.append("entry points cut off: ", style="bold red")
+                text.append(", ".join(sorted(names.get(c, c) for c in cut)))
+            else:
+                text.append("no entry point is cut off", style="green")
+            text.append("\n")
+        if findings:
+            text.append(f"\nFindings ({len(findings)})\n", style="bold underline")
+            for finding in findings:
+                sev = str(getattr(finding.severity, "value", finding.severity))
+                text.append(f"{sev:<8} ", style=SEVERITY_STYLE.get(sev, ""))
+                text.append(finding.title)
+                text.append("\n")
+        text.append("\nFields\n", style="bold underline")
+        defaults = Component(id=comp.id)
+        for name in Component.model_fields:
+            if name in ("id", "name", "kind"):
+                continue
+            value = getattr(comp, name)
+            if value == getattr(defaults, name) and name not in ("replicas",):
+                continue
+            if name in ("autoscaling", "monitoring") and value is not None:
+                parts = value.model_dump(exclude_defaults=name == "monitoring")
+                value = ", ".join(f"{k} {_value(v)}" for k, v in parts.items() if v is not None)
+            text.append(f"{name.replace('_', ' ')}: ", style="dim")
+            text.append(_value(value))
+            text.append("\n")
+        outgoing = [ln for ln in links if ln.source == comp.id]
+        incoming = [ln for ln in links if ln.target == comp.id]
+        if outgoing or incoming:
+            text.append("\nLinks\n", style="bold underline")
+        for link in outgoing:
+            text.append("→ ", style="bold")
+            text.append(names.get(link.target, link.target))
+            text.append(self._link_note(link), style="dim")
+            text.append("\n")
+        for link in incoming:
+            text.append("← ", style="bold")
+            text.append(names.get(link.source, link.source))
+            text.append(self._link_note(link), style="dim")
+            text.append("\n")
+        self._write(text)
+
+    @staticmethod
+    def _link_note(link: Link) -> str:
+        parts = [link.mode.value]
+        if not link.required:
+            parts.append("optional")
+        if link.protocol:
+            parts.append(link.protocol)
+        return "  " + ", ".join(parts)
+
+    @staticmethod
+    def _growth(text: Text, values: list[float] | None, runway: int | None, quarter: int) -> None:
+        text.append("\nGrowth\n", style="bold underline")
+        if not values:
+            text.append(
+                "no load or capacity known: add peak rps upstream and capacity rps\n", style="dim"
+            )
+            return
+        text.append(sparkline(values))
+        text.append("\n")
+        text.append(utilization_chart(values, quarter))
+        if runway is None:
+            text.append("runway: beyond the horizon\n", style="green")
+        elif runway <= 0:
+            text.append("runway: out of capacity now\n", style="bold red")
+        else:
+            text.append(
+                f"runway: {runway} quarter{'s' if runway != 1 else ''}\n",
+                style=utilization_style(1.0 if runway <= 2 else 0.7 if runway <= 4 else 0.0),
+            )
