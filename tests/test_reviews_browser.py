@@ -10,7 +10,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from archrev.tui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from archrev.model.modelfile import read_model, save_model
 from archrev.model.types import Component, Failover, Link, Monitoring, SystemModel
 from archrev.tui.cli import main

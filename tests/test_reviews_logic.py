@@ -7,7 +7,6 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-
 from archrev.model.errors import ArchrevError, InputFileError
 from archrev.model.reviews import (
     Answer,

@@ -11,9 +11,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from archrev.model.reviews import AnswerValue, ReviewStore, TriageState
 from archrev.model.types import Component, Link, System, SystemModel
 from archrev.model.workspace import Workspace
@@ -23,6 +20,8 @@ from archrev.rules.compare import RunwayRow
 from archrev.rules.findings import Finding, Severity
 from archrev.rules.reports import FORMATS, render
 from archrev.rules.reports.escape import csv_cell, html_text, md_cell, md_text
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 DAY = date(2026, 11, 20)
 EVIL_NAME = '<script>alert("x")</script> | =cmd'

@@ -6,15 +6,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from textual.app import App
-from textual.widgets import DataTable, Input, Select
-
 from archrev.model.modelfile import read_model
 from archrev.model.reviews import AnswerValue, ReviewStore, TriageState
 from archrev.model.types import Component, Link
 from archrev.model.workspace import Workspace
 from archrev.tui.canvas import GraphCanvas
 from archrev.tui.review_screen import ReviewScreen, SnapshotScreen, StartDialog, TriageDialog
+from textual.app import App
+from textual.widgets import DataTable, Input, Select
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = date(2026, 11, 20)

@@ -7,7 +7,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from archrev.model.errors import WorkspaceError
 from archrev.model.reviews import (
     AnswerValue,

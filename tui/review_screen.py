@@ -14,6 +14,10 @@ from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
+from archrev.model.errors import ArchrevError
+from archrev.model.reviews import AnswerValue, Review, ReviewStore, TriageState
+from archrev.model.workspace import Workspace
+from archrev.rules.review import Analysed, ReviewState, TriagedFinding
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -32,11 +36,6 @@ from textual.widgets import (
     TabbedContent,
     TabPane,
 )
-
-from archrev.model.errors import ArchrevError
-from archrev.model.reviews import AnswerValue, Review, ReviewStore, TriageState
-from archrev.model.workspace import Workspace
-from archrev.rules.review import Analysed, ReviewState, TriagedFinding
 
 SEVERITY_STYLE = {
     "critical": "bold white on red",
@@ -261,7 +260,10 @@ class ReviewScreen(Screen[None]):
     ReviewScreen DataTable { height: 1fr; }
     ReviewScreen #detail { height: auto; max-height: 8; padding: 0 1; border-top: solid $primary; }
     TriageDialog, NoteDialog, StartDialog { align: center middle; }
-    #dialog { width: 90%; max-width: 84; height: auto; max-height: 100%; padding: 1 2; border: thick $primary; background: $surface; }
+    #dialog {
+        width: 90%; max-width: 84; height: auto; max-height: 100%;
+        padding: 1 2; border: thick $primary; background: $surface;
+    }
     #dialog Input, #dialog Select { margin: 0 0 1 0; }
     #error { height: auto; }
     """
