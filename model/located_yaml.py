@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from archrev.model.bulk import building_many_objects
 from archrev.model.errors import InputFileError, Problem
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -354,7 +355,8 @@ def _parse_all(
     loader = _Loader(text)
     builder = _Builder(filename, keep_tags)
     try:
-        docs = builder.documents(loader)
+        with building_many_objects():
+            docs = builder.documents(loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from archrev.model.bulk import building_many_objects
 from archrev.model.errors import InputFileError, Problem
 from archrev.model.located_yaml import (
     Mark,
@@ -156,6 +157,11 @@ class _Reader:
 
 def parse_model(text: str, filename: str) -> tuple[SystemModel, ModelSource]:
     """A model and where its parts are, from the text of a model file."""
+    with building_many_objects():
+        return _parse_model(text, filename)
+
+
+def _parse_model(text: str, filename: str) -> tuple[SystemModel, ModelSource]:
     reader = _Reader(filename)
     doc = load_located(text, filename, reader.problems)
     source = ModelSource(filename, header=_leading_comments(text))
@@ -473,6 +479,11 @@ def write_model(model: SystemModel, header: str = "") -> str:
     representer costs five times as much on a large model. The free-form `policy:` section
     is still written by PyYAML.
     """
+    with building_many_objects():
+        return _write_model(model, header)
+
+
+def _write_model(model: SystemModel, header: str) -> str:
     doc = model_document(model)
     out: list[str] = [f"archrev: {FORMAT_VERSION}", "system:"]
     out.extend(

@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlite_utils
 import yaml
+from archrev.model.bulk import building_many_objects
 from archrev.model.errors import StaleWriteError, WorkspaceError
 from archrev.model.types import Component, Link, System, SystemModel, consistency_problems
 from pydantic import BaseModel
@@ -320,6 +321,10 @@ class Workspace:
 
     def load_with_versions(self, system_id: str) -> tuple[SystemModel, Versions]:
         """The system as a model, and the versions to pass back with edits. One read snapshot."""
+        with building_many_objects():
+            return self._load_with_versions(system_id)
+
+    def _load_with_versions(self, system_id: str) -> tuple[SystemModel, Versions]:
         conn = self.conn
         own_txn = not conn.in_transaction
         if own_txn:
@@ -623,6 +628,12 @@ class Workspace:
 
     def move(self, system_id: str, positions: dict[str, tuple[int, int]]) -> None:
         """Set canvas positions (one box or a whole layout) in one transaction."""
+        # A model file only holds positions >= 0: refuse what could not be exported.
+        outside = sorted(cid for cid, (x, y) in positions.items() if x < 0 or y < 0)
+        if outside:
+            raise WorkspaceError(
+                f"cannot place {', '.join(outside)}: positions are whole numbers >= 0"
+            )
         with self.transaction() as conn:
             try:
                 conn.executemany(

@@ -79,9 +79,9 @@ def noncritical_sync(ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(
                 components=(link.source, link.target),
                 message=(
-                    f"{ctx.name(link.source)} (critical) requires a synchronous call to "
-                    f"{ctx.name(link.target)} (non_critical): when it is down or slow, "
-                    f"{ctx.name(link.source)} fails too."
+                    f"{ctx.name(link.source)} is critical but requires a synchronous call to "
+                    f"{ctx.name(link.target)}, which is non-critical: when "
+                    f"{ctx.name(link.target)} is down or slow, {ctx.name(link.source)} fails too."
                 ),
                 evidence={"protocol": link.protocol, "timeout_ms": link.timeout_ms},
             )

@@ -183,7 +183,7 @@ def hubs(ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.MEDIUM,
     rationale="""When several services read and write the same datastore, its schema is their
     contract: none can change it, scale it or move it alone, and one service's heavy query slows
-    the others.""",
+    the others. Caches are left out: a shared cache holds copies, not the system of record.""",
     remediation="""Give the data one owning service that the others call (or subscribe to), or
     split the store so that each service owns its part.""",
     thresholds=[Threshold("min_users", 2, "distinct services/workers/functions using it")],
@@ -200,7 +200,7 @@ def shared_data(ctx: RuleContext) -> Iterator[Hit]:
                 components=(cid, *users),
                 key=(cid,),
                 message=(
-                    f"{ctx.name(cid)} ({comp.kind.value}) is used directly by "
+                    f"{ctx.name(cid)}, a {comp.kind.value.replace('_', ' ')}, is used directly by "
                     f"{len(users)} components: {ctx.names(users)}. Its schema couples them."
                 ),
                 evidence={"users": users, "count": len(users)},

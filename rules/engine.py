@@ -11,11 +11,12 @@ import gc
 from dataclasses import dataclass, field
 from datetime import date
 
+from archrev.model.errors import ArchrevError
 from archrev.model.types import SystemModel
 from archrev.rules.facts import DEFAULT_RUNWAY_THRESHOLD, Facts
 from archrev.rules.findings import Finding, Severity, fingerprint, sort_key
 from archrev.rules.policy import Policy
-from archrev.rules.rulebook import Rule, RuleContext, catalogue
+from archrev.rules.rulebook import Hit, Rule, RuleContext, catalogue
 
 
 @dataclass
@@ -46,6 +47,18 @@ class Analysis:
         for finding in self.findings:
             counts[finding.severity] += 1
         return counts
+
+
+def _hits(rule: Rule, ctx: RuleContext) -> list[Hit]:
+    if rule.source == "built-in":
+        return list(rule.check(ctx))  # a failure here is our bug: let it show
+    try:
+        return list(rule.check(ctx))
+    except Exception as exc:  # someone else's rule: say whose, without a traceback
+        raise ArchrevError(
+            f"rule {rule.id} ({rule.source}) failed: {type(exc).__name__}: {exc}; "
+            "fix the rule, or disable it in the policy"
+        ) from exc
 
 
 def active_rules(policy: Policy | None = None, *, plugins: bool = True) -> list[Rule]:
@@ -96,7 +109,7 @@ def _analyze(
             thresholds.update(policy.thresholds.get(rule.id, {}))
             severity_override = policy.severities.get(rule.id)
         ctx = RuleContext(model=model, facts=facts, thresholds=thresholds, today=day)
-        for hit in rule.check(ctx):
+        for hit in _hits(rule, ctx):
             findings.append(
                 Finding(
                     rule_id=rule.id,

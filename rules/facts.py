@@ -120,13 +120,13 @@ class Facts:
     # ----------------------------------------------------------------- structure
     def _serving_path(self) -> frozenset[str]:
         seen = set(self.entry_points)
-        todo = list(self.entry_points)
+        pending = list(self.entry_points)
         serving = self.serving_succ
-        while todo:
-            for target in serving[todo.pop()]:
+        while pending:
+            for target in serving[pending.pop()]:
                 if target not in seen:
                     seen.add(target)
-                    todo.append(target)
+                    pending.append(target)
         return frozenset(seen)
 
     def serving_successors(self, cid: str) -> list[str]:
@@ -142,14 +142,14 @@ class Facts:
         ] or [members[0]]
         seen = set(starts)
         order: list[str] = []
-        todo = deque(starts)
-        while todo:
-            cid = todo.popleft()
+        pending = deque(starts)
+        while pending:
+            cid = pending.popleft()
             order.append(cid)
             for t in self.succ[cid]:
                 if t in inside and t not in seen:
                     seen.add(t)
-                    todo.append(t)
+                    pending.append(t)
         order.extend(m for m in members if m not in seen)
         return order
 
@@ -183,7 +183,7 @@ class Facts:
         if comp_id in self._utilization:
             return self._utilization[comp_id]
         cap = self.capacity.get(comp_id)
-        if cap is None:
+        if not cap:  # unknown, unbounded, or no replicas at all: nothing to divide by
             result = None
         else:
             base = self.load[comp_id] / cap
@@ -341,9 +341,9 @@ class Facts:
         height = self._sync_height[0]
         best: dict[str, int] = {}
         beyond: set[str] = set()
-        todo = [(start, 0)]
-        while todo:
-            cid, depth = todo.pop()
+        pending = [(start, 0)]
+        while pending:
+            cid, depth = pending.pop()
             if best.get(cid, -1) >= depth:
                 continue
             best[cid] = depth
@@ -353,7 +353,7 @@ class Facts:
                     break
             for t in self._dag_edges_forward(cid, Mode.SYNC):
                 if depth + 1 + height[t] > limit:
-                    todo.append((t, depth + 1))
+                    pending.append((t, depth + 1))
         return self.in_order(beyond)
 
     @cached_property
@@ -444,6 +444,32 @@ class Facts:
     def failed_count(self, comp_id: str) -> int:
         """How many components fail when `comp_id` fails, itself included."""
         return self._requiring.get(comp_id, 0).bit_count() or 1
+
+    @cached_property
+    def _serving_pred(self) -> dict[str, list[str]]:
+        pred: dict[str, list[str]] = {cid: [] for cid in self.components}
+        for cid, targets in self.serving_succ.items():
+            for t in targets:
+                pred[t].append(cid)
+        return pred
+
+    def nearest_failing(self, comp_id: str, most: int = 50) -> list[str]:
+        """Up to `most` of the components that fail with `comp_id`, nearest first: its
+        direct dependents, then theirs (cheap even when thousands fail)."""
+        pred = self._serving_pred
+        seen = {comp_id}
+        out: list[str] = []
+        frontier = [comp_id]
+        while frontier and len(out) < most:
+            nxt: list[str] = []
+            for cid in frontier:
+                for p in pred[cid]:
+                    if p not in seen:
+                        seen.add(p)
+                        nxt.append(p)
+            out.extend(nxt[: most - len(out)])
+            frontier = nxt
+        return out
 
     def failed_with(self, comp_id: str) -> list[str]:
         """`comp_id` and everything that requires it, transitively, in model order."""

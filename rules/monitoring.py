@@ -130,7 +130,7 @@ def cost_attribution(ctx: RuleContext) -> Iterator[Hit]:
                 components=(comp.id,),
                 message=(
                     f"{ctx.name(comp.id)} has no {' and no '.join(missing)}: "
-                    "its cost has no one to answer for it."
+                    "its cost cannot be traced to a team."
                 ),
                 evidence={"cost_tags": comp.monitoring.cost_tags, "owner": comp.owner},
             )

@@ -77,6 +77,7 @@ NAMES: dict[str, tuple[Getter, str]] = {
     "hit_ratio": (_field("hit_ratio"), "cache hit ratio"),
     "growth_per_year": (lambda f, c: f.growth(c.id), "growth in force (own or the system's)"),
     "cost_per_month": (_field("cost_per_month"), "cost per month"),
+    "measured_utilization": (_field("utilization"), "measured average utilization, 0..1"),
     "workaround": (_field("workaround"), "marked as a workaround"),
     "deprecated": (_field("deprecated"), "marked deprecated"),
     "review_by": (
@@ -187,7 +188,10 @@ def _ordered(op: str) -> Callable[[Value, Value], bool]:
             return False
         if isinstance(a, str) != isinstance(b, str):
             return False
-        return bool(fn(a, b))
+        try:
+            return bool(fn(a, b))
+        except TypeError:  # e.g. a list against a number: not comparable, so not true
+            return False
 
     return compare
 
@@ -377,12 +381,12 @@ def compile_predicate(text: str) -> Predicate:
     return Predicate(text, fn, frozenset(parser.names))
 
 
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_SLOT = re.compile(r"\{([^{}]*)\}")
 
 
 @dataclass(frozen=True)
 class MessageTemplate:
-    """A message with `{name}` placeholders filled from the same names as predicates."""
+    """A message with `{name}` slots filled from the same names as predicates."""
 
     text: str
     names: tuple[str, ...]
@@ -391,12 +395,12 @@ class MessageTemplate:
         def fill(m: re.Match[str]) -> str:
             return format_value(NAMES[m.group(1).strip()][0](facts, comp))
 
-        return _PLACEHOLDER.sub(fill, self.text)
+        return _SLOT.sub(fill, self.text)
 
 
 def compile_message(text: str) -> MessageTemplate:
     names = []
-    for m in _PLACEHOLDER.finditer(text):
+    for m in _SLOT.finditer(text):
         name = m.group(1).strip()
         if name not in NAMES:
             import difflib

@@ -56,7 +56,8 @@ def _rule_descriptor(rule: Rule) -> dict[str, Any]:
             "principle": rule.principle,
             "severity": rule.severity.value,
             "thresholds": {t.name: t.default for t in rule.thresholds},
-            "tags": [rule.category, rule.principle],
+            # SARIF wants the tags unique (monitoring rules have one word for both)
+            "tags": list(dict.fromkeys(t for t in (rule.category, rule.principle) if t)),
         },
     }
 
@@ -119,7 +120,6 @@ def sarif_document(
             "driver": {
                 "name": "archrev",
                 "version": _tool_version(),
-                "informationUri": "https://github.com/archrev/archrev",
                 "rules": [_rule_descriptor(r) for r in descriptors],
             }
         },

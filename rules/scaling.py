@@ -186,9 +186,9 @@ def no_autoscale(ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             components=(comp.id,),
             message=(
-                f"{ctx.name(comp.id)} is stateless but runs a fixed {comp.replicas} "
-                f"replica{'s' if comp.replicas != 1 else ''} while the system's peak is "
-                f"{num(ratio)}x its average traffic."
+                f"{ctx.name(comp.id)} is stateless but runs a fixed fleet of "
+                f"{comp.replicas} replica{'s' if comp.replicas != 1 else ''} while the "
+                f"system's peak traffic is {num(ratio)}x its average."
             ),
             evidence={"replicas": comp.replicas, "peak_to_average": ratio},
         )

@@ -178,7 +178,7 @@ def chokepoints(ctx: RuleContext) -> Iterator[Hit]:
         comp = facts.components[cid]
         if not count or not _deployed(comp) or not comp.single_instance:
             continue
-        others = len(reached - {cid})
+        others = len(reached) - (cid in reached)
         if others < 1 or count / others < share:
             continue
         shown = facts.dominated_by(cid)
@@ -271,7 +271,7 @@ def blast_radius(ctx: RuleContext) -> Iterator[Hit]:
         lost = (using.get(cid, 0) & reach).bit_count()
         if lost / total < share:
             continue
-        failed = facts.failed_with(cid)
+        failed = facts.failed_count(cid)
         cut = facts.entry_points_in(using.get(cid, 0))
         critical_lost = facts.critical_in(critical.get(cid, 0))
         yield Hit(
@@ -279,11 +279,14 @@ def blast_radius(ctx: RuleContext) -> Iterator[Hit]:
             message=(
                 f"If {ctx.name(cid)} fails, {lost} of the {total} entry points that reach "
                 f"critical components go down ({pct(lost / total)}): {ctx.names(cut, 6)}; "
-                f"{plural(len(failed), 'component')} fail with it"
+                f"{plural(failed, 'component')} fail with it"
                 + (f", {len(critical_lost)} of them critical." if critical_lost else ".")
             ),
             evidence={
-                "failed": failed,
+                # the whole list is `archrev blast`'s; a finding keeps the count and the
+                # nearest dependents, so that 10,000-component reports stay readable
+                "failed_count": failed,
+                "failed_nearest": facts.nearest_failing(cid),
                 "entry_points_cut": cut,
                 "critical_failed": critical_lost,
                 "share": round(lost / total, 3),

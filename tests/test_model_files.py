@@ -377,3 +377,22 @@ def test_an_alias_shared_many_times_within_budget_is_fine() -> None:
     lines += [f"k{i}: *x" for i in range(1000)]
     doc = load_located("\n".join(lines), "t.yaml")
     assert doc["k999"] == list(range(1, 11))
+
+
+def test_garbage_collection_resumes_after_reading(tmp_path: Path) -> None:
+    import gc
+
+    from archrev.model.bulk import building_many_objects
+
+    assert gc.isenabled()
+    read_model(SAMPLES / "reference.yaml")
+    assert gc.isenabled()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("archrev: 1\nsystem: {id: s}\ncomponents: {a: {kind: nope}}\n")
+    with pytest.raises(InputFileError):
+        read_model(bad)
+    assert gc.isenabled(), "an error while reading must not leave the collector off"
+    with building_many_objects():
+        read_model(SAMPLES / "reference.yaml")
+        assert not gc.isenabled(), "a nested use does not resume collection early"
+    assert gc.isenabled()

@@ -416,6 +416,8 @@ def test_blast_high_for_single_instance_and_evidence() -> None:
     found = {f.components[0]: f for f in fired(model, "SPOF-BLAST")}
     assert found["gw"].severity == Severity.HIGH
     assert found["gw"].evidence["entry_points_cut"] == ["c1", "c2"]
+    assert found["gw"].evidence["failed_count"] == 3
+    assert found["gw"].evidence["failed_nearest"] == ["c1", "c2"]
     assert "2 of the 2 entry points" in found["gw"].message
 
 

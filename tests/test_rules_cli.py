@@ -43,12 +43,19 @@ def test_check_text_groups_by_severity(capsys, hot: Path) -> None:
         .startswith(("3 findings", "4 findings", "5 findings", "6 findings"))
     )
     assert "Worst: high." in out
+    assert "What to do" not in out
+    code, out, _ = run(capsys, "check", str(hot), "--explain", "--min-severity", "high")
+    assert "What to do: Add replicas or raise the autoscaling max" in out
 
 
 def test_fail_on_exit_codes(capsys, hot: Path) -> None:
-    assert run(capsys, "check", str(hot), "--fail-on", "high")[0] == 1
+    code, _, err = run(capsys, "check", str(hot), "--fail-on", "high")
+    assert code == 1 and "at or above high (--fail-on high)" in err
     assert run(capsys, "check", str(hot), "--fail-on", "critical")[0] == 0
     assert run(capsys, "check", str(hot), "--fail-on", "info")[0] == 1
+    # --min-severity trims the report, not the verdict
+    code, out, _ = run(capsys, "check", str(hot), "--min-severity", "critical", "--fail-on", "high")
+    assert code == 1 and "0 findings; " in out and "left out (--min-severity)" in out
 
 
 def test_bad_input_exits_2_with_location(capsys, tmp_path: Path, hot: Path) -> None:
@@ -116,6 +123,24 @@ def test_rules_list_and_explain(capsys) -> None:
     assert code == 0 and "max_sync_targets = 6" in out and "What to do" in out
     code, _, err = run(capsys, "rules", "explain", "CPL-FANOUTT")
     assert code == 2 and "did you mean CPL-FANOUT" in err
+
+
+def test_rules_list_and_explain_under_a_policy(capsys, tmp_path: Path) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text(
+        "disable: [cst-spot]\nrules:\n"
+        "  SCL-UTIL: {severity: critical, thresholds: {utilization: 0.7}}\n"
+        "custom:\n  - {id: ORG-X, severity: low, when: 'fan_in > 2', message: '{name} busy'}\n"
+    )
+    code, out, _ = run(capsys, "rules", "list", "--policy", str(policy), "--format", "json")
+    rules = {r["id"]: r for r in json.loads(out)["rules"]}
+    assert rules["CST-SPOT"]["policy"] == "policy: disabled"
+    assert rules["SCL-UTIL"]["policy"] == "policy: severity critical, utilization = 0.7"
+    assert rules["ORG-X"]["source"] == f"policy {policy}"
+    code, out, _ = run(capsys, "rules", "explain", "org-x", "--policy", str(policy))
+    assert code == 0 and "ORG-X" in out
+    code, out, _ = run(capsys, "rules", "explain", "SCL-UTIL", "--policy", str(policy))
+    assert "Policy:    severity critical, utilization = 0.7" in out
 
 
 def test_capacity(capsys, hot: Path) -> None:

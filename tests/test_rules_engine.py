@@ -111,6 +111,9 @@ def test_sarif_points_at_component_lines() -> None:
     assert util["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "shop.yaml"
     assert util["partialFingerprints"]["archrevFingerprint/v1"].startswith("SCL-UTIL:")
     assert by_rule["OBS-COST"]["level"] == "note"
+    for descriptor in run["tool"]["driver"]["rules"]:
+        tags = descriptor["properties"]["tags"]
+        assert len(tags) == len(set(tags)) and all(tags)
 
 
 def test_markdown_escapes_user_text() -> None:

@@ -203,6 +203,7 @@ def test_empty_policy_file(tmp_path: Path) -> None:
         ("tier != 'critical' or monitoring.alerts", False),
         ("autoscaling.max == null", True),
         ("name not in ['db']", True),
+        ("tags > 3", False),  # a list is not comparable with a number: false, no error
     ],
 )
 def test_predicates(text: str, expected: bool) -> None:
@@ -230,7 +231,7 @@ def test_bad_predicates(text: str, offset: int) -> None:
     assert err.value.offset == offset
 
 
-def test_message_placeholders_checked() -> None:
+def test_message_names_checked() -> None:
     with pytest.raises(ExpressionError, match="did you mean 'fan_in'"):
         compile_message("{fan_inn} callers")
     assert compile_message("{ name } has {fan_out}").names == ("name", "fan_out")
@@ -265,6 +266,34 @@ def test_plugin_rules_from_entry_points(monkeypatch: pytest.MonkeyPatch) -> None
     (found,) = [f for f in findings if f.rule_id == "ACME-DB"]
     assert found.message == "db looked at by a plugin" and found.category == "acme"
     assert any(r.source == "plugin acme" for r in rulebook.catalogue())
+
+
+def test_failing_plugin_rule_is_a_user_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def check(ctx):
+        raise KeyError("oops")
+        yield  # a generator, like real checks
+
+    plugin = Rule(
+        id="ACME-BAD",
+        title="t",
+        category="acme",
+        principle="",
+        severity=Severity.LOW,
+        rationale="r",
+        remediation="x",
+        check=check,
+    )
+
+    class EP:
+        name = "acme"
+        value = "acme_rules:RULES"
+
+        def load(self):
+            return plugin
+
+    monkeypatch.setattr("importlib.metadata.entry_points", lambda group: [EP()])
+    with pytest.raises(ArchrevError, match=r"rule ACME-BAD \(plugin acme\) failed: KeyError"):
+        analyze(SHOP)
 
 
 def test_broken_plugin_is_a_user_error(monkeypatch: pytest.MonkeyPatch) -> None:

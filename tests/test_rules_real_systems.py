@@ -247,3 +247,36 @@ def test_big_bank_relationships_match_the_dsl() -> None:
     assert {("api-application", t) for t in ("database", "mainframe", "email")} <= _links(
         "big-bank"
     )
+
+
+def test_boutique_replicas_match_the_manifests() -> None:
+    import yaml
+
+    folder = _corpus("online-boutique", "kubernetes-manifests")
+    replicas: dict[str, int] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            if doc and doc.get("kind") == "Deployment":
+                replicas[doc["metadata"]["name"]] = doc["spec"].get("replicas", 1)
+    model = read_model(DATA / "online-boutique.yaml")
+    for comp in model.components:
+        assert comp.replicas == replicas[comp.id], comp.id
+
+
+def test_sock_shop_autoscalers_match_the_hpas() -> None:
+    import yaml
+
+    folder = _corpus("sock-shop", "autoscaling")
+    hpas: dict[str, tuple[int, int]] = {}
+    for path in sorted(folder.glob("*-hsc.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        target = doc["spec"]["scaleTargetRef"]["name"]
+        hpas["carts" if target == "cart" else target] = (
+            doc["spec"]["minReplicas"],
+            doc["spec"]["maxReplicas"],
+        )
+    model = read_model(DATA / "sock-shop.yaml")
+    scaled = {
+        c.id: (c.autoscaling.min, c.autoscaling.max) for c in model.components if c.autoscaling
+    }
+    assert scaled == hpas

@@ -389,6 +389,12 @@ def test_move_and_clear_positions(ws: Workspace) -> None:
     assert ws.load("shop").layout == {}
 
 
+def test_move_to_a_negative_position_is_refused(ws: Workspace) -> None:
+    with pytest.raises(WorkspaceError, match=r"cannot place db: positions are whole numbers >= 0"):
+        ws.move("shop", {"web": (5, 5), "db": (-1, 8)})
+    assert ws.load("shop").layout["web"] == (2, 2), "nothing of the batch was written"
+
+
 def test_move_of_an_unknown_component_writes_nothing(ws: Workspace) -> None:
     with pytest.raises(WorkspaceError, match="cannot place ghost"):
         ws.move("shop", {"db": (60, 8), "ghost": (1, 1)})

@@ -52,6 +52,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="info",
         help="leave out findings below this severity",
     )
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="text format: add what to do under each finding",
+    )
     add_output(p)
     p.set_defaults(handler=cmd_check)
 
@@ -193,11 +198,21 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         write_output(findings_markdown(loaded.model, findings), args.output)
     else:
-        _print_findings(loaded, findings, args.output)
+        hidden = len(analysis.findings) - len(findings)
+        _print_findings(loaded, findings, args.output, hidden, args.min_severity, args.explain)
     if args.fail_on == "never":
         return 0
+    # counted over every finding: --min-severity trims the report, not the verdict
     limit = Severity(args.fail_on).rank
-    return 1 if any(f.severity.rank >= limit for f in findings) else 0
+    failing = sum(1 for f in analysis.findings if f.severity.rank >= limit)
+    if failing:
+        print(
+            f"archrev: {failing} finding{'s' if failing != 1 else ''} at or above "
+            f"{args.fail_on} (--fail-on {args.fail_on})",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
 
 
 _STYLE = {
@@ -209,7 +224,14 @@ _STYLE = {
 }
 
 
-def _print_findings(loaded: _Loaded, findings: list[Any], output: Path | None) -> None:
+def _print_findings(
+    loaded: _Loaded,
+    findings: list[Any],
+    output: Path | None,
+    hidden: int = 0,
+    floor: str = "info",
+    explain: bool = False,
+) -> None:
     from archrev.rules.findings import Severity
     from archrev.rules.report_markdown import summary_line
     from rich.table import Table
@@ -241,39 +263,54 @@ def _print_findings(loaded: _Loaded, findings: list[Any], output: Path | None) -
             if loaded.source is not None and where in loaded.source.components:
                 where += f" :{loaded.source.components[where][0]}"
             # Text(), never a markup string: names typed by users are data.
-            table.add_row(Text(f.rule_id), Text(where), Text(f.message))
+            finding = Text(f.message)
+            if explain and f.remediation:
+                finding.append("\nWhat to do: " + f.remediation, style="dim")
+            table.add_row(Text(f.rule_id), Text(where), finding)
         console.print(table)
     line = summary_line(findings)
     worst = next((f.severity.value for f in findings), None)
-    console.print(
-        Text(f"{line}." + (f" Worst: {worst}." if worst else " Nothing to flag."), style="bold")
-    )
+    if hidden:
+        line += f"; {hidden} below {floor} left out (--min-severity)"
+    elif not worst:
+        line += ". Nothing to flag"
+    console.print(Text(f"{line}." + (f" Worst: {worst}." if worst else ""), style="bold"))
     _emit(console, buffer, output)
 
 
 # --------------------------------------------------------------------------- rules
-def _rules_for(args: argparse.Namespace) -> list[Any]:
-    from archrev.rules.engine import active_rules
+def _rules_for(args: argparse.Namespace) -> tuple[list[Any], dict[str, str]]:
+    """The catalogue (with a policy's custom rules), and what the policy does to each."""
     from archrev.rules.rulebook import catalogue
 
-    if getattr(args, "policy", None) is not None:
-        from archrev.rules.policy import load_policy
+    rules = catalogue()
+    notes: dict[str, str] = {}
+    if getattr(args, "policy", None) is None:
+        return rules, notes
+    from archrev.rules.policy import load_policy
 
-        policy = load_policy(args.policy)
-        rules = catalogue()
-        disabled = policy.disabled
-        return [r for r in active_rules(policy) if r.id not in disabled] + [
-            r for r in rules if r.id in disabled
-        ]
-    return catalogue()
+    policy = load_policy(args.policy)
+    policy.check_rule_ids(rules)
+    rules = rules + list(policy.custom_rules)
+    for r in rules:
+        parts = []
+        if r.id in policy.disabled:
+            parts.append("disabled")
+        if r.id in policy.severities:
+            parts.append(f"severity {policy.severities[r.id].value}")
+        for name, value in policy.thresholds.get(r.id, {}).items():
+            parts.append(f"{name} = {value:g}")
+        if parts:
+            notes[r.id] = "policy: " + ", ".join(parts)
+    return rules, notes
 
 
 def cmd_rules_list(args: argparse.Namespace) -> int:
-    rules = _rules_for(args)
+    rules, notes = _rules_for(args)
     if args.format == "json":
         import json
 
-        data = [_rule_dict(r) for r in rules]
+        data = [{**_rule_dict(r), "policy": notes.get(r.id)} for r in rules]
         write_output(json.dumps({"archrev": 1, "rules": data}, indent=2) + "\n", args.output)
         return 0
     if args.format == "markdown":
@@ -295,7 +332,11 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
             Text(r.id),
             Text(r.severity.value, style=_STYLE[r.severity.value]),
             Text(r.category),
-            Text(r.title + ("" if r.source == "built-in" else f"  [{r.source}]")),
+            Text(
+                r.title
+                + ("" if r.source == "built-in" else f"  [{r.source}]")
+                + (f"  ({notes[r.id]})" if r.id in notes else "")
+            ),
         )
     console.print(table)
     console.print(Text(f"{len(rules)} rules. `archrev rules explain ID` tells more about one."))
@@ -325,7 +366,8 @@ def cmd_rules_explain(args: argparse.Namespace) -> int:
 
     from archrev.rules.rulebook import find_rule, num
 
-    r = find_rule(args.rule_id, _rules_for(args))
+    rules, notes = _rules_for(args)
+    r = find_rule(args.rule_id, rules)
     out = [f"{r.id}: {r.title}", ""]
     out.append(f"Severity:  {r.severity.value} (default)")
     out.append(f"Category:  {r.category}")
@@ -333,6 +375,8 @@ def cmd_rules_explain(args: argparse.Namespace) -> int:
         out.append(f"Principle: {r.principle}")
     if r.source != "built-in":
         out.append(f"From:      {r.source}")
+    if r.id in notes:
+        out.append(f"Policy:    {notes[r.id].removeprefix('policy: ')}")
     out += ["", "Why:"]
     out += textwrap.wrap(r.rationale, 88, initial_indent="  ", subsequent_indent="  ")
     if r.remediation:
