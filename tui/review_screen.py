@@ -163,16 +163,16 @@ class NoteDialog(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="review.note.cancel")
     ]
 
-    def __init__(self, prompt: str, value: str = "", *, placeholder: str = "note") -> None:
+    def __init__(self, prompt: str, value: str = "", *, hint: str = "note") -> None:
         super().__init__()
         self.prompt = prompt
         self.value = value
-        self.placeholder = placeholder
+        self.hint = hint  # shown in the empty field
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label(Text(self.prompt))
-            yield Input(self.value, placeholder=self.placeholder, id="text")
+            yield Input(self.value, placeholder=self.hint, id="text")
             with Horizontal():
                 yield Button("OK", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
@@ -765,7 +765,7 @@ class ReviewScreen(Screen[None]):
             NoteDialog(
                 f"Close review {review.label}? It can never change afterwards. "
                 "Type yes to confirm.",
-                placeholder="yes",
+                hint="yes",
             ),
             confirm,
         )
@@ -798,9 +798,7 @@ class ReviewScreen(Screen[None]):
             self.notify(f"Wrote {path}", markup=False)
 
         self.app.push_screen(
-            NoteDialog(
-                "Export the report to (.md .html .json .csv .sarif)", default, placeholder="FILE"
-            ),
+            NoteDialog("Export the report to (.md .html .json .csv .sarif)", default, hint="FILE"),
             write,
         )
 
