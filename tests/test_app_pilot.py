@@ -60,10 +60,13 @@ async def settle(pilot) -> None:
     """Let the analysis worker finish and the screen catch up."""
     await pilot.pause()
     for _ in range(200):
+        # Workers (analysis, layout) hand their results back to the UI, which may start
+        # the next one: wait until nothing is running and the findings are current.
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
         screen = pilot.app.screen
         if not (isinstance(screen, SystemScreen) and screen.analysis_pending):
             break
-        await pilot.app.workers.wait_for_complete()
         await pilot.pause(0.02)
     await pilot.pause()
 

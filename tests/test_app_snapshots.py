@@ -51,10 +51,13 @@ def app(tmp_path: Path, monkeypatch) -> ArchrevApp:
 async def settle(pilot) -> None:
     await pilot.pause()
     for _ in range(200):
+        # Workers (analysis, layout) hand their results back to the UI, which may start
+        # the next one: wait until nothing is running and the findings are current.
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
         screen = pilot.app.screen
         if not (isinstance(screen, SystemScreen) and screen.analysis_pending):
             break
-        await pilot.app.workers.wait_for_complete()
         await pilot.pause(0.02)
     await pilot.pause()
 

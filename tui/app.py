@@ -632,7 +632,26 @@ class SystemScreen(Screen[None]):
     def action_relayout(self) -> None:
         if not self.doc.model.components:
             return
-        after = {k: (int(x), int(y)) for k, (x, y) in layered_layout(self.doc.model).items()}
+        self.say("laying out…")
+        self._lay_out(self.doc.model)
+
+    @work(thread=True, exclusive=True, group="layout", exit_on_error=False)
+    def _lay_out(self, model: Any) -> None:
+        # A layered layout of hundreds of boxes takes a second or two: off the UI thread.
+        try:
+            after = {k: (int(x), int(y)) for k, (x, y) in layered_layout(model).items()}
+        except Exception as exc:  # a layout bug must not take the drawing down
+            reason = f"{type(exc).__name__}: {exc}"
+            self.app.call_from_thread(
+                self.notify, f"The layout failed: {reason}", severity="error", markup=False
+            )
+            return
+        self.app.call_from_thread(self._laid_out, model, after)
+
+    def _laid_out(self, model: Any, after: dict[str, Position]) -> None:
+        if model is not self.doc.model:
+            self.say("the system changed while it was being laid out; press l again")
+            return
         before = dict(self.doc.model.layout)
         if before == after:
             self.say("the layout is already the automatic one")
