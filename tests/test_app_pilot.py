@@ -452,3 +452,20 @@ async def test_a_failing_analysis_is_reported_and_editing_goes_on(
         await pilot.press("shift+down")
         await settle(pilot)
     assert stored(ws_path).layout["mailer"][1] > 14
+
+
+async def test_connect_by_clicking_the_target(ws_path: Path) -> None:
+    app = make_app(ws_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await select(pilot, "web")
+        await pilot.press("c")
+        canvas = screen.canvas
+        bx, by = screen.positions["mailer"]
+        offset = (bx + 2 - int(canvas.scroll_offset.x), by + 1 - int(canvas.scroll_offset.y))
+        await pilot.click(canvas, offset=offset)
+        await pilot.pause()
+        assert isinstance(app.screen, LinkForm)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert ("web", "mailer") in {ln.key for ln in stored(ws_path).links}

@@ -49,7 +49,7 @@ from archrev.tui.history import (
 )
 from archrev.tui.inspector import Inspector, utilization_style
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -373,7 +373,7 @@ class SystemScreen(Screen[None]):
         names = self.names()
         if self.connect_source is not None:
             text.append(" CONNECT ", style="bold black on green")
-            text.append(" select the target, then enter · esc cancels · from ")
+            text.append(" click the target, or select it and press enter · esc cancels · from ")
             text.append(names.get(self.connect_source, self.connect_source), style="bold")
         elif self.view == "blast":
             text.append(" BLAST RADIUS ", style="bold white on red")
@@ -847,6 +847,19 @@ class SystemScreen(Screen[None]):
         if self._inspector_timer is not None:
             self._inspector_timer.stop()
         self._inspector_timer = self.set_timer(INSPECTOR_DELAY, self.show_inspector)
+
+    def on_click(self, event: events.Click) -> None:
+        # In connect mode one click on another box picks it (the canvas selects it first).
+        canvas = self.canvas
+        if self.connect_source is None or event.widget is not canvas or event.chain != 1:
+            return
+        offset = event.get_content_offset(canvas)
+        if offset is None:
+            return
+        x, y = offset.x + int(canvas.scroll_offset.x), offset.y + int(canvas.scroll_offset.y)
+        box = canvas.scene.box_at(x, y)
+        if box is not None and box.comp_id != self.connect_source:
+            self._finish_connect(box.comp_id)
 
     @on(GraphCanvas.Activated)
     def _activated(self, event: GraphCanvas.Activated) -> None:
