@@ -65,7 +65,9 @@ def generated_system(n: int = 500, layers: int = 10, seed: int = 7) -> SystemMod
 
 async def analysed_by(pilot: Any) -> None:
     """Wait until the findings reflect the model (the analysis starts after the first frame)."""
-    while getattr(pilot.app.screen, "analysis_pending", False):
+    while getattr(pilot.app.screen, "laying_out", False) or getattr(
+        pilot.app.screen, "analysis_pending", False
+    ):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause(0.01)
     await pilot.pause()
@@ -73,7 +75,8 @@ async def analysed_by(pilot: Any) -> None:
 
 async def first_paint(
     path: Path, system_id: str, *, stop_early: bool = False, origin: float = 0.0
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
+    """Seconds to the first frame, to the boxes drawn, to the findings shown."""
     from archrev.tui.app import ArchrevApp, SystemScreen
 
     start = time.perf_counter()
@@ -92,10 +95,14 @@ async def first_paint(
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
         if stop_early:
-            return painted[0], 0.0
+            return painted[0], 0.0, 0.0
+        while getattr(app.screen, "laying_out", False):
+            await pilot.pause(0.01)
+        await pilot.pause()
+        drawn = time.perf_counter() - start
         await analysed_by(pilot)
         analysed = time.perf_counter() - start
-    return painted[0], analysed
+    return painted[0], drawn, analysed
 
 
 async def panning(path: Path, presses: int, prefix: str) -> tuple[list[float], list[float]]:
@@ -165,11 +172,11 @@ def main() -> None:
             "target <= 1000 ms"
         )
         paints = [asyncio.run(first_paint(path, sid)) for _ in range(args.runs)]
-        best = min(p for p, _ in paints)
+        best = min(p for p, _, _ in paints)
         print(
-            f"first paint, AI-platform sample: best {best * 1000:.0f} ms, "
-            f"median {statistics.median(p for p, _ in paints) * 1000:.0f} ms "
-            f"(findings in {min(a for _, a in paints) * 1000:.0f} ms) target <= 1000 ms"
+            f"first paint in a warm process, AI-platform sample: best {best * 1000:.0f} ms, "
+            f"median {statistics.median(p for p, _, _ in paints) * 1000:.0f} ms "
+            f"(findings in {min(a for _, _, a in paints) * 1000:.0f} ms)"
         )
         big = folder / "big.db"
         start = time.perf_counter()
@@ -177,10 +184,11 @@ def main() -> None:
             ws.import_model(generated_system())
         print(f"generated 500 components in {(time.perf_counter() - start) * 1000:.0f} ms")
         start = time.perf_counter()
-        paint_big, analysed_big = asyncio.run(first_paint(big, "big"))
+        paint_big, drawn_big, analysed_big = asyncio.run(first_paint(big, "big"))
         print(
-            f"first paint, 500 components: {paint_big * 1000:.0f} ms "
-            f"(findings in {analysed_big * 1000:.0f} ms)"
+            f"first paint, 500 components never laid out: {paint_big * 1000:.0f} ms, "
+            f"boxes drawn (layout in a thread) {drawn_big * 1000:.0f} ms, "
+            f"findings {analysed_big * 1000:.0f} ms"
         )
         for prefix, what in (("ctrl+", "panning (ctrl+arrows)"), ("", "moving the selection")):
             first, last = asyncio.run(panning(big, args.presses, prefix))

@@ -469,3 +469,30 @@ async def test_connect_by_clicking_the_target(ws_path: Path) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
     assert ("web", "mailer") in {ln.key for ln in stored(ws_path).links}
+
+
+async def test_a_large_unplaced_system_is_laid_out_off_the_ui_thread(tmp_path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from bench_app import generated_system
+
+    path = tmp_path / "big.db"
+    with Workspace(path) as ws:
+        ws.import_model(generated_system(n=200, layers=8))
+    app = ArchrevApp(WorkspaceDocument.open(path, "big"), today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        assert not screen.laying_out
+        assert screen._auto_layout is not None  # laid out by the thread worker
+        assert len(screen.positions) == 200
+        assert screen.canvas.selected is not None
+        await pilot.press("shift+down")
+        await settle(pilot)
+    assert len(stored_big(path).layout) == 200  # the first edit kept the picture in place
+
+
+def stored_big(path: Path) -> SystemModel:
+    with Workspace(path, create=False) as ws:
+        return ws.load("big")

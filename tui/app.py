@@ -66,6 +66,7 @@ START_HINT = (
     "arrows select · shift+arrows move · enter edits · ctrl+arrows pan · "
     "? explains · ctrl+p lists every action"
 )
+LARGE_SYSTEM = 150  # more unplaced boxes than this are laid out off the UI thread
 INSPECTOR_DELAY = 0.06  # seconds the selection rests before the inspector follows
 # Errors an edit can meet: the user's (ArchrevError) or the disk's. Shown, never raised.
 EDIT_ERRORS = (ArchrevError, sqlite3.Error, OSError)
@@ -208,6 +209,8 @@ class SystemScreen(Screen[None]):
         self.focused_on: set[str] | None = None
         self._status_text = Text()
         self._inspector_timer: Timer | None = None
+        self.laying_out = False
+        self._auto_layout: tuple[Any, dict[str, Position]] | None = None
         self.message = ""
 
     # -- building ------------------------------------------------------------------------
@@ -236,6 +239,41 @@ class SystemScreen(Screen[None]):
     def on_mount(self) -> None:
         self.title = self.doc.model.system.display_name
         self.sub_title = self.doc.label
+        model = self.doc.model
+        unplaced = any(c.id not in model.layout for c in model.components)
+        if unplaced and len(model.components) > LARGE_SYSTEM:
+            # Hundreds of boxes never placed: paint the screen now, lay out in a thread.
+            self.laying_out = True
+            self.say(f"laying out {len(model.components)} components…")
+            self.canvas.focus()
+            self._first_layout(model)
+            return
+        self._start()
+
+    @work(thread=True, group="layout", exit_on_error=False)
+    def _first_layout(self, model: Any) -> None:
+        try:
+            auto = layered_layout(model)
+        except Exception as exc:  # a layout bug must not leave the user without a picture
+            auto = {
+                c.id: (2 + (i % 8) * 32, 1 + (i // 8) * 7) for i, c in enumerate(model.components)
+            }
+            reason = f"{type(exc).__name__}: {exc}"
+            self.app.call_from_thread(
+                self.notify,
+                f"The layout failed ({reason}); boxes are in a grid.",
+                severity="error",
+                markup=False,
+            )
+        self.app.call_from_thread(self._first_laid_out, model, auto)
+
+    def _first_laid_out(self, model: Any, auto: dict[str, Position]) -> None:
+        self._auto_layout = (model, auto)
+        self.laying_out = False
+        self.message = ""
+        self._start()
+
+    def _start(self) -> None:
         self.redraw()
         comps = self.doc.model.components
         if comps:
@@ -255,7 +293,8 @@ class SystemScreen(Screen[None]):
         layout = model.layout
         if all(c.id in layout for c in model.components):
             return {c.id: tuple(layout[c.id]) for c in model.components}  # type: ignore[misc]
-        auto = layered_layout(model)
+        cached = self._auto_layout
+        auto = cached[1] if cached is not None and cached[0] is model else layered_layout(model)
         return {c.id: tuple(layout.get(c.id) or auto[c.id]) for c in model.components}  # type: ignore[misc]
 
     def redraw(self) -> None:
@@ -474,6 +513,9 @@ class SystemScreen(Screen[None]):
 
     def perform(self, command: Command) -> bool:
         """Apply a new edit, save it, redraw and re-analyse; errors are shown, not raised."""
+        if self.laying_out:
+            self.notify("Still laying the system out; try again in a moment.")
+            return False
         command = self.with_frozen_layout(command)
         try:
             self.history.do(command)
@@ -684,6 +726,8 @@ class SystemScreen(Screen[None]):
         self._step(undo=False)
 
     def _step(self, *, undo: bool) -> None:
+        if self.laying_out:
+            return
         try:
             command = self.history.undo() if undo else self.history.redo()
         except EDIT_ERRORS as exc:
