@@ -122,3 +122,29 @@ async def test_user_keymap_rebinds_an_action(tmp_path: Path) -> None:
         await pilot.press("n")
         await pilot.pause()
         assert type(app.screen).__name__ == "ComponentForm"
+
+
+def test_abandoned_demo_folders_are_removed(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from archrev.tui.cli.app_commands import DEMO_PREFIX, _remove_abandoned_demos
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    gone = tmp_path / f"{DEMO_PREFIX}gone"
+    gone.mkdir()
+    (gone / "pid").write_text(dead.stdout.strip())
+    alive = tmp_path / f"{DEMO_PREFIX}alive"
+    alive.mkdir()
+    (alive / "pid").write_text(str(os.getpid()))
+    foreign = tmp_path / f"{DEMO_PREFIX}foreign"
+    foreign.mkdir()
+    _remove_abandoned_demos(tmp_path)
+    assert not gone.exists()
+    assert alive.exists() and foreign.exists()

@@ -8,12 +8,14 @@ starts only on something it can show.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
 from archrev.tui.cli.options import add_db, add_system
 
 DEMO_SAMPLE = "ai-platform.yaml"
+DEMO_PREFIX = "archrev-demo-"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -103,6 +105,23 @@ def cmd_open(args: argparse.Namespace) -> int:
     return open_workspace_app(path, args.system)
 
 
+def _remove_abandoned_demos(tmp: Path) -> None:
+    """Demo folders whose process died with its terminal (no cleanup ran) are removed."""
+    import shutil
+
+    for folder in tmp.glob(f"{DEMO_PREFIX}*"):
+        try:
+            pid = int((folder / "pid").read_text())
+        except (OSError, ValueError):
+            continue  # not ours to judge: no pid file
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue  # alive, or another user's
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     import tempfile
     from importlib.resources import files
@@ -115,7 +134,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     sample = files("archrev.samples").joinpath(DEMO_SAMPLE)
     model, source = parse_model(sample.read_text(encoding="utf-8"), DEMO_SAMPLE)
     keymap = _keymap()
-    with tempfile.TemporaryDirectory(prefix="archrev-demo-") as folder:
+    _remove_abandoned_demos(Path(tempfile.gettempdir()))
+    with tempfile.TemporaryDirectory(prefix=DEMO_PREFIX) as folder:
+        (Path(folder) / "pid").write_text(str(os.getpid()))
         path = Path(folder) / "demo.db"
         with Workspace(path) as ws:
             ws.import_model(model, header=source.header)
