@@ -150,6 +150,8 @@ def test_capacity(capsys, hot: Path) -> None:
     api = next(c for c in json.loads(out)["components"] if c["component"] == "api")
     assert api["utilization"][0] == 0.9 and api["runway_quarter"] == 0
     assert len(api["utilization"]) == 13
+    code, out, _ = run(capsys, "capacity", str(hot), "--every-quarter")
+    assert code == 0 and "Q11" in out and "Q12" in out
 
 
 def test_blast(capsys) -> None:

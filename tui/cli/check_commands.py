@@ -80,6 +80,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     _add_source(p)
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--all", action="store_true", help="list components without capacity too")
+    p.add_argument(
+        "--every-quarter",
+        action="store_true",
+        help="a column for every quarter (default: now, each year, and the horizon)",
+    )
     add_output(p)
     p.set_defaults(handler=cmd_capacity)
 
@@ -439,7 +444,10 @@ def cmd_capacity(args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    quarters = sorted({0, *range(4, horizon + 1, 4), horizon})
+    if args.every_quarter:
+        quarters = list(range(horizon + 1))
+    else:
+        quarters = sorted({0, *range(4, horizon + 1, 4), horizon})
     console, buffer = _console(args.output)
     table = Table(
         title=Text(
