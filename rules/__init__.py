@@ -8,7 +8,9 @@
 - one module per family of rules: coupling, spof, scaling, async_processing, caching,
   database, monitoring, cost, debt;
 - `archrev.rules.policy`: policies and custom rules (`archrev.rules.predicate`);
-- reports of findings: `report_json`, `report_sarif`, `report_markdown`.
+- reports of findings: `report_json`, `report_sarif`, `report_markdown`;
+- reviews, checklists and their reports (`review`, `compare`, `checklists`, `reports`)
+  build on the above.
 
 Nothing here imports Textual or the app: the command line and scripts use it headless.
 """
