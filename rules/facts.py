@@ -106,7 +106,6 @@ class Facts:
             else:
                 cycle = self.cycles[self.scc_of[members[0]]]
                 self.order.extend(self._cycle_order(cycle))
-        self.position = {cid: i for i, cid in enumerate(self.order)}
 
         self.load: dict[str, float] = self._load()
         self.capacity: dict[str, float | None] = {cid: c.capacity_total for cid, c in comps.items()}
