@@ -488,6 +488,18 @@ def cmd_capacity(args: argparse.Namespace) -> int:
             runway_text,
         )
     console.print(table)
+    # the question an architect asks of this table: what runs out first, and when
+    soon = sorted(
+        (row["runway_quarter"], row["component"])
+        for row in rows
+        if row["runway_quarter"] is not None
+    )
+    if soon:
+        first = ", ".join(f"{cid} ({'now' if q == 0 else f'Q{q}'})" for q, cid in soon[:5])
+        more = f" and {len(soon) - 5} more" if len(soon) > 5 else ""
+        console.print(Text(f"First to run out of headroom: {first}{more}.", style="bold"))
+    else:
+        console.print(Text(f"Nothing reaches {facts.runway_threshold:.0%} within the horizon."))
     missing = sum(1 for c in loaded.model.components if facts.capacity[c.id] is None)
     if missing and not args.all:
         console.print(
