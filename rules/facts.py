@@ -112,6 +112,14 @@ class Facts:
         self._utilization: dict[str, list[float] | None] = {}
 
     @cached_property
+    def labels(self) -> dict[str, str]:
+        """How messages name each component: its display name, with the id when they differ."""
+        return {
+            cid: cid if not c.name or c.name == cid else f"{c.name} ({cid})"
+            for cid, c in self.components.items()
+        }
+
+    @cached_property
     def graph(self) -> nx.DiGraph:
         """The model as a networkx graph, built only when a rule asks for it."""
         return self.model.to_graph()
@@ -452,7 +460,7 @@ class Facts:
                 pred[t].append(cid)
         return pred
 
-    def nearest_failing(self, comp_id: str, most: int = 50) -> list[str]:
+    def nearest_failing(self, comp_id: str, most: int = 20) -> list[str]:
         """Up to `most` of the components that fail with `comp_id`, nearest first: its
         direct dependents, then theirs (cheap even when thousands fail)."""
         pred = self._serving_pred
