@@ -92,8 +92,54 @@ CREATE TABLE import_reports (
 CREATE INDEX import_reports_by_system ON import_reports(system_id, id);
 """
 
+_V3_REVIEWS = """
+CREATE TABLE reviews (
+    system_id TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+    started TEXT NOT NULL,
+    closed TEXT,
+    reviewers TEXT NOT NULL DEFAULT '[]',
+    notes TEXT NOT NULL DEFAULT '',
+    checklist TEXT,
+    snapshot TEXT,
+    PRIMARY KEY (system_id, number),
+    UNIQUE (system_id, title)
+);
+CREATE TABLE triage (
+    system_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('open', 'acknowledged', 'in_progress',
+        'accepted_risk', 'mitigated', 'false_positive')),
+    owner TEXT NOT NULL DEFAULT '',
+    due TEXT,
+    note TEXT NOT NULL DEFAULT '',
+    justification TEXT NOT NULL DEFAULT '',
+    expiry TEXT,
+    rule_id TEXT NOT NULL DEFAULT '',
+    updated TEXT NOT NULL,
+    review_number INTEGER,
+    PRIMARY KEY (system_id, fingerprint)
+);
+CREATE TABLE checklist_answers (
+    system_id TEXT NOT NULL,
+    review_number INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    answer TEXT NOT NULL CHECK (answer IN ('yes', 'no', 'n/a')),
+    note TEXT NOT NULL DEFAULT '',
+    updated TEXT NOT NULL,
+    PRIMARY KEY (system_id, review_number, code),
+    FOREIGN KEY (system_id, review_number) REFERENCES reviews(system_id, number)
+        ON DELETE CASCADE
+)
+"""
+# Reviews and triage deliberately have no foreign key to `systems`: re-importing an
+# improved model (`archrev import --replace`) deletes and re-inserts the system row, and
+# that must not cascade away a system's review history.
+
 # MIGRATIONS[i] takes a workspace from user_version i to i + 1. Append, never edit.
-MIGRATIONS: list[str] = [_V1, _V2_IMPORT_REPORTS]
+MIGRATIONS: list[str] = [_V1, _V2_IMPORT_REPORTS, _V3_REVIEWS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -162,6 +162,7 @@ class SystemScreen(Screen[None]):
         Binding("P", "toggle_findings", "Hide findings", show=False, id="system.findings_panel"),
         Binding("i", "toggle_inspector", "Inspector", show=False, id="system.inspector"),
         Binding("ctrl+o", "switch_system", "Systems", show=False, id="system.switch"),
+        Binding("r", "review", "Review", show=False, id="system.review"),
         Binding("escape", "cancel", "Cancel", show=False, id="system.cancel"),
     ]
 
@@ -185,6 +186,7 @@ class SystemScreen(Screen[None]):
         "toggle_findings": "Show or hide the findings panel",
         "toggle_inspector": "Show or hide the inspector",
         "switch_system": "Open another system of the workspace",
+        "review": "Quarterly review: triage findings, answer the checklist, compare, close, export",
         "cancel": "Leave the current mode",
     }
 
@@ -775,6 +777,20 @@ class SystemScreen(Screen[None]):
             app.pick_system(self.doc.path)
         else:
             self.notify("A model file holds one system.")
+
+    def action_review(self) -> None:
+        # Reviews, triage and milestones are kept in the workspace next to the system.
+        if not isinstance(self.doc, WorkspaceDocument):
+            self.notify(
+                "Reviews are kept in a workspace: import this model with "
+                "`archrev import FILE --db W` and open the workspace.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        from archrev.tui.review_screen import ReviewScreen
+
+        self.app.push_screen(ReviewScreen(self.doc.path, self.doc.system_id, today=self.today))
 
     def action_cancel(self) -> None:
         if self.connect_source is not None:

@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "archrev.tui.cli.import_commands",
     "archrev.tui.cli.check_commands",
     "archrev.tui.cli.app_commands",
+    "archrev.tui.cli.review_commands",
 ]
 
 

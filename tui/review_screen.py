@@ -1,0 +1,920 @@
+"""The review screen: start a review, triage findings, answer the checklist, compare with
+the previous review, close it and export the report, all from the keyboard.
+
+Analysis runs in a worker thread with its own workspace connection (SQLite connections are
+not shared across threads); edits are written on the UI thread through the same functions
+the `archrev review` commands call, so the screen and scripts can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import ClassVar
+
+from archrev.model.errors import ArchrevError
+from archrev.model.reviews import AnswerValue, Review, ReviewStore, TriageState
+from archrev.model.workspace import Workspace
+from archrev.rules.review import Analysed, ReviewState, TriagedFinding
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
+from textual.screen import ModalScreen, Screen
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Input,
+    Label,
+    Select,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+
+SEVERITY_STYLE = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "yellow",
+    "low": "cyan",
+    "info": "dim",
+}
+STATE_KEYS = {
+    "o": TriageState.OPEN,
+    "k": TriageState.ACKNOWLEDGED,
+    "p": TriageState.IN_PROGRESS,
+    "m": TriageState.MITIGATED,
+    "f": TriageState.FALSE_POSITIVE,
+}
+
+
+def _date_or_none(text: str, what: str) -> date | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ArchrevError(f"{what}: '{text}' is not a date; write it as YYYY-MM-DD") from None
+
+
+@dataclass
+class TriageForm:
+    state: TriageState
+    owner: str
+    due: date | None
+    note: str
+    justification: str
+    expiry: date | None
+
+
+class TriageDialog(ModalScreen[TriageForm | None]):
+    """Owner, due date and note of a finding; justification and expiry for a risk.
+
+    `submit` writes the form and raises `ArchrevError` when the store refuses it; the
+    dialog then stays open with the message, so nothing typed is lost.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="review.dialog.cancel")
+    ]
+
+    def __init__(
+        self, tf: TriagedFinding, state: TriageState, submit: Callable[[TriageForm], None]
+    ) -> None:
+        super().__init__()
+        self.tf = tf
+        self.state = state
+        self.submit = submit
+
+    def compose(self) -> ComposeResult:
+        t = self.tf.triage
+        with Vertical(id="dialog"):
+            yield Label(Text(f"{self.tf.finding.title}", style="bold"))
+            yield Select(
+                [(s.label, s) for s in TriageState],
+                value=self.state,
+                allow_blank=False,
+                id="state",
+            )
+            yield Input(t.owner if t else "", placeholder="owner", id="owner")
+            yield Input(
+                t.due.isoformat() if t and t.due else "", placeholder="due YYYY-MM-DD", id="due"
+            )
+            yield Input(t.note if t else "", placeholder="note", id="note")
+            yield Input(
+                t.justification if t else "",
+                placeholder="justification (accepted risk)",
+                id="justification",
+            )
+            yield Input(
+                t.expiry.isoformat() if t and t.expiry else "",
+                placeholder="expiry YYYY-MM-DD (accepted risk)",
+                id="expiry",
+            )
+            yield Static("", id="error")
+            with Horizontal():
+                yield Button("Save", variant="primary", id="save")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(
+            "#justification" if self.state is TriageState.ACCEPTED_RISK else "#note", Input
+        ).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#save")
+    def save(self) -> None:
+        try:
+            state = self.query_one("#state", Select).value
+            assert isinstance(state, TriageState)
+            form = TriageForm(
+                state,
+                self.query_one("#owner", Input).value.strip(),
+                _date_or_none(self.query_one("#due", Input).value, "due"),
+                self.query_one("#note", Input).value,
+                self.query_one("#justification", Input).value
+                if state is TriageState.ACCEPTED_RISK
+                else "",
+                _date_or_none(self.query_one("#expiry", Input).value, "expiry")
+                if state is TriageState.ACCEPTED_RISK
+                else None,
+            )
+            self.submit(form)
+        except ArchrevError as exc:
+            self.query_one("#error", Static).update(Text(str(exc), style="red"))
+            return
+        self.dismiss(form)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class NoteDialog(ModalScreen[str | None]):
+    """One line of text: a note for a checklist answer, or a confirmation."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="review.note.cancel")
+    ]
+
+    def __init__(self, prompt: str, value: str = "", *, hint: str = "note") -> None:
+        super().__init__()
+        self.prompt = prompt
+        self.value = value
+        self.hint = hint  # shown in the empty field
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(Text(self.prompt))
+            yield Input(self.value, placeholder=self.hint, id="text")
+            with Horizontal():
+                yield Button("OK", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#ok")
+    def ok(self) -> None:
+        self.dismiss(self.query_one(Input).value)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass
+class StartForm:
+    title: str
+    reviewers: list[str]
+    template: str
+
+
+class StartDialog(ModalScreen[StartForm | None]):
+    """Title (default: the quarter), reviewers and checklist template of a new review."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="review.start.cancel")
+    ]
+
+    def __init__(self, templates: list[str], submit: Callable[[StartForm], None]) -> None:
+        super().__init__()
+        self.templates = templates
+        self.submit = submit
+
+    def compose(self) -> ComposeResult:
+        from archrev.rules.checklists import DEFAULT_TEMPLATE
+
+        default = DEFAULT_TEMPLATE if DEFAULT_TEMPLATE in self.templates else self.templates[0]
+        with Vertical(id="dialog"):
+            yield Label(Text("Start a review of the live model", style="bold"))
+            yield Input(placeholder="title (empty: this quarter, e.g. 2026-Q4)", id="title")
+            yield Input(placeholder="reviewers, separated by commas", id="reviewers")
+            yield Select(
+                [(t, t) for t in self.templates], value=default, allow_blank=False, id="template"
+            )
+            yield Static("", id="error")
+            with Horizontal():
+                yield Button("Start", variant="primary", id="start")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#title", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#start")
+    def start(self) -> None:
+        template = self.query_one("#template", Select).value
+        form = StartForm(
+            self.query_one("#title", Input).value.strip(),
+            [r.strip() for r in self.query_one("#reviewers", Input).value.split(",") if r.strip()],
+            str(template),
+        )
+        try:
+            self.submit(form)
+        except ArchrevError as exc:
+            self.query_one("#error", Static).update(Text(str(exc), style="red"))
+            return
+        self.dismiss(form)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ReviewScreen(Screen[None]):
+    """One system's current (or chosen) review."""
+
+    CSS = """
+    ReviewScreen #title { height: auto; padding: 0 1; background: $boost; }
+    ReviewScreen #status { height: auto; padding: 0 1; }
+    ReviewScreen #tabs { height: 1fr; }
+    ReviewScreen TabPane { height: 1fr; padding: 0; }
+    ReviewScreen DataTable { height: 1fr; }
+    ReviewScreen #detail { height: auto; max-height: 8; padding: 0 1; border-top: solid $primary; }
+    TriageDialog, NoteDialog, StartDialog { align: center middle; }
+    #dialog {
+        width: 90%; max-width: 84; height: auto; max-height: 100%;
+        padding: 1 2; border: thick $primary; background: $surface;
+    }
+    #dialog Input, #dialog Select { margin: 0 0 1 0; }
+    #error { height: auto; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "start", "Start review", id="review.start"),
+        Binding("o", "triage('o')", "Open", id="review.triage.open", show=False),
+        Binding("k", "triage('k')", "Acknowledge", id="review.triage.acknowledge"),
+        Binding("p", "triage('p')", "In progress", id="review.triage.in_progress"),
+        Binding("r", "accept_risk", "Accept risk", id="review.triage.accept_risk"),
+        Binding("m", "triage('m')", "Mitigated", id="review.triage.mitigated"),
+        Binding("f", "triage('f')", "False positive", id="review.triage.false_positive"),
+        Binding("e", "edit", "Edit", id="review.edit"),
+        Binding("y", "answer('yes')", "Yes", id="review.answer.yes"),
+        Binding("n", "answer('no')", "No", id="review.answer.no"),
+        Binding("x", "answer('n/a')", "N/A", id="review.answer.na"),
+        Binding("ctrl+w", "close_review", "Close review", id="review.close"),
+        Binding("ctrl+e", "export", "Export", id="review.export"),
+        Binding("v", "view_snapshot", "View snapshot", id="review.view_snapshot"),
+        Binding("1", "show_tab('tab-findings')", "Findings", id="review.tab.findings"),
+        Binding("2", "show_tab('tab-checklist')", "Checklist", id="review.tab.checklist"),
+        Binding("3", "show_tab('tab-compare')", "Compare", id="review.tab.compare"),
+        Binding("4", "show_tab('tab-reviews')", "Reviews", id="review.tab.reviews"),
+        Binding("escape", "back", "Back", id="review.back"),
+    ]
+
+    def __init__(
+        self,
+        db: str | Path,
+        system_id: str,
+        review: str | int | None = None,
+        *,
+        today: date | None = None,
+    ) -> None:
+        super().__init__()
+        self.db = Path(db)
+        self.system_id = system_id
+        self.review_ref = review
+        self.today = today
+        self.ws = Workspace(self.db, create=False)
+        self.store = ReviewStore(self.ws)
+        self.state: ReviewState | None = None
+        self.live: Analysed | None = None
+
+    # -- layout ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="title")
+        yield Static(id="status")
+        with TabbedContent(id="tabs"):
+            with TabPane("Findings", id="tab-findings"):
+                yield DataTable(id="findings", cursor_type="row", zebra_stripes=True)
+            with TabPane("Checklist", id="tab-checklist"):
+                yield DataTable(id="checklist", cursor_type="row", zebra_stripes=True)
+            with TabPane("Compare", id="tab-compare"), VerticalScroll():
+                yield Static(id="comparison")
+            with TabPane("Reviews", id="tab-reviews"):
+                yield DataTable(id="reviews", cursor_type="row")
+        yield Static(id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        # Long titles and component lists get a fixed width (ellipsis); the detail line
+        # below the table shows the selected row in full.
+        findings = self.query_one("#findings", DataTable)
+        for label, width in (
+            ("Severity", None),
+            ("Triage", None),
+            ("Rule", 16),
+            ("Finding", 40),
+            ("Components", 28),
+            ("Owner", 14),
+            ("Due", None),
+        ):
+            findings.add_column(label, width=width)
+        checklist = self.query_one("#checklist", DataTable)
+        for label, width in (
+            ("Item", None),
+            ("Answer", None),
+            ("Rules", None),
+            ("Question", 64),
+            ("Note", 30),
+        ):
+            checklist.add_column(label, width=width)
+        self.query_one("#reviews", DataTable).add_columns(
+            "#", "Title", "Status", "Started", "Closed", "Findings"
+        )
+        self.refresh_review()
+
+    def on_unmount(self) -> None:
+        self.ws.close()
+
+    # -- loading -----------------------------------------------------------------------
+
+    def _current_review(self) -> Review | None:
+        if self.review_ref is not None:
+            return self.store.review(self.system_id, self.review_ref)
+        return self.store.open_review(self.system_id) or next(
+            iter(reversed(self.store.reviews(self.system_id))), None
+        )
+
+    def refresh_review(self) -> None:
+        """Reload the review; analysis of the live model runs in a worker."""
+        try:
+            review = self._current_review()
+        except ArchrevError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            review = None
+        self._fill_reviews()
+        if review is None:
+            self.query_one("#title", Static).update(
+                Text(f"{self.system_id}: no review yet. Press s to start one.")
+            )
+            return
+        self.query_one("#status", Static).update(Text("analysing…", style="dim"))
+        self._load(review)
+
+    @work(thread=True, exclusive=True, group="review-load")
+    def _load(self, review: Review) -> None:
+        from archrev.rules.review import analyse, review_state
+
+        with Workspace(self.db, create=False) as ws:
+            store = ReviewStore(ws)
+            today = self.today or date.today()
+            live = None if review.is_closed else analyse(ws.load(self.system_id), None, today)
+            state = review_state(store, review, today=today, live=live)
+        self.app.call_from_thread(self._show, state, live)
+
+    def _show(self, state: ReviewState, live: Analysed | None) -> None:
+        if not self.is_mounted:  # the screen was closed while the analysis ran
+            return
+        self.state = state
+        self.live = live
+        review = state.review
+        title = Text()
+        title.append(f"{state.model.system.display_name}", style="bold")
+        title.append(f"  review {review.label}  ")
+        title.append(review.status.value, style="green" if not review.is_closed else "magenta")
+        if review.is_closed and review.closed:
+            title.append(f" {review.closed.isoformat()} (read-only milestone)")
+        self.query_one("#title", Static).update(title)
+        counts = state.counts_by_state()
+        status = Text(
+            f"{len(state.findings)} findings · "
+            + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items() if n)
+            + f" · {len(state.resolved)} resolved since the previous review"
+        )
+        expired = sum(tf.expired for tf in state.findings)
+        if expired:
+            status.append(f" · {expired} accepted risks expired", style="bold red")
+        self.query_one("#status", Static).update(status)
+        self._fill_findings()
+        self._fill_checklist()
+        self._fill_comparison()
+        self._show_detail()
+
+    def _fill_findings(self) -> None:
+        table = self.query_one("#findings", DataTable)
+        row = table.cursor_row
+        table.clear()
+        assert self.state is not None
+        names = {c.id: c.display_name for c in self.state.model.components}
+        for tf in self.state.findings:
+            f, t = tf.finding, tf.triage
+            state = Text(tf.state.label)
+            if tf.expired:
+                state.append(" (expired)", style="bold red")
+            table.add_row(
+                Text(f.severity.value, style=SEVERITY_STYLE.get(f.severity.value, "")),
+                state,
+                Text(f.rule_id),
+                Text(f.title),
+                Text(", ".join(names.get(c, c) for c in f.components)),
+                Text(t.owner if t else ""),
+                Text(t.due.isoformat() if t and t.due else ""),
+                key=f.fingerprint,
+            )
+        if self.state.findings:
+            table.move_cursor(row=min(row, len(self.state.findings) - 1))
+
+    def _fill_checklist(self) -> None:
+        table = self.query_one("#checklist", DataTable)
+        row = table.cursor_row
+        table.clear()
+        assert self.state is not None
+        for item in self.state.items:
+            outcome = Text(item.outcome.value)
+            if item.overridden:
+                outcome.append(" (overridden)", style="italic")
+            auto = Text(item.auto_label, style="green" if item.auto else "red")
+            table.add_row(
+                Text(item.item.code),
+                outcome,
+                auto,
+                Text(item.item.question),
+                Text(item.answer.note if item.answer else ""),
+                key=item.item.code,
+            )
+        if self.state.items:
+            table.move_cursor(row=min(row, len(self.state.items) - 1))
+
+    def _fill_comparison(self) -> None:
+        assert self.state is not None
+        cmp = self.state.comparison
+        widget = self.query_one("#comparison", Static)
+        if cmp is None:
+            widget.update(Text("This is the first review of the system: nothing to compare."))
+            return
+        text = Text()
+        text.append(f"Compared with {cmp.before}\n", style="bold")
+        text.append(
+            f"{len(cmp.new)} new, {len(cmp.resolved)} resolved, "
+            f"{len(cmp.persisting)} persisting findings\n\n"
+        )
+        for label, items, style in (("New", cmp.new, "red"), ("Resolved", cmp.resolved, "green")):
+            if items:
+                text.append(f"{label}\n", style=f"bold {style}")
+                for f in items:
+                    text.append(f"  {f.severity.value:<8} {f.title}\n")
+        text.append("\nBy severity (before → now)\n", style="bold")
+        for sev, (b, a) in cmp.by_severity.items():
+            text.append(f"  {sev:<8} {b} → {a}\n")
+        text.append(
+            f"\nComponents: +{len(cmp.components_added)} −{len(cmp.components_removed)} "
+            f"~{len(cmp.components_changed)}   Links: +{len(cmp.links_added)} "
+            f"−{len(cmp.links_removed)} ~{len(cmp.links_changed)}\n"
+        )
+        for cid in cmp.components_added:
+            text.append(f"  + {cid}\n", style="green")
+        for cid in cmp.components_removed:
+            text.append(f"  − {cid}\n", style="red")
+        for cid, changes in cmp.components_changed.items():
+            text.append(
+                f"  ~ {cid}: "
+                + ", ".join(f"{c.field} {c.before} → {c.after}" for c in changes)
+                + "\n"
+            )
+        if cmp.runway:
+            text.append("\nRunway, closest to saturation first\n", style="bold")
+            for r in cmp.runway:
+                before = "—" if r.before is None else _quarter(r.before.runway)
+                after = "—" if r.after is None else _quarter(r.after.runway)
+                text.append(f"  {r.name}: {before} → {after} ({r.verdict})\n")
+        widget.update(text)
+
+    def _fill_reviews(self) -> None:
+        table = self.query_one("#reviews", DataTable)
+        table.clear()
+        for r in self.store.reviews(self.system_id):
+            table.add_row(
+                Text(str(r.number)),
+                Text(r.title),
+                Text(r.status.value),
+                Text(r.started.isoformat()),
+                Text(r.closed.isoformat() if r.closed else ""),
+                Text(str(len(r.snapshot["findings"])) if r.snapshot else ""),
+                key=str(r.number),
+            )
+
+    # -- selection ---------------------------------------------------------------------
+
+    def _active_tab(self) -> str:
+        return self.query_one("#tabs", TabbedContent).active or ""
+
+    def _selected_finding(self) -> TriagedFinding | None:
+        if self.state is None or not self.state.findings:
+            return None
+        row = self.query_one("#findings", DataTable).cursor_row
+        return self.state.findings[row] if 0 <= row < len(self.state.findings) else None
+
+    def _selected_item(self) -> str | None:
+        if self.state is None or not self.state.items:
+            return None
+        row = self.query_one("#checklist", DataTable).cursor_row
+        return self.state.items[row].item.code if 0 <= row < len(self.state.items) else None
+
+    @on(DataTable.RowHighlighted)
+    def _show_detail(self) -> None:
+        detail = self.query_one("#detail", Static)
+        text = Text()
+        tab = self._active_tab()
+        if tab == "tab-findings" and (tf := self._selected_finding()) is not None:
+            f = tf.finding
+            text.append(f"{f.rule_id} {f.fingerprint}\n", style="dim")
+            text.append(f"{f.message}\n")
+            if f.remediation:
+                text.append(f"Fix: {f.remediation}\n", style="italic")
+            if tf.triage and (tf.triage.note or tf.triage.justification):
+                text.append(f"Note: {tf.triage.note} {tf.triage.justification}".rstrip())
+        elif tab == "tab-checklist" and self.state and (code := self._selected_item()):
+            item = next(i for i in self.state.items if i.item.code == code)
+            text.append(f"{item.item.guidance}\n", style="italic")
+            text.append("; ".join(item.evidence))
+        detail.update(text)
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self) -> None:
+        self._show_detail()
+        self.refresh_bindings()
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one("#tabs", TabbedContent).active = tab
+        table = {
+            "tab-findings": "#findings",
+            "tab-checklist": "#checklist",
+            "tab-reviews": "#reviews",
+        }.get(tab)
+        if table:
+            self.query_one(table, DataTable).focus()
+
+    # Triage keys act on the findings tab, answer keys on the checklist tab: the footer
+    # shows only the keys that do something where the user is.
+    _TAB_ACTIONS: ClassVar[dict[str, str]] = {
+        "triage": "tab-findings",
+        "accept_risk": "tab-findings",
+        "answer": "tab-checklist",
+    }
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        tab = self._TAB_ACTIONS.get(action)
+        if tab is not None and self.is_mounted:
+            try:
+                return self._active_tab() == tab
+            except NoMatches:  # before the tabs exist
+                return True
+        return True
+
+    # -- actions -----------------------------------------------------------------------
+
+    def _guard(self, action: str) -> Review | None:
+        """The open review an edit applies to, or None with a message."""
+        if self.state is None:
+            self.notify("No review yet: press s to start one.", severity="warning")
+            return None
+        if self.state.review.is_closed:
+            self.notify(
+                f"Review {self.state.review.label} is closed; a closed review never changes.",
+                severity="warning",
+                markup=False,
+            )
+            return None
+        return self.state.review
+
+    def _apply(self, fn: object, *args: object, **kwargs: object) -> bool:
+        try:
+            fn(*args, **kwargs)  # type: ignore[operator]
+        except ArchrevError as exc:
+            self.notify(str(exc), severity="error", markup=False, timeout=8)
+            return False
+        return True
+
+    def action_start(self) -> None:
+        from archrev.rules.checklists import DEFAULT_TEMPLATE, available_templates
+
+        def start(form: StartForm) -> None:
+            from archrev.rules.checklists import load_checklist
+            from archrev.rules.review import known_rule_ids, policy_for
+
+            model = self.ws.load(self.system_id)
+            checklist = load_checklist(
+                form.template, known_rules=known_rule_ids(policy_for(model))
+            ).to_dict()
+            review = self.store.start(
+                self.system_id,
+                title=form.title or None,
+                reviewers=form.reviewers,
+                checklist=checklist,
+                today=self.today,
+            )
+            self.review_ref = review.number
+            self.notify(f"Started review {review.label}", markup=False)
+
+        def done(form: StartForm | None) -> None:
+            if form is not None:
+                self.refresh_review()
+
+        templates = list(available_templates()) or [DEFAULT_TEMPLATE]
+        self.app.push_screen(StartDialog(templates, start), done)
+
+    def action_triage(self, key: str) -> None:
+        review = self._guard("triage")
+        tf = self._selected_finding()
+        if review is None or tf is None:
+            return
+        from archrev.rules.review import set_triage
+
+        if self._apply(
+            set_triage,
+            self.store,
+            review,
+            tf.fingerprint,
+            STATE_KEYS[key],
+            today=self.today,
+            live=self.live,
+        ):
+            self.refresh_review()
+
+    def action_accept_risk(self) -> None:
+        self._triage_dialog(TriageState.ACCEPTED_RISK)
+
+    def action_edit(self) -> None:
+        if self._active_tab() == "tab-checklist":
+            self._answer_dialog(None)
+        else:
+            tf = self._selected_finding()
+            self._triage_dialog(tf.state if tf else TriageState.OPEN)
+
+    def _triage_dialog(self, state: TriageState) -> None:
+        review = self._guard("triage")
+        tf = self._selected_finding()
+        if review is None or tf is None:
+            return
+        from archrev.rules.review import set_triage
+
+        def submit(form: TriageForm) -> None:
+            set_triage(
+                self.store,
+                review,
+                tf.fingerprint,
+                form.state,
+                owner=form.owner,
+                due=form.due,
+                note=form.note,
+                justification=form.justification,
+                expiry=form.expiry,
+                today=self.today,
+                live=self.live,
+            )
+
+        def done(form: TriageForm | None) -> None:
+            if form is not None:
+                self.refresh_review()
+
+        self.app.push_screen(TriageDialog(tf, state, submit), done)
+
+    def action_answer(self, value: str) -> None:
+        if self._active_tab() != "tab-checklist":
+            return
+        self._answer_dialog(AnswerValue(value), quick=True)
+
+    def _answer_dialog(self, value: AnswerValue | None, *, quick: bool = False) -> None:
+        review = self._guard("answer")
+        code = self._selected_item()
+        if review is None or code is None or self.state is None:
+            return
+        from archrev.rules.checklists import check_answer
+        from archrev.rules.review import answer_item
+
+        item = next(i for i in self.state.items if i.item.code == code)
+        answer = value or (item.answer.value if item.answer else AnswerValue.YES)
+        note = item.answer.note if item.answer else ""
+
+        def save(text: str | None) -> None:
+            if text is None:
+                return
+            if self._apply(
+                answer_item,
+                self.store,
+                review,
+                code,
+                answer,
+                text,
+                today=self.today,
+                live=self.live,
+            ):
+                self.refresh_review()
+
+        if quick:
+            try:
+                check_answer(self.state.checklist, code, answer, note, item.auto)  # type: ignore[arg-type]
+            except ArchrevError:
+                why = (
+                    "Why is it not applicable?"
+                    if answer is AnswerValue.NOT_APPLICABLE
+                    else f"The rules say {item.auto_label}; why {answer.value}?"
+                )
+                self.app.push_screen(NoteDialog(f"{code}: {why}", note), save)
+                return
+            save(note)
+            return
+        self.app.push_screen(NoteDialog(f"{code} = {answer.value}: note", note), save)
+
+    def action_close_review(self) -> None:
+        review = self._guard("close")
+        if review is None:
+            return
+        from archrev.rules.review import close_review
+
+        def confirm(text: str | None) -> None:
+            if text is None or text.strip().lower() not in {"y", "yes"}:
+                return
+            if self._apply(close_review, self.store, review, today=self.today):
+                self.notify(
+                    f"Closed review {review.label}: it is now a read-only milestone.", markup=False
+                )
+                self.refresh_review()
+
+        self.app.push_screen(
+            NoteDialog(
+                f"Close review {review.label}? It can never change afterwards. "
+                "Type yes to confirm.",
+                hint="yes",
+            ),
+            confirm,
+        )
+
+    def action_export(self) -> None:
+        if self.state is None:
+            return
+        state = self.state
+        default = f"{self.system_id}-review-{state.review.number}.html"
+
+        def write(text: str | None) -> None:
+            if not text:
+                return
+            from archrev.rules.reports import FORMATS, render
+            from archrev.tui.cli.options import write_output
+
+            path = Path(text.strip()).expanduser()
+            fmt = path.suffix.lstrip(".").replace("markdown", "md")
+            if fmt not in FORMATS:
+                self.notify(
+                    f"Name the file with one of: {', '.join('.' + f for f in FORMATS)}",
+                    severity="error",
+                )
+                return
+            try:
+                write_output(render(state, fmt), path)
+            except (ArchrevError, OSError) as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
+            self.notify(f"Wrote {path}", markup=False)
+
+        self.app.push_screen(
+            NoteDialog("Export the report to (.md .html .json .csv .sarif)", default, hint="FILE"),
+            write,
+        )
+
+    @on(DataTable.RowSelected, "#reviews")
+    def _open_review(self, event: DataTable.RowSelected) -> None:
+        self.review_ref = int(str(event.row_key.value))
+        self.query_one("#tabs", TabbedContent).active = "tab-findings"
+        self.refresh_review()
+
+    def action_view_snapshot(self) -> None:
+        if self.state is None or not self.state.review.is_closed:
+            self.notify("Only a closed review has a snapshot to view.", severity="warning")
+            return
+        self.app.push_screen(SnapshotScreen(self.state))
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+
+
+def _quarter(q: int | None) -> str:
+    return "beyond horizon" if q is None else f"Q{q}"
+
+
+# Border colours of the boxes on the snapshot canvas, per worst finding.
+SEVERITY_BORDER = {
+    "critical": "bold red",
+    "high": "red",
+    "medium": "yellow",
+    "low": "cyan",
+    "info": "$foreground-muted",
+}
+
+
+class SnapshotScreen(Screen[None]):
+    """A closed review's model on the canvas, read-only, boxes coloured by worst finding.
+
+    The canvas lets a user move boxes; here a move is undone at once, since a milestone
+    never changes (and nothing is written to the workspace).
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back", id="review.snapshot.back")
+    ]
+    CSS = "SnapshotScreen GraphCanvas { height: 1fr; }"
+
+    def __init__(self, state: ReviewState) -> None:
+        super().__init__()
+        self.state = state
+        model = state.model
+        comps = {c.id for c in model.components}
+        positions = dict(model.layout)
+        if set(positions) != comps:
+            from archrev.model.layout import layered_layout
+
+            auto = layered_layout(model)
+            positions = {cid: positions.get(cid, auto[cid]) for cid in comps}
+        self.positions = positions
+
+    def compose(self) -> ComposeResult:
+        from archrev.tui.canvas import GraphCanvas
+
+        review = self.state.review
+        yield Static(
+            Text(
+                f"{self.state.model.system.display_name}: snapshot of review {review.label}, "
+                f"closed {review.closed} (read-only)",
+                style="bold",
+            )
+        )
+        yield GraphCanvas(id="snapshot-canvas")
+        yield Static(id="snapshot-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from archrev.tui.canvas import BoxDecoration, GraphCanvas
+
+        canvas = self.query_one(GraphCanvas)
+        canvas.show(self.state.model, self.positions)
+        counts: dict[str, dict[str, int]] = {}
+        for tf in self.state.findings:
+            if tf.state is TriageState.FALSE_POSITIVE:
+                continue
+            for cid in tf.finding.components:
+                sev = tf.finding.severity.value
+                counts.setdefault(cid, {}).setdefault(sev, 0)
+                counts[cid][sev] += 1
+        worst = self.state.worst_by_component()
+        canvas.decorate(
+            {
+                cid: BoxDecoration(
+                    border_style=SEVERITY_BORDER[sev.value],
+                    badge=" ".join(f"{n} {s[:4]}" for s, n in counts.get(cid, {}).items()),
+                )
+                for cid, sev in worst.items()
+            }
+        )
+        canvas.focus()
+
+    def on_graph_canvas_move_requested(self, event: object) -> None:
+        from archrev.tui.canvas import GraphCanvas
+
+        # A milestone never changes: put the box back where the snapshot has it.
+        self.query_one(GraphCanvas).show(self.state.model, self.positions)
+        self.notify("This is a closed review's snapshot: it is read-only.", severity="warning")
+
+    def on_graph_canvas_selected(self, event: object) -> None:
+        comp_id = getattr(event, "comp_id", None)
+        detail = Text()
+        if comp_id:
+            names = {c.id: c.display_name for c in self.state.model.components}
+            detail.append(f"{names.get(comp_id, comp_id)}\n", style="bold")
+            for tf in self.state.findings:
+                if comp_id in tf.finding.components:
+                    detail.append(
+                        f"  {tf.finding.severity.value:<8} {tf.state.label:<14} "
+                        f"{tf.finding.title}\n"
+                    )
+        self.query_one("#snapshot-detail", Static).update(detail)
