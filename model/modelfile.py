@@ -8,9 +8,7 @@ model kept in git changes only where the architect changed it.
 from __future__ import annotations
 
 import difflib
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
@@ -18,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from archrev.model.atomic_file import write_text_atomically
 from archrev.model.bulk import building_many_objects
 from archrev.model.errors import InputFileError, Problem
 from archrev.model.located_yaml import (
@@ -616,15 +615,4 @@ def _value_text(value: Any, flow: bool = True) -> str:
 
 def save_model(model: SystemModel, path: str | Path, header: str = "") -> None:
     """Write the model file atomically: readers see the old file or the new one, never half."""
-    path = Path(path)
-    text = write_model(model, header)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomically(path, write_model(model, header))

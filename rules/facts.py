@@ -106,11 +106,18 @@ class Facts:
             else:
                 cycle = self.cycles[self.scc_of[members[0]]]
                 self.order.extend(self._cycle_order(cycle))
-        self.position = {cid: i for i, cid in enumerate(self.order)}
 
         self.load: dict[str, float] = self._load()
         self.capacity: dict[str, float | None] = {cid: c.capacity_total for cid, c in comps.items()}
         self._utilization: dict[str, list[float] | None] = {}
+
+    @cached_property
+    def labels(self) -> dict[str, str]:
+        """How messages name each component: its display name, with the id when they differ."""
+        return {
+            cid: cid if not c.name or c.name == cid else f"{c.name} ({cid})"
+            for cid, c in self.components.items()
+        }
 
     @cached_property
     def graph(self) -> nx.DiGraph:
@@ -453,7 +460,7 @@ class Facts:
                 pred[t].append(cid)
         return pred
 
-    def nearest_failing(self, comp_id: str, most: int = 50) -> list[str]:
+    def nearest_failing(self, comp_id: str, most: int = 20) -> list[str]:
         """Up to `most` of the components that fail with `comp_id`, nearest first: its
         direct dependents, then theirs (cheap even when thousands fail)."""
         pred = self._serving_pred

@@ -329,6 +329,7 @@ def _custom_rule(entry: YamlMap, reader: _Reader) -> Rule | None:
         )
         return None
     rule_id = rule_id.upper()
+    # From here on every field is checked, so that one run reports all of a rule's problems.
     severity = _severity(entry["severity"])
     if severity is None:
         reader.problem(
@@ -336,34 +337,36 @@ def _custom_rule(entry: YamlMap, reader: _Reader) -> Rule | None:
             f"custom {rule_id}.severity: {entry['severity']!r} is not one of "
             + ", ".join(s.value for s in Severity),
         )
-        return None
     texts: dict[str, str] = {}
     for key in ("when", "message", "title", "remediation", "rationale", "category", "principle"):
         if key in entry:
             value = entry[key]
             if isinstance(value, bool) or value is None or isinstance(value, YamlMap | YamlSeq):
                 reader.problem(entry.value_mark(key), f"custom {rule_id}.{key}: expected text")
-                return None
+                continue
             texts[key] = str(value)
-    try:
-        predicate = compile_predicate(texts["when"])
-    except ExpressionError as exc:
-        reader.problem(
-            _expression_mark(entry, "when", exc.offset, texts["when"]),
-            f"custom {rule_id}.when: {exc} (in `{texts['when']}`)",
-        )
-        return None
-    try:
-        message = compile_message(texts["message"])
-    except ExpressionError as exc:
-        reader.problem(entry.value_mark("message"), f"custom {rule_id}.message: {exc}")
-        return None
+    predicate = message = None
+    if "when" in texts:
+        try:
+            predicate = compile_predicate(texts["when"])
+        except ExpressionError as exc:
+            reader.problem(
+                _expression_mark(entry, "when", exc.offset, texts["when"]),
+                f"custom {rule_id}.when: {exc} (in `{texts['when']}`)",
+            )
+    if "message" in texts:
+        try:
+            message = compile_message(texts["message"])
+        except ExpressionError as exc:
+            reader.problem(entry.value_mark("message"), f"custom {rule_id}.message: {exc}")
     principle = texts.get("principle", "")
     if principle and principle not in {p.value for p in Principle}:
         reader.problem(
             entry.value_mark("principle"),
             f"custom {rule_id}.principle: use one of " + ", ".join(p.value for p in Principle),
         )
+        principle = ""
+    if severity is None or predicate is None or message is None:
         return None
     return Rule(
         id=rule_id,

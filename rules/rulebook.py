@@ -96,8 +96,7 @@ class RuleContext:
 
     def name(self, cid: str) -> str:
         """How a message names a component: its display name, with the id when they differ."""
-        comp = self.facts.components[cid]
-        return comp.id if not comp.name or comp.name == comp.id else f"{comp.name} ({comp.id})"
+        return self.facts.labels[cid]
 
     def names(self, ids: Iterable[str], limit: int = 8) -> str:
         """A readable list of components, shortened past `limit`."""

@@ -146,10 +146,13 @@ def test_rules_list_and_explain_under_a_policy(capsys, tmp_path: Path) -> None:
 def test_capacity(capsys, hot: Path) -> None:
     code, out, _ = run(capsys, "capacity", str(hot))
     assert code == 0 and "api" in out and "90%" in out and "now" in out
+    assert "First to run out of headroom: api (now)." in out
     code, out, _ = run(capsys, "capacity", str(hot), "--format", "json")
     api = next(c for c in json.loads(out)["components"] if c["component"] == "api")
     assert api["utilization"][0] == 0.9 and api["runway_quarter"] == 0
     assert len(api["utilization"]) == 13
+    code, out, _ = run(capsys, "capacity", str(hot), "--every-quarter")
+    assert code == 0 and "Q11" in out and "Q12" in out
 
 
 def test_blast(capsys) -> None:

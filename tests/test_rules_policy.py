@@ -116,7 +116,7 @@ custom:
     when: fan_in >= 3 and onwer == ''
     message: hi
   - id: X-2
-    severity: low
+    severity: sometimes
     when: "fan_in >="
     message: "{nmae}"
 extra: 1
@@ -130,6 +130,9 @@ extra: 1
     assert f"{path}:4:16: rules.CPL-FANOUT: unknown key 'treshold'" in text
     assert f"{path}:8:27: custom X-1.when: unknown name 'onwer'; did you mean 'owner'?" in text
     assert "custom X-2.when: expected a value, got the end of the expression" in text
+    # every problem of one rule at once
+    assert f"{path}:11:15: custom X-2.severity: 'sometimes' is not one of" in text
+    assert "custom X-2.message: unknown name '{nmae}'; did you mean 'name'?" in text
     assert f"{path}:14:1: unknown policy key 'extra'" in text
 
 

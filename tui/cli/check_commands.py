@@ -80,6 +80,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     _add_source(p)
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--all", action="store_true", help="list components without capacity too")
+    p.add_argument(
+        "--every-quarter",
+        action="store_true",
+        help="a column for every quarter (default: now, each year, and the horizon)",
+    )
     add_output(p)
     p.set_defaults(handler=cmd_capacity)
 
@@ -439,7 +444,10 @@ def cmd_capacity(args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    quarters = sorted({0, *range(4, horizon + 1, 4), horizon})
+    if args.every_quarter:
+        quarters = list(range(horizon + 1))
+    else:
+        quarters = sorted({0, *range(4, horizon + 1, 4), horizon})
     console, buffer = _console(args.output)
     table = Table(
         title=Text(
@@ -480,6 +488,18 @@ def cmd_capacity(args: argparse.Namespace) -> int:
             runway_text,
         )
     console.print(table)
+    # the question an architect asks of this table: what runs out first, and when
+    soon = sorted(
+        (row["runway_quarter"], row["component"])
+        for row in rows
+        if row["runway_quarter"] is not None
+    )
+    if soon:
+        first = ", ".join(f"{cid} ({'now' if q == 0 else f'Q{q}'})" for q, cid in soon[:5])
+        more = f" and {len(soon) - 5} more" if len(soon) > 5 else ""
+        console.print(Text(f"First to run out of headroom: {first}{more}.", style="bold"))
+    else:
+        console.print(Text(f"Nothing reaches {facts.runway_threshold:.0%} within the horizon."))
     missing = sum(1 for c in loaded.model.components if facts.capacity[c.id] is None)
     if missing and not args.all:
         console.print(

@@ -37,9 +37,7 @@ def write_output(text: str, output: Path | None) -> None:
         if text and not text.endswith("\n"):
             sys.stdout.write("\n")
         return
-    import os
-    import tempfile
-
+    from archrev.model.atomic_file import write_text_atomically
     from archrev.model.errors import ArchrevError
 
     if output.exists() and not output.is_file():
@@ -50,11 +48,4 @@ def write_output(text: str, output: Path | None) -> None:
         return
     if not output.parent.exists():
         raise ArchrevError(f"{output}: the folder {output.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomically(output, text)
