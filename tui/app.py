@@ -27,6 +27,7 @@ from archrev.tui.findings_panel import (
     FindingsPanel,
     severity_rank,
 )
+from archrev.tui.footer import FittingFooter
 from archrev.tui.forms import (
     ComponentForm,
     ConfirmScreen,
@@ -47,7 +48,7 @@ from archrev.tui.history import (
     UpdateComponent,
     UpdateLink,
 )
-from archrev.tui.inspector import Inspector, utilization_style
+from archrev.tui.inspector import BlastSummary, Inspector, utilization_style
 from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
@@ -56,7 +57,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Header, Static
+from textual.widgets import Button, Header, Static
 
 if TYPE_CHECKING:
     from archrev.rules.engine import Analysis
@@ -222,7 +223,7 @@ class SystemScreen(Screen[None]):
             yield Inspector(id="inspector")
         yield FindingsPanel(id="findings")
         yield Static("", id="status")
-        yield Footer()
+        yield FittingFooter()
 
     @property
     def canvas(self) -> GraphCanvas:
@@ -279,7 +280,7 @@ class SystemScreen(Screen[None]):
         if comps:
             first = min(comps, key=lambda c: (self.positions[c.id][0], self.positions[c.id][1]))
             self.canvas.select(first.id)
-            self.call_after_refresh(self.canvas.scroll_to_component, first.id)
+            self.call_after_refresh(self.scroll_home)
         self.canvas.focus()
         # After the first frame: the analysis thread would otherwise compete with it.
         self.findings_panel.set_status("analysing…")
@@ -396,8 +397,7 @@ class SystemScreen(Screen[None]):
             if self.view == "growth":
                 growth = (facts.utilization(selected), facts.runway(selected), self.quarter)
             elif self.view == "blast":
-                radius = facts.blast_radius(selected)
-                blast = (radius.failed, radius.entry_points_cut)
+                blast = self.blast_summary(selected)
         self.inspector.show_component(
             comp,
             self.doc.links_of(selected),
@@ -405,6 +405,19 @@ class SystemScreen(Screen[None]):
             growth=growth,
             blast=blast,
             names=self.names(),
+        )
+
+    def blast_summary(self, comp_id: str) -> BlastSummary:
+        """The blast radius of `comp_id` with the counts `archrev blast` prints."""
+        assert self.analysis is not None
+        facts = self.analysis.facts
+        radius = facts.blast_radius(comp_id)
+        return BlastSummary(
+            component=comp_id,
+            failed=radius.failed,
+            entry_points_cut=radius.entry_points_cut,
+            components=len(facts.components),
+            entry_points=len(facts.entry_points),
         )
 
     def update_status(self) -> None:
@@ -422,15 +435,20 @@ class SystemScreen(Screen[None]):
             elif selected is None:
                 text.append(" select a component to see what fails with it")
             else:
-                radius = self.analysis.facts.blast_radius(selected)
-                cut = len(radius.entry_points_cut)
-                others = len(radius.failed - {selected} - radius.entry_points_cut)
+                blast = self.blast_summary(selected)
                 text.append(" if ")
                 text.append(names.get(selected, selected), style="bold")
-                text.append(
-                    f" fails: {others} more component{'s fail' if others != 1 else ' fails'}, "
-                    f"{cut} entry point{'s' if cut != 1 else ''} cut off · b/esc leaves"
-                )
+                # The counts must stay on the line at 80 columns: the explanation in
+                # brackets and the way out give way first (the inspector says both).
+                room = self.size.width - text.cell_len
+                variants = [
+                    f" fails: {blast.components_phrase()}, {blast.entry_points_phrase()}"
+                    " · b/esc leaves",
+                    f" fails: {blast.components_phrase(why=False)},"
+                    f" {blast.entry_points_phrase()} · b leaves",
+                    f" fails: {blast.components_phrase(why=False)}, {blast.entry_points_phrase()}",
+                ]
+                text.append(next((v for v in variants if len(v) <= room), variants[-1]))
         elif self.view == "growth":
             text.append(" GROWTH ", style="bold black on yellow")
             horizon = self.analysis.facts.horizon if self.analysis else 0
@@ -696,9 +714,25 @@ class SystemScreen(Screen[None]):
             return
         before = dict(self.doc.model.layout)
         if before == after:
-            self.say("the layout is already the automatic one")
-            return
-        self.perform(Relayout(before, after))
+            self.say("every box already stands where the automatic layout puts it")
+        else:
+            self.perform(Relayout(before, after))
+        # The old view may look at an empty corner of the new picture: start at the top-left.
+        self.call_after_refresh(self.scroll_home)
+
+    def scroll_home(self) -> None:
+        """Show the top-left corner of the boxes, and the selected box if it lies elsewhere.
+
+        The corner of the boxes, not of the canvas: the layout leaves rows above the first
+        box for the lines, and at 24 rows those rows decide whether a box is cut off.
+        """
+        canvas = self.canvas
+        x = min((p[0] for p in self.positions.values()), default=0)
+        y = min((p[1] for p in self.positions.values()), default=0)
+        canvas.scroll_to(max(x - 2, 0), max(y - 1, 0), animate=False, immediate=True)
+        if canvas.selected is not None:
+            canvas.scroll_to_component(canvas.selected)
+        canvas.uncut_view()
 
     @on(GraphCanvas.MoveRequested)
     def _move_requested(self, event: GraphCanvas.MoveRequested) -> None:

@@ -296,6 +296,31 @@ class GraphCanvas(ScrollView, can_focus=True):
             immediate=True,
         )
 
+    def uncut_view(self) -> None:
+        """Scroll down a little when that shows whole a box that the bottom edge cuts,
+        without cutting another box at the top or losing the selection.
+
+        On a 24-row terminal the canvas is about 15 rows tall: a first paint that shows a
+        box's top half under the findings panel looks broken.
+        """
+        view = self.scrollable_content_region
+        left, top = int(self.scroll_x), int(self.scroll_y)
+        right, bottom = left + view.width, top + view.height
+        in_columns = [b for b in self._scene.boxes.values() if b.x < right and b.x + b.w > left]
+        cut = [b.y + b.h - bottom for b in in_columns if b.y < bottom < b.y + b.h]
+        if not cut:
+            return
+        shift = max(cut)
+        if shift >= view.height:
+            return
+        # A box whose top row would leave the view would be cut in its turn.
+        if any(top <= b.y < top + shift for b in in_columns if b.y < bottom):
+            return
+        chosen = self._scene.boxes.get(self.selected) if self.selected else None
+        if chosen is not None and chosen.y < top + shift:
+            return
+        self.scroll_to(left, top + shift, animate=False, immediate=True)
+
     def focus_on(self, ids: set[str] | None) -> None:
         """Dim everything outside `ids` (a neighbourhood, a blast radius); None shows all."""
         self._focus = None if ids is None else frozenset(c for c in ids if c in self._positions)

@@ -131,6 +131,21 @@ def show_error(label: Static, message: str) -> None:
     label.set_class(not message, "-empty")
 
 
+def id_problem(value: str) -> str:
+    """What is wrong with an id, in words that do not repeat the rule shown below the field
+    (the hint): the characters it may not hold, or its first character."""
+    bad = sorted({ch for ch in value if not (ch.isascii() and (ch.isalnum() or ch in "-_."))})
+    if bad:
+        names = ["a space" if ch == " " else f"'{ch}'" for ch in bad]
+        shown = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return f"'{value}' holds {shown}: an id cannot"
+    if value and not value[0].isalnum():
+        return f"'{value}' starts with '{value[0]}'; an id starts with a letter or digit"
+    if len(value) > 100:
+        return f"this id is {len(value)} characters long; an id has at most 100"
+    return f"'{value}' is not an id"
+
+
 def _friendly(err: dict[str, Any]) -> str:
     """A pydantic error in the words of the form."""
     kind = err["type"]
@@ -193,6 +208,8 @@ class ComponentForm(ModalScreen[Component | None]):
         self.links = links
         self.id_edited = component is not None
         self._filling_id = False
+        # After a save failed, the errors follow the fields as they are typed in.
+        self.save_tried = False
 
     # -- building ------------------------------------------------------------------------
 
@@ -359,9 +376,9 @@ class ComponentForm(ModalScreen[Component | None]):
         errors: dict[str, str] = {}
         comp_id = raw.get("id", "")
         if not comp_id:
-            errors["id"] = "an id is needed; " + ID_RULE
+            errors["id"] = "an id is needed"
         elif not is_valid_id(comp_id):
-            errors["id"] = ID_RULE
+            errors["id"] = id_problem(comp_id)
         elif comp_id in self.taken_ids:
             errors["id"] = f"'{comp_id}' is already used by another component"
         try:
@@ -377,7 +394,7 @@ class ComponentForm(ModalScreen[Component | None]):
             return None, errors
         return (None, errors) if errors else (comp, errors)
 
-    def show_errors(self, errors: dict[str, str]) -> None:
+    def show_errors(self, errors: dict[str, str], *, reveal: bool = True) -> None:
         for name in COMPONENT_FIELDS:
             show_error(self.query_one(f"#err-{name}", Static), errors.get(name, ""))
         stray = [f"{k}: {v}" for k, v in errors.items() if k not in COMPONENT_FIELDS]
@@ -387,10 +404,19 @@ class ComponentForm(ModalScreen[Component | None]):
             self.query_one("#form-error", Static),
             "; ".join([summary, *stray]) if stray else summary,
         )
-        if errors:
+        if errors and reveal:
             first = next((n for n in COMPONENT_FIELDS if n in errors), None)
             if first is not None:
                 self._reveal(first)
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    def _recheck(self) -> None:
+        # An error must not outlive its cause: once a save failed, every change re-checks
+        # the form, so that a corrected field loses its error at once (the focus stays).
+        if self.save_tried:
+            self.show_errors(self.collect()[1], reveal=False)
 
     def _reveal(self, name: str) -> None:
         if self.links is not None:
@@ -401,6 +427,7 @@ class ComponentForm(ModalScreen[Component | None]):
 
     def action_save(self) -> None:
         comp, errors = self.collect()
+        self.save_tried = True
         self.show_errors(errors)
         if comp is not None:
             self.dismiss(comp)
@@ -468,6 +495,7 @@ class LinkForm(ModalScreen[Link | None]):
         super().__init__()
         self.link = link
         self.new = new
+        self.save_tried = False  # as in ComponentForm: errors then follow the typing
 
     def compose(self) -> ComposeResult:
         link = self.link
@@ -538,6 +566,19 @@ class LinkForm(ModalScreen[Link | None]):
 
     def action_save(self) -> None:
         link, errors = self.collect()
+        self.save_tried = True
+        self.show_errors(errors)
+        if link is not None:
+            self.dismiss(link)
+
+    @on(Input.Changed)
+    @on(Checkbox.Changed)
+    @on(RadioSet.Changed)
+    def _recheck(self) -> None:
+        if self.save_tried:
+            self.show_errors(self.collect()[1])
+
+    def show_errors(self, errors: dict[str, str]) -> None:
         for name, _, _ in self.FIELDS:
             show_error(self.query_one(f"#err-{name}", Static), errors.get(name, ""))
         stray = [
@@ -546,8 +587,6 @@ class LinkForm(ModalScreen[Link | None]):
             if k not in dict.fromkeys(n for n, _, _ in self.FIELDS)
         ]
         show_error(self.query_one("#form-error", Static), "; ".join(stray))
-        if link is not None:
-            self.dismiss(link)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -6,6 +6,7 @@ Everything the user typed is shown as plain text; styles come only from this mod
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from archrev.model.types import Component, Link
@@ -23,6 +24,35 @@ if TYPE_CHECKING:
     from archrev.rules.findings import Finding
 
 BARS = " ▁▂▃▄▅▆▇█"
+
+
+@dataclass(frozen=True, slots=True)
+class BlastSummary:
+    """What fails with `component`, counted the way `archrev blast` counts it: the failed
+    components include the component itself and the entry points that go down with it."""
+
+    component: str
+    failed: frozenset[str]
+    entry_points_cut: frozenset[str]
+    components: int  # in the whole system
+    entry_points: int  # in the whole system
+
+    @property
+    def dependents(self) -> frozenset[str]:
+        """The other components that fail: everything that requires the component."""
+        return self.failed - {self.component}
+
+    def components_phrase(self, *, why: bool = True) -> str:
+        n, more, total = len(self.failed), len(self.dependents), self.components
+        phrase = f"{n} of {total} component{'s fail' if total != 1 else ' fails'}"
+        if not why:
+            return phrase
+        if more == 0:
+            return phrase + " (only itself)"
+        return phrase + f" (it and {more} that require{'s' if more == 1 else ''} it)"
+
+    def entry_points_phrase(self) -> str:
+        return f"{len(self.entry_points_cut)} of {self.entry_points} entry points cut off"
 
 
 def utilization_style(value: float) -> str:
@@ -44,16 +74,28 @@ def sparkline(values: Sequence[float]) -> Text:
     return text
 
 
-def utilization_chart(values: Sequence[float], quarter: int, width: int = 16) -> Text:
-    """A bar per quarter: the chart the inspector shows in growth mode."""
+CHART_LABEL = 5  # "▶Q12 ": the marker and the quarter
+CHART_VALUE = 6  # " 120%" or " 999+%": the value, on the bar's row
+
+
+def percent(value: float) -> str:
+    """A utilization in at most five characters, so that a chart row keeps its width."""
+    pct = value * 100
+    return f"{pct:4.0f}%" if pct < 999.5 else "999+%"
+
+
+def utilization_chart(values: Sequence[float], quarter: int, width: int = 30) -> Text:
+    """A bar per quarter, each row (label, bar, value) fitting `width` columns: the chart
+    the inspector shows in growth mode. The bar takes what the label and value leave."""
+    bar = max(min(width - CHART_LABEL - CHART_VALUE, 24), 3)
     text = Text()
     for q, value in enumerate(values):
-        filled = round(min(max(value, 0.0), 1.5) / 1.5 * width)
+        filled = round(min(max(value, 0.0), 1.5) / 1.5 * bar)
         marker = "▶" if q == quarter else " "
         text.append(f"{marker}Q{q:<2} ", style="bold" if q == quarter else "")
         text.append("█" * filled, style=utilization_style(value))
-        text.append("·" * (width - filled), style="dim")
-        text.append(f" {value * 100:4.0f}%\n", style=utilization_style(value))
+        text.append("·" * (bar - filled), style="dim")
+        text.append(f" {percent(value)}\n", style=utilization_style(value))
     return text
 
 
@@ -148,6 +190,9 @@ class Inspector(Vertical):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.text = Text("Select a box to see its fields.", style="dim")
+        # What `show_component` was last given, to draw it again at a new width.
+        self._shown: tuple[tuple[Any, ...], dict[str, Any]] | None = None
+        self._shown_width = -1
 
     def compose(self) -> ComposeResult:
         yield InspectorBody(id="inspector-body")
@@ -160,7 +205,20 @@ class Inspector(Vertical):
         self.query_one(InspectorBody).show(text)
 
     def show_nothing(self, message: str) -> None:
+        self._shown = None
         self._write(Text(message, style="dim"))
+
+    @property
+    def body_width(self) -> int:
+        """The columns a line of the inspector has (before it is laid out: a narrow guess)."""
+        width = self.query_one(InspectorBody).size.width
+        return width if width > 0 else 24
+
+    def on_resize(self) -> None:
+        # The growth chart is drawn to the width: draw it again when the panel changes.
+        if self._shown is not None and self.body_width != self._shown_width:
+            args, kwargs = self._shown
+            self.show_component(*args, **kwargs)
 
     def show_component(
         self,
@@ -169,9 +227,11 @@ class Inspector(Vertical):
         findings: list[Finding],
         *,
         growth: tuple[list[float] | None, int | None, int] | None = None,
-        blast: tuple[frozenset[str], frozenset[str]] | None = None,
+        blast: BlastSummary | None = None,
         names: dict[str, str] | None = None,
     ) -> None:
+        self._shown = ((comp, links, findings), {"growth": growth, "blast": blast, "names": names})
+        self._shown_width = self.body_width
         names = names or {}
         text = Text()
         text.append(comp.display_name, style="bold")
@@ -179,20 +239,20 @@ class Inspector(Vertical):
         text.append(f"{comp.id} · {comp.kind.value}", style="dim")
         text.append("\n")
         if growth is not None:
-            self._growth(text, *growth)
+            self._growth(text, *growth, width=self._shown_width)
         if blast is not None:
-            failed, cut = blast
             text.append("\nBlast radius\n", style="bold underline")
-            others = sorted(names.get(c, c) for c in failed - cut if c != comp.id)
-            n = len(others)
-            text.append(f"{n} other component{'s fail' if n != 1 else ' fails'}")
+            text.append(blast.components_phrase(), style="bold")
+            others = sorted(names.get(c, c) for c in blast.dependents)
             text.append(": " + ", ".join(others) if others else "")
             text.append("\n")
-            if cut:
-                text.append("entry points cut off: ", style="bold red")
-                text.append(", ".join(sorted(names.get(c, c) for c in cut)))
+            if blast.entry_points_cut:
+                text.append(blast.entry_points_phrase(), style="bold red")
+                text.append(
+                    ": " + ", ".join(sorted(names.get(c, c) for c in blast.entry_points_cut))
+                )
             else:
-                text.append("no entry point is cut off", style="green")
+                text.append(f"no entry point of {blast.entry_points} is cut off", style="green")
             text.append("\n")
         if findings:
             text.append(f"\nFindings ({len(findings)})\n", style="bold underline")
@@ -241,7 +301,9 @@ class Inspector(Vertical):
         return "  " + ", ".join(parts)
 
     @staticmethod
-    def _growth(text: Text, values: list[float] | None, runway: int | None, quarter: int) -> None:
+    def _growth(
+        text: Text, values: list[float] | None, runway: int | None, quarter: int, *, width: int
+    ) -> None:
         text.append("\nGrowth\n", style="bold underline")
         if not values:
             text.append(
@@ -250,7 +312,7 @@ class Inspector(Vertical):
             return
         text.append(sparkline(values))
         text.append("\n")
-        text.append(utilization_chart(values, quarter))
+        text.append(utilization_chart(values, quarter, width))
         if runway is None:
             text.append("runway: beyond the horizon\n", style="green")
         elif runway <= 0:

@@ -18,6 +18,7 @@ from archrev.model.errors import ArchrevError
 from archrev.model.reviews import AnswerValue, Review, ReviewStore, TriageState
 from archrev.model.workspace import Workspace
 from archrev.rules.review import Analysed, ReviewState, TriagedFinding
+from archrev.tui.footer import FittingFooter
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,7 +29,6 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import (
     Button,
     DataTable,
-    Footer,
     Input,
     Label,
     Select,
@@ -323,7 +323,7 @@ class ReviewScreen(Screen[None]):
             with TabPane("Reviews", id="tab-reviews"):
                 yield DataTable(id="reviews", cursor_type="row")
         yield Static(id="detail")
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         # Long titles and component lists get a fixed width (ellipsis); the detail line
@@ -871,7 +871,7 @@ class SnapshotScreen(Screen[None]):
         )
         yield GraphCanvas(id="snapshot-canvas")
         yield Static(id="snapshot-detail")
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         from archrev.tui.canvas import BoxDecoration, GraphCanvas

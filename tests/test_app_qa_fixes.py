@@ -1,0 +1,312 @@
+"""The app at the sizes a QA engineer used (80x24, 200x50): what they found, asserted fixed.
+
+Each test drives the app with Pilot on the bundled AI-platform sample (what `archrev demo`
+opens) or on a small shop, and checks what the screen shows.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from archrev.model.document import WorkspaceDocument
+from archrev.model.modelfile import read_model
+from archrev.model.types import Component, Kind, Link, System, SystemModel
+from archrev.model.workspace import Workspace
+from archrev.tui.app import ArchrevApp, SystemScreen
+from archrev.tui.cli import main as cli_main
+from archrev.tui.forms import ID_RULE, ComponentForm, LinkForm
+from archrev.tui.inspector import InspectorBody, utilization_chart
+from textual.widgets import Static
+from textual.widgets._footer import FooterKey
+
+TODAY = date(2026, 1, 15)
+SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "ai-platform.yaml"
+
+
+@pytest.fixture
+def demo_path(tmp_path: Path) -> Path:
+    path = tmp_path / "archrev.db"
+    with Workspace(path) as ws:
+        ws.import_model(read_model(SAMPLE))
+    return path
+
+
+def demo_app(path: Path) -> ArchrevApp:
+    with Workspace(path, create=False) as ws:
+        sid = ws.systems()[0].id
+    return ArchrevApp(WorkspaceDocument.open(path, sid), today=TODAY)
+
+
+async def settle(pilot) -> None:
+    await pilot.pause()
+    for _ in range(200):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = pilot.app.screen
+        if not (isinstance(screen, SystemScreen) and screen.analysis_pending):
+            break
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
+def screen_of(app: ArchrevApp) -> SystemScreen:
+    screen = app.screen
+    assert isinstance(screen, SystemScreen)
+    return screen
+
+
+async def select(pilot, comp_id: str) -> SystemScreen:
+    screen = screen_of(pilot.app)
+    screen.canvas.select(comp_id)
+    screen.canvas.focus()
+    await pilot.pause(0.15)  # the inspector follows once the selection rests
+    return screen
+
+
+def status_text(screen: SystemScreen) -> str:
+    return str(screen.query_one("#status", Static).render())
+
+
+def in_view(screen: SystemScreen) -> tuple[int, int, int, int]:
+    canvas = screen.canvas
+    view = canvas.scrollable_content_region
+    left, top = int(canvas.scroll_x), int(canvas.scroll_y)
+    return left, top, left + view.width, top + view.height
+
+
+# -- item 19: the growth chart fits the inspector ------------------------------------------
+
+
+@pytest.mark.parametrize("width", [14, 24, 32, 42])
+def test_chart_rows_fit_the_width_they_are_drawn_for(width: int) -> None:
+    chart = utilization_chart([0.12, 0.5, 1.2, 9.5, 1e9], 1, width)
+    rows = chart.plain.splitlines()
+    assert len(rows) == 5
+    for row in rows:
+        assert len(row) <= max(width, 14)
+        assert row.endswith("%")
+    assert rows[4].endswith("999+%")
+
+
+async def test_growth_chart_rows_keep_their_value_on_the_row_at_80x24(demo_path: Path) -> None:
+    app = demo_app(demo_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await select(pilot, "api-gateway")
+        await pilot.press("g")
+        await pilot.pause(0.2)
+        body = screen.inspector.query_one(InspectorBody)
+        lines = [line.plain for line in body._wrap(body.size.width)]
+        chart = [ln for ln in lines if ln[:2] in ("▶Q", " Q")]
+        horizon = screen.analysis.facts.horizon
+        assert len(chart) == horizon + 1  # one row per quarter, none wrapped
+        assert all(ln.rstrip().endswith("%") for ln in chart)
+        assert not any(ln.strip().endswith("%") and "Q" not in ln for ln in lines)
+        # Wider terminal, wider panel: the chart is drawn again for the new width.
+        await pilot.resize_terminal(200, 50)
+        await pilot.pause(0.2)
+        wide = [ln.plain for ln in body._wrap(body.size.width)]
+        wide_chart = [ln for ln in wide if ln[:2] in ("▶Q", " Q")]
+        assert len(wide_chart) == horizon + 1
+        assert len(wide_chart[0]) > len(chart[0])
+
+
+# -- item 19: first paint at 80x24, relayout at 200x50, the footer ------------------------
+
+
+async def test_first_paint_at_80x24_shows_the_selection_and_cuts_no_box(demo_path: Path) -> None:
+    app = demo_app(demo_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        left, top, right, bottom = in_view(screen)
+        boxes = screen.canvas._scene.boxes
+        chosen = boxes[screen.canvas.selected]
+        assert top <= chosen.y and chosen.y + chosen.h <= bottom
+        assert left <= chosen.x and chosen.x + chosen.w <= right
+        for box in boxes.values():
+            if box.x < right and box.x + box.w > left:
+                assert not (box.y < bottom < box.y + box.h), "a box is cut by the panel"
+
+
+async def test_relayout_brings_the_view_back_to_the_boxes(demo_path: Path) -> None:
+    app = demo_app(demo_path)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        first = screen.canvas.selected
+        screen.canvas.scroll_to(10_000, 10_000, animate=False, immediate=True)
+        await pilot.pause()
+        assert screen.canvas.scroll_x > 50
+        await pilot.press("l")
+        await settle(pilot)
+        assert "automatic layout" in screen.message
+        left, top, right, bottom = in_view(screen)
+        assert left <= 2 and top <= min(p[1] for p in screen.positions.values())
+        box = screen.canvas._scene.boxes[first]
+        assert left <= box.x and box.x + box.w <= right and top <= box.y < bottom
+        # Again: nothing moves, and the message says so rather than "saved".
+        screen.canvas.scroll_to(10_000, 10_000, animate=False, immediate=True)
+        await pilot.press("l")
+        await settle(pilot)
+        assert screen.message == "every box already stands where the automatic layout puts it"
+        assert in_view(screen)[0] <= 2
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (200, 50)])
+async def test_footer_shows_whole_keys_only(demo_path: Path, size: tuple[int, int]) -> None:
+    app = demo_app(demo_path)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.1)
+        keys = list(app.screen.query(FooterKey))
+        palette = next(k for k in keys if k.has_class("-command-palette"))
+        shown = [k for k in keys if k.display and k is not palette]
+        assert shown, "the footer must keep the first keys"
+        for key in shown:
+            assert key.region.right <= palette.region.x, key.description
+        hidden = [k for k in keys if not k.display]
+        if size[0] >= 200:
+            assert not hidden
+        else:
+            # What is dropped are the last keys, whole, never a middle one.
+            order = [k for k in keys if k is not palette]
+            assert order[: len(shown)] == shown
+
+
+# -- item 16: the blast numbers of the app and the CLI ------------------------------------
+
+
+async def test_blast_status_and_inspector_count_like_the_cli(
+    demo_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli_main(["blast", "api-gateway", str(SAMPLE)]) == 0
+    cli_line = capsys.readouterr().out.splitlines()[0]
+    assert "3 of 25 components fail" in cli_line
+    assert "2 of 3 entry points" in cli_line
+    app = demo_app(demo_path)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        screen = await select(pilot, "api-gateway")
+        await pilot.press("b")
+        await pilot.pause(0.2)
+        status = status_text(screen)
+        assert "3 of 25 components fail (it and 2 that require it)" in status
+        assert "2 of 3 entry points cut off" in status
+        body = screen.inspector.text.plain
+        assert "3 of 25 components fail (it and 2 that require it): " in body
+        assert "Partner API clients, Web app" in body
+        assert "2 of 3 entry points cut off" in body
+    async with demo_app(demo_path).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await select(pilot, "api-gateway")
+        await pilot.press("b")
+        await pilot.pause(0.2)
+        status = status_text(screen)
+        # At 80 columns the counts stay whole; the explanation gives way.
+        assert "3 of 25 components fail" in status
+        assert status.rstrip().endswith("2 of 3 entry points cut off")
+
+
+async def test_blast_of_a_component_nothing_requires(demo_path: Path) -> None:
+    app = demo_app(demo_path)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        screen = await select(pilot, "web-app")
+        await pilot.press("b")
+        await pilot.pause(0.2)
+        assert "1 of 25 components fail (only itself), 1 of 3 entry points cut off" in (
+            status_text(screen)
+        )
+
+
+# -- item 20: form errors -----------------------------------------------------------------
+
+
+def shop() -> SystemModel:
+    return SystemModel(
+        system=System(id="shop", name="Shop"),
+        components=[
+            Component(id="web", name="Web", kind=Kind.GATEWAY),
+            Component(id="api", name="API"),
+        ],
+        links=[Link(source="web", target="api")],
+        layout={"web": (2, 2), "api": (40, 2)},
+    )
+
+
+@pytest.fixture
+def shop_path(tmp_path: Path) -> Path:
+    path = tmp_path / "archrev.db"
+    with Workspace(path) as ws:
+        ws.import_model(shop())
+    return path
+
+
+def rendered(form, selector: str) -> str:
+    return str(form.query_one(selector, Static).render())
+
+
+async def test_id_error_says_what_is_wrong_and_clears_once_fixed(shop_path: Path) -> None:
+    app = ArchrevApp(WorkspaceDocument.open(shop_path, "shop"), today=TODAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        form = app.screen
+        assert isinstance(form, ComponentForm)
+        form.query_one("#f-name").value = "Search"
+        await pilot.pause()  # the id follows the name until the user types one
+        form.query_one("#f-id").value = "bad id!"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        error = rendered(form, "#err-id")
+        assert "a space" in error and "'!'" in error
+        assert ID_RULE not in error  # the hint below the field already says the rule
+        assert ID_RULE in rendered(form, "#row-id .hint")
+        assert "1 field to fix" in rendered(form, "#form-error")
+        # Correcting the id clears its error at once, before any save.
+        form.query_one("#f-id").value = "search"
+        await pilot.pause()
+        assert rendered(form, "#err-id") == ""
+        assert form.query_one("#err-id").has_class("-empty")
+        assert rendered(form, "#form-error") == ""
+        # Breaking it again shows the error again, without a save.
+        form.query_one("#f-id").value = "-search"
+        await pilot.pause()
+        assert "starts with '-'" in rendered(form, "#err-id")
+        await pilot.press("escape")
+    with Workspace(shop_path, create=False) as ws:
+        assert len(ws.load("shop").components) == 2
+
+
+async def test_no_error_before_the_first_save(shop_path: Path) -> None:
+    app = ArchrevApp(WorkspaceDocument.open(shop_path, "shop"), today=TODAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        form = app.screen
+        form.query_one("#f-id").value = "bad id"
+        await pilot.pause()
+        assert rendered(form, "#err-id") == ""
+
+
+async def test_link_form_error_clears_once_fixed(shop_path: Path) -> None:
+    app = ArchrevApp(WorkspaceDocument.open(shop_path, "shop"), today=TODAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        form = LinkForm(Link(source="web", target="api"), new=False)
+        app.push_screen(form)
+        await pilot.pause()
+        form.query_one("#f-timeout_ms").value = "soon"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        assert rendered(form, "#err-timeout_ms") != ""
+        form.query_one("#f-timeout_ms").value = "250"
+        await pilot.pause()
+        assert rendered(form, "#err-timeout_ms") == ""
