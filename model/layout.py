@@ -30,7 +30,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
-
 from archrev.model.types import Component, Link, Mode, SystemModel
 
 Point = tuple[int, int]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from rich.style import Style
-from textual.app import App, ComposeResult
-from textual.message import Message
-
 from archrev.model.layout import box_sizes
 from archrev.model.types import Component, Link, System, SystemModel
 from archrev.tui.canvas import BoxDecoration, GraphCanvas
+from rich.style import Style
+from textual.app import App, ComposeResult
+from textual.message import Message
 
 # Hand placed so tests know exactly where each box is:
 #   a (2,2) -> b (30,2), a -> c (30,10); d far right (60,2).

@@ -7,9 +7,6 @@ import random
 from collections import Counter
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from archrev.model.layout import (
     BOX_MAX_WIDTH,
     BOX_MIN_HEIGHT,
@@ -24,6 +21,8 @@ from archrev.model.layout import (
     route_edges,
 )
 from archrev.model.types import Autoscaling, Component, Kind, Link, Mode, System, SystemModel
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def system(comps: list[Component | str], links: list[tuple[str, str]] | list[Link]) -> SystemModel:

@@ -26,18 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.segment import Segment
-from rich.style import Style
-from rich.text import Text
-from textual import events
-from textual.binding import Binding, BindingType
-from textual.geometry import Region, Size, Spacing
-from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
-from textual.strip import Strip
-from textual.timer import Timer
-
 from archrev.model.layout import EdgeRoute, box_sizes, route_edges
 from archrev.model.types import SystemModel
 from archrev.tui.canvas_draw import (
@@ -54,6 +42,17 @@ from archrev.tui.canvas_draw import (
     Scene,
     text_cells,
 )
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size, Spacing
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.timer import Timer
 
 # Above this many components a drag moves the box only; lines are re-routed on release.
 LIVE_ROUTING_LIMIT = 150

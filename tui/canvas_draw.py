@@ -13,10 +13,9 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from rich.cells import get_character_cell_size
-
 from archrev.model.layout import EdgeRoute, kind_label
 from archrev.model.types import Component, Mode
+from rich.cells import get_character_cell_size
 
 # Directions a line leaves a cell in, combined into a mask per cell.
 N, E, S, W = 1, 2, 4, 8
