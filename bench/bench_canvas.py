@@ -100,11 +100,10 @@ def bench_viewport() -> None:
 
 
 async def bench_app() -> None:
-    from textual.app import App, ComposeResult
-
     from archrev.model.layout import layered_layout
     from archrev.tui import canvas as canvas_module
     from archrev.tui.canvas import GraphCanvas
+    from textual.app import App, ComposeResult
 
     model = generated_system(500)
     positions = layered_layout(model)
