@@ -310,3 +310,38 @@ async def test_link_form_error_clears_once_fixed(shop_path: Path) -> None:
         form.query_one("#f-timeout_ms").value = "250"
         await pilot.pause()
         assert rendered(form, "#err-timeout_ms") == ""
+
+
+async def test_footer_behind_a_modal_still_shows_whole_keys(demo_path: Path) -> None:
+    app = demo_app(demo_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        await pilot.press("question_mark")  # the finding's rationale, over the canvas
+        await pilot.pause(0.2)
+        assert app.screen is not screen
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        keys = list(screen.query(FooterKey))
+        palette = next(k for k in keys if k.has_class("-command-palette"))
+        shown = [k for k in keys if k.display and k is not palette]
+        for key in shown:
+            assert key.region.right <= palette.region.x, key.description
+
+
+async def test_inspector_finding_titles_wrap_under_themselves(demo_path: Path) -> None:
+    app = demo_app(demo_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await select(pilot, "api-gateway")
+        body = screen.inspector.query_one(InspectorBody)
+        lines = [line.plain for line in body._wrap(body.size.width)]
+        start = lines.index(next(ln for ln in lines if ln.startswith("Findings (")))
+        end = lines.index("", start)
+        rows = lines[start + 1 : end]
+        assert len(rows) > len(
+            [f for f in screen.analysis.findings if "api-gateway" in f.components]
+        )
+        severities = ("critical", "high", "medium", "low", "info")
+        for row in rows:
+            assert row.split(" ")[0] in severities or row.startswith(" " * 9), row

@@ -22,13 +22,22 @@ class FittingFooter(Footer):
         # Keys dropped at a smaller width come back: compose them all, then measure again.
         self.call_after_refresh(self.recompose)
 
+    @staticmethod
+    def key_width(key: FooterKey) -> int:
+        """The columns a key takes, measured from its text, not from its laid-out region:
+        a footer behind a modal screen is composed again without being laid out."""
+        return key.render().cell_len + key.styles.gutter.width + key.styles.margin.width
+
     def drop_overflow(self) -> None:
         keys = list(self.query(FooterKey))
         palette = [k for k in keys if k.has_class("-command-palette")]
-        right = palette[0].region.x if palette else self.region.right
+        room = self.size.width - sum(self.key_width(k) for k in palette)
+        used = 0
         for key in keys:
             if key in palette:
                 continue
-            # A key is cut when its right edge (its margin included) passes the limit.
-            if key.region.right + key.styles.margin.right > right:
-                key.display = False
+            used += self.key_width(key)
+            # Once one key does not fit, the ones after it go too: the order stays.
+            key.display = used <= room
+            if used > room:
+                used = room + 1

@@ -52,7 +52,9 @@ class BlastSummary:
         return phrase + f" (it and {more} that require{'s' if more == 1 else ''} it)"
 
     def entry_points_phrase(self) -> str:
-        return f"{len(self.entry_points_cut)} of {self.entry_points} entry points cut off"
+        total = self.entry_points
+        noun = "entry point" if total == 1 else "entry points"
+        return f"{len(self.entry_points_cut)} of {total} {noun} cut off"
 
 
 def utilization_style(value: float) -> str:
@@ -252,15 +254,22 @@ class Inspector(Vertical):
                     ": " + ", ".join(sorted(names.get(c, c) for c in blast.entry_points_cut))
                 )
             else:
-                text.append(f"no entry point of {blast.entry_points} is cut off", style="green")
+                text.append(blast.entry_points_phrase(), style="green")
             text.append("\n")
         if findings:
             text.append(f"\nFindings ({len(findings)})\n", style="bold underline")
+            # The titles wrap under themselves, so the severity column stays readable.
+            indent = 9
             for finding in findings:
                 sev = str(getattr(finding.severity, "value", finding.severity))
                 text.append(f"{sev:<8} ", style=SEVERITY_STYLE.get(sev, ""))
-                text.append(finding.title)
-                text.append("\n")
+                title = Text(finding.title)
+                lines = title.wrap(self.app.console, max(self._shown_width - indent, 8))
+                for i, line in enumerate(lines):
+                    if i:
+                        text.append(" " * indent)
+                    text.append(line)
+                    text.append("\n")
         text.append("\nFields\n", style="bold underline")
         defaults = Component(id=comp.id)
         for name in Component.model_fields:
