@@ -95,6 +95,11 @@ _HOST_KEY = re.compile(
 _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _EXPANSION = re.compile(r"(?s)^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>.*))?$")
 
+# Kinds whose named volumes hold data that matters (docs/importing.md, "Stateful").
+DATA_STORE_KINDS = frozenset(
+    {Kind.DATABASE, Kind.CACHE, Kind.QUEUE, Kind.STREAM, Kind.OBJECT_STORE, Kind.SEARCH}
+)
+
 # Compose's merge tags: `!reset` drops what earlier files said, `!override` replaces it.
 MERGE_TAGS = frozenset({"!reset", "!override"})
 # A mark with the file it belongs to: (line, column, file index).
@@ -408,7 +413,7 @@ def _load_files(
             continue
         seen.add(resolved)
         text = read_text(path)
-        raw = load_located(text, str(path), keep_tags=MERGE_TAGS)
+        raw = load_located(text, str(path), keep_tags=MERGE_TAGS, what="a compose file")
         if raw is None:
             raw = YamlMap((1, 1))
         if not isinstance(raw, YamlMap):
@@ -729,7 +734,10 @@ class _ModelBuilder:
         for key in ("cpus", "memory"):
             if limits.get(key) not in (None, ""):
                 tags.append(f"limit-{key}:{limits[key]}")
-        if self._named_volumes(body):
+        # A named volume is state only where the kind keeps data: nginx's cache volume or a
+        # worker sharing a data volume holds nothing a backup must restore. When the kind is
+        # unknown the volume is the only evidence there is, so it counts.
+        if self._named_volumes(body) and (kind in DATA_STORE_KINDS or not known):
             data["stateful"] = True
         healthcheck = body.get("healthcheck")
         if isinstance(healthcheck, Mapping) and not healthcheck.get("disable"):
