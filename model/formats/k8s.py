@@ -287,7 +287,37 @@ class _Builder:
             candidate, n = f"{base}-{n}", n + 1
         return candidate
 
+    def _drop_duplicates(self) -> None:
+        """One object per (apiVersion group, kind, namespace, name), as `kubectl apply` keeps
+        it: a folder holding both the all-in-one file and the per-service files defines
+        every object twice, which is one object, not two components."""
+        first: dict[tuple[str, str, str], _Doc] = {}
+        again: dict[tuple[str, str, str], list[_Doc]] = {}
+        kept: list[_Doc] = []
+        for doc in self.docs:
+            if not doc.kind or not doc.name or "apiVersion" not in doc.body:
+                kept.append(doc)
+                continue
+            key = (doc.kind, doc.namespace, doc.name)
+            if key in first:
+                again.setdefault(key, []).append(doc)
+                continue
+            first[key] = doc
+            kept.append(doc)
+        self.docs = kept
+        for key, docs in again.items():
+            original = first[key]
+            where = ", ".join(str(d.name_origin()) for d in [original, *docs])
+            times = "twice" if len(docs) == 1 else f"{len(docs) + 1} times"
+            self.note(
+                "info",
+                f"{key[0]} '{key[2]}' (namespace {key[1]}) is defined {times} ({where}); "
+                "it is one object: the first was kept",
+                docs[0].name_origin(),
+            )
+
     def build(self) -> None:
+        self._drop_duplicates()
         skipped: dict[str, list[_Doc]] = {}
         for doc in self.docs:
             kind = doc.kind
