@@ -26,6 +26,7 @@ from typing import Any
 from archrev.model.errors import InputFileError
 from archrev.model.formats import ImportNote, ImportResult, Origin
 from archrev.model.formats.kinds import image_technology, infer_kind
+from archrev.model.formats.messaging import orient_messaging
 from archrev.model.formats.references import ASYNC_SCHEMES, find_hosts, is_local
 from archrev.model.located_yaml import YamlMap, load_all_located, read_text
 from archrev.model.types import (
@@ -248,13 +249,15 @@ def read_k8s(
         components=builder.components,
         links=list(builder.links.values()),
     )
-    return ImportResult(
+    result = ImportResult(
         model=model,
         format="k8s",
         components=builder.component_origins,
         links=builder.link_origins,
         notes=builder.notes,
     )
+    orient_messaging(result, builder.guess_texts())
+    return result
 
 
 class _Builder:
@@ -276,6 +279,21 @@ class _Builder:
 
     def note(self, kind: Any, message: str, origin: Origin) -> None:
         self.notes.append(ImportNote(kind, message, origin))
+
+    def guess_texts(self) -> dict[str, str]:
+        """Per workload, the words that tell a consumer from a producer: its name and its
+        containers' names, commands and arguments."""
+        texts: dict[str, str] = {}
+        for cid, workload in self.workloads.items():
+            words = [workload.doc.name]
+            for container in self._containers(workload):
+                words.append(str(container.get("name", "")))
+                for key in ("command", "args"):
+                    items = container.get(key)
+                    if isinstance(items, list):
+                        words.extend(v for v in items if isinstance(v, str))
+            texts[cid] = " ".join(words)
+        return texts
 
     def _unique_id(self, name: str, namespace: str) -> str:
         base = name if is_valid_id(name) else slugify(name)
