@@ -88,7 +88,16 @@ GENERIC_TABLE: list[tuple[tuple[str, ...], Kind, str]] = [
 
 # Words that mark a program generating test traffic rather than serving real users.
 TEST_TRAFFIC_WORDS = frozenset(
-    {"loadgenerator", "load-generator", "load-test", "locust", "k6", "jmeter", "gatling", "user-sim"}
+    {
+        "loadgenerator",
+        "load-generator",
+        "load-test",
+        "locust",
+        "k6",
+        "jmeter",
+        "gatling",
+        "user-sim",
+    }
 )
 
 # Generic words that name a datastore only as the last word ("orders-db", "job-queue"): a

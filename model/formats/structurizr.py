@@ -422,6 +422,9 @@ class _Parser:
                 if opens:
                     index = self._model_block(lines, index, target)
                 continue
+            if len(body) >= 3 and body[1] == "=" and body[2].lower() == "deploymentenvironment":
+                # `live = deploymentEnvironment "Live" {`: the identifier names nothing we use
+                body, head = body[2:], "deploymentenvironment"
             if head == "deploymentenvironment" and opens:
                 env = _unquote(body[1]) if len(body) > 1 else f"environment {number}"
                 counts = self.ws.deployments.setdefault(env, {})
