@@ -15,7 +15,6 @@ from archrev.model.formats.compose import read_compose
 from archrev.model.formats.detect import ImportOptions, collect, read_sources
 from archrev.model.formats.k8s import read_k8s
 from archrev.model.formats.kinds import infer_kind
-from archrev.model.formats.messaging import is_consumer
 from archrev.model.formats.structurizr import read_structurizr
 from archrev.model.types import Kind, Link, Mode
 from archrev.model.workspace import Workspace
@@ -81,6 +80,8 @@ def test_compose_consumers_are_fed_by_the_queue(tmp_path: Path) -> None:
 
 
 def test_consumer_words() -> None:
+    from archrev.model.formats.messaging import is_consumer
+
     assert is_consumer("snuba-errors-consumer")
     assert is_consumer("ingest run consumer ingest-events --consumer-group x")
     assert is_consumer("queue-master")
