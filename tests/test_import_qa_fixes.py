@@ -101,7 +101,9 @@ spec:
     metadata: {labels: {name: queue-master}}
     spec:
       containers:
-        - {name: queue-master, image: weaveworksdemos/queue-master, env: [{name: AMQP_HOST, value: rabbitmq}]}
+        - name: queue-master
+          image: weaveworksdemos/queue-master
+          env: [{name: AMQP_HOST, value: rabbitmq}]
 ---
 apiVersion: apps/v1
 kind: Deployment
@@ -112,7 +114,9 @@ spec:
     metadata: {labels: {name: shipping}}
     spec:
       containers:
-        - {name: shipping, image: weaveworksdemos/shipping, env: [{name: AMQP_HOST, value: rabbitmq}]}
+        - name: shipping
+          image: weaveworksdemos/shipping
+          env: [{name: AMQP_HOST, value: rabbitmq}]
 ---
 apiVersion: apps/v1
 kind: Deployment
@@ -307,7 +311,10 @@ spec:
   template:
     metadata: {labels: {app: traffic}}
     spec:
-      containers: [{name: main, image: "locustio/locust:2", env: [{name: FRONTEND_ADDR, value: "frontend:80"}]}]
+      containers:
+        - name: main
+          image: "locustio/locust:2"
+          env: [{name: FRONTEND_ADDR, value: "frontend:80"}]
 """
 
 
@@ -346,7 +353,10 @@ services:
 
 # -- item 18: the import summary -------------------------------------------------------------
 
-MODEL_A = "archrev: 1\nsystem: {id: a}\ncomponents:\n  x: {kind: service, links: [y]}\n  y: {kind: database}\n"
+MODEL_A = (
+    "archrev: 1\nsystem: {id: a}\ncomponents:\n"
+    "  x: {kind: service, links: [y]}\n  y: {kind: database}\n"
+)
 MODEL_B = "archrev: 1\nsystem: {id: b}\ncomponents:\n  p: {kind: service}\n"
 
 

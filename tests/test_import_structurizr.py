@@ -230,7 +230,8 @@ def test_big_bank_combined_and_extended_agree() -> None:
         # the staff, the web application delivering the SPA): those are no request
         # dependencies and used to close a false all-synchronous cycle (QA item 6)
         assert len(r.model.links) == 20
-        assert ("e-mail-system", "personal-banking-customer") not in {ln.key for ln in r.model.links}
+        to_person = ("e-mail-system", "personal-banking-customer")
+        assert to_person not in {ln.key for ln in r.model.links}
         m = r.model
         assert m.component("database").kind == Kind.DATABASE
         assert m.component("web-application").replicas == 4  # bigbank-web*** x4
