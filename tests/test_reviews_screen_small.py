@@ -159,3 +159,52 @@ async def test_the_palette_describes_review_actions_in_full(tmp_path: Path) -> N
         after = {help_text: key for _, help_text, key in provider._actions()}
         assert after["Triage: accept the risk (justification and expiry)"] == "r"
         assert "Close the review: freeze it as a read-only milestone" in after
+
+
+async def test_compare_names_the_components_of_resolved_findings(tmp_path: Path) -> None:
+    db, sid = _sample_db(tmp_path)
+    app = Host(db, sid)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        assert screen.state is not None
+        single = next(tf for tf in screen.state.findings if tf.finding.rule_id == "SPOF-SINGLE")
+        await pilot.press("ctrl+w")
+        await pilot.pause()
+        await pilot.press(*"yes", "enter")
+        await _settle(app, pilot)
+        fixed = single.finding.components[0]
+        with Workspace(db) as ws:
+            comp = ws.load(sid).component(fixed)
+            ws.update_component(sid, comp.model_copy(update={"replicas": 3}))
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        await pilot.press("3")
+        await pilot.pause()
+        compare = str(screen.query_one("#comparison").render())
+        assert f"{single.finding.title} ({fixed}" in compare
+
+
+async def test_close_prompt_wraps_instead_of_losing_its_end(tmp_path: Path) -> None:
+    db, sid = _sample_db(tmp_path)
+    app = Host(db, sid)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        await pilot.press("ctrl+w")
+        await pilot.pause()
+        prompt = app.screen.query_one("#dialog > Label")
+        text = str(prompt.render())
+        assert text.endswith("Type yes to confirm.")
+        # the prompt is longer than the dialog is wide: it takes two lines, not one cut line
+        assert len(text) > prompt.region.width and prompt.region.height >= 2

@@ -73,7 +73,7 @@ TriageDialog, NoteDialog, StartDialog { align: center middle; }
         width: 90%; max-width: 84; height: auto; max-height: 100%;
         padding: 1 2; border: thick $primary; background: $surface;
     }
-    #dialog > Label { margin: 0 0 1 0; }
+    #dialog > Label { width: 100%; margin: 0 0 1 0; }
     #dialog .field { height: 1; margin: 0 0 1 0; }
     #dialog .field-label { width: 15; color: $text-muted; }
     #dialog .field Input, #dialog .field Select { width: 1fr; }
@@ -639,7 +639,9 @@ class ReviewScreen(Screen[None]):
             if items:
                 text.append(f"{label}\n", style=f"bold {style}")
                 for f in items:
-                    text.append(f"  {f.severity.value:<8} {f.title}\n")
+                    # The title alone does not say where: name the components too.
+                    text.append(f"  {f.severity.value:<8} {f.title}")
+                    text.append(f" ({', '.join(f.components)})\n", style="dim")
         text.append("\nBy severity (before → now)\n", style="bold")
         for sev, (b, a) in cmp.by_severity.items():
             text.append(f"  {sev:<8} {b} → {a}\n")
