@@ -319,6 +319,7 @@ class ReviewScreen(Screen[None]):
     ReviewScreen #title { height: auto; padding: 0 1; background: $boost; }
     ReviewScreen #status { height: auto; padding: 0 1; }
     ReviewScreen #tabs { height: 1fr; }
+    ReviewScreen #tabs > ContentSwitcher { height: 1fr; }
     ReviewScreen TabPane { height: 1fr; padding: 0; }
     ReviewScreen DataTable { height: 1fr; }
     ReviewScreen #keys { height: auto; padding: 0 1; color: $text-muted; }
