@@ -208,3 +208,24 @@ async def test_close_prompt_wraps_instead_of_losing_its_end(tmp_path: Path) -> N
         assert text.endswith("Type yes to confirm.")
         # the prompt is longer than the dialog is wide: it takes two lines, not one cut line
         assert len(text) > prompt.region.width and prompt.region.height >= 2
+
+
+async def test_in_the_app_the_findings_table_fills_the_screen(tmp_path: Path) -> None:
+    """The app's stylesheet gives the system screen's `#findings` 9 lines; the review
+    screen's table (same id) must not inherit that and show 6 rows on a 40-line screen."""
+    from archrev.model.document import WorkspaceDocument
+    from archrev.tui.app import ArchrevApp
+
+    db, sid = _sample_db(tmp_path)
+    app = ArchrevApp(WorkspaceDocument.open(db, sid), today=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        table = screen.query_one("#findings", DataTable)
+        assert table.region.height >= 20
+        assert table.row_count > 20

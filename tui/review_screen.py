@@ -322,6 +322,9 @@ class ReviewScreen(Screen[None]):
     ReviewScreen #tabs > ContentSwitcher { height: 1fr; }
     ReviewScreen TabPane { height: 1fr; padding: 0; }
     ReviewScreen DataTable { height: 1fr; }
+    /* the app's stylesheet sizes the system screen's findings panel (#findings, 9 lines);
+       the review screen's table of the same id takes all the room there is */
+    ReviewScreen #findings { height: 1fr; border-top: none; }
     ReviewScreen #keys { height: auto; padding: 0 1; color: $text-muted; }
     ReviewScreen #detail { height: auto; max-height: 6; padding: 0 1; border-top: solid $primary; }
     """
