@@ -229,3 +229,70 @@ async def test_in_the_app_the_findings_table_fills_the_screen(tmp_path: Path) ->
         table = screen.query_one("#findings", DataTable)
         assert table.region.height >= 20
         assert table.row_count > 20
+
+
+async def test_an_older_review_does_not_offer_start_while_another_is_open(
+    tmp_path: Path,
+) -> None:
+    db, sid = _sample_db(tmp_path)
+    app = Host(db, sid)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        await pilot.press("ctrl+w")
+        await pilot.pause()
+        await pilot.press(*"yes", "enter")
+        await _settle(app, pilot)
+        assert "Start review" in _footer_text(app)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        assert screen.state is not None and screen.state.review.number == 2
+        # back to review 1 from the Reviews tab: closed, and review 2 is still open
+        await pilot.press("4")
+        await pilot.pause()
+        assert "enter open the selected review" in str(screen.query_one("#keys").render())
+        screen.query_one("#reviews", DataTable).move_cursor(row=0)
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        assert screen.state.review.number == 1 and screen.state.review.is_closed
+        assert "Start review" not in _footer_text(app)
+        assert "review #2 is open" in str(screen.query_one("#keys").render())
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.screen is screen
+
+
+async def test_checklist_detail_shows_the_whole_note(tmp_path: Path) -> None:
+    db, sid = _sample_db(tmp_path)
+    app = Host(db, sid)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        assert screen.state is not None
+        manual = next(i.item.code for i in screen.state.items if i.auto is None)
+        screen.query_one("#checklist", DataTable).move_cursor(
+            row=[i.item.code for i in screen.state.items].index(manual)
+        )
+        await pilot.press("x")
+        await pilot.pause()
+        assert "reason" in str(app.screen.query_one("#text").placeholder)  # type: ignore[attr-defined]
+        note = "one team owns every component, so ownership cannot drift from the boundaries"
+        await pilot.press(*note, "enter")
+        await _settle(app, pilot)
+        detail = str(screen.query_one("#detail").render())
+        assert f"Note: {note}" in detail.replace("\n", " ")
+        assert manual in detail

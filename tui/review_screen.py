@@ -407,6 +407,9 @@ class ReviewScreen(Screen[None]):
         # The rows of the findings table: the review's findings, or before any review
         # the live model's (read-only), so that the screen is never empty.
         self.rows: list[TriagedFinding] = []
+        # The system's open review, if any: while one is open no other can be started,
+        # even when the screen shows an older, closed one.
+        self.open_number: int | None = None
 
     # -- layout ------------------------------------------------------------------------
 
@@ -474,6 +477,8 @@ class ReviewScreen(Screen[None]):
             self.notify(str(exc), severity="error", markup=False)
             review = None
         self._fill_reviews()
+        open_review = self.store.open_review(self.system_id)
+        self.open_number = open_review.number if open_review else None
         self.query_one("#status", Static).update(Text("analysing…", style="dim"))
         if review is None:
             self.query_one("#title", Static).update(
@@ -718,8 +723,15 @@ class ReviewScreen(Screen[None]):
                 text.append(f"Note: {tf.triage.note} {tf.triage.justification}".rstrip())
         elif tab == "tab-checklist" and self.state and (code := self._selected_item()):
             item = next(i for i in self.state.items if i.item.code == code)
-            text.append(f"{item.item.guidance}\n", style="italic")
-            text.append("; ".join(item.evidence))
+            text.append(f"{item.item.code} ", style="dim")
+            text.append(f"{item.item.question}\n")
+            # The note column is cut at 30 characters: the whole note shows here.
+            if item.answer and item.answer.note:
+                text.append(f"Note: {item.answer.note}\n")
+            if item.item.guidance:
+                text.append(f"{item.item.guidance}\n", style="italic")
+            if item.evidence:
+                text.append("Evidence: " + "; ".join(item.evidence))
         detail.update(text)
 
     @on(TabbedContent.TabActivated)
@@ -734,8 +746,15 @@ class ReviewScreen(Screen[None]):
     def _show_keys(self) -> None:
         """The legend of the keys that work on this tab, in words (the footer is short)."""
         tab = self._active_tab()
-        if not self._is_open():
-            legend = "s start a review" if self.state is None else "s start the next review"
+        if tab == "tab-reviews":
+            legend = "enter open the selected review"
+        elif not self._is_open():
+            if self.open_number is not None:
+                legend = f"review #{self.open_number} is open: enter on it in the Reviews tab (4)"
+            elif self.state is None:
+                legend = "s start a review"
+            else:
+                legend = "s start the next review"
             if self.state is not None:
                 legend += " · v view the snapshot · ctrl+e export"
         elif tab == "tab-findings":
@@ -778,7 +797,7 @@ class ReviewScreen(Screen[None]):
         if action == "close_review":
             return is_open
         if action == "start":
-            return not is_open
+            return self.open_number is None
         if action == "export":
             return self.state is not None
         if action == "view_snapshot":
@@ -934,7 +953,7 @@ class ReviewScreen(Screen[None]):
                     if answer is AnswerValue.NOT_APPLICABLE
                     else f"The rules say {item.auto_label}; why {answer.value}?"
                 )
-                self.app.push_screen(NoteDialog(f"{code}: {why}", note), save)
+                self.app.push_screen(NoteDialog(f"{code}: {why}", note, hint="reason"), save)
                 return
             save(note)
             return
