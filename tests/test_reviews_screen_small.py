@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 from archrev.model.modelfile import read_model
 from archrev.model.reviews import ReviewStore, TriageState
 from archrev.model.workspace import Workspace
 from archrev.tui.review_screen import ReviewCommands, ReviewScreen, StartDialog, TriageDialog
 from textual.app import App
-from textual.widgets import Button, DataTable, Footer
+from textual.widgets import Button, DataTable, Footer, Input
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = date(2026, 11, 20)
@@ -296,3 +297,41 @@ async def test_checklist_detail_shows_the_whole_note(tmp_path: Path) -> None:
         detail = str(screen.query_one("#detail").render())
         assert f"Note: {note}" in detail.replace("\n", " ")
         assert manual in detail
+
+
+async def test_status_and_export_say_what_they_mean(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, sid = _sample_db(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.chdir(out)
+    app = Host(db, sid)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        status = str(screen.query_one("#status").render())
+        assert "the first review" in status and "previous" not in status
+        # a relative file name: the notification names the folder it was written to
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        app.screen.query_one("#text", Input).value = "report.md"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert (out / "report.md").is_file()
+        assert any(str(out / "report.md") in str(n.message) for n in app._notifications)
+        await pilot.press("ctrl+w")
+        await pilot.pause()
+        await pilot.press(*"yes", "enter")
+        await _settle(app, pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        status = str(screen.query_one("#status").render())
+        assert "resolved since review #1 2026-Q4" in status

@@ -558,8 +558,11 @@ class ReviewScreen(Screen[None]):
         status = Text(
             f"{len(state.findings)} findings · "
             + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items() if n)
-            + f" · {len(state.resolved)} resolved since the previous review"
         )
+        if state.previous is not None:
+            status.append(f" · {len(state.resolved)} resolved since review {state.previous.label}")
+        else:
+            status.append(" · the first review of this system")
         expired = sum(tf.expired for tf in state.findings)
         if expired:
             status.append(f" · {expired} accepted risks expired", style="bold red")
@@ -1008,7 +1011,8 @@ class ReviewScreen(Screen[None]):
             except (ArchrevError, OSError) as exc:
                 self.notify(str(exc), severity="error", markup=False)
                 return
-            self.notify(f"Wrote {path}", markup=False)
+            # A relative name lands in the folder the app was started from: say which.
+            self.notify(f"Wrote {path.resolve()}", markup=False)
 
         self.app.push_screen(
             NoteDialog("Export the report to (.md .html .json .csv .sarif)", default, hint="FILE"),
