@@ -76,7 +76,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from archrev.model.modelfile import write_model
     from archrev.model.workspace import open_workspace
 
-    with open_workspace(args.db, create=False) as ws:
+    with open_workspace(args.db, create=False, readonly=True) as ws:
         system_id = ws.resolve_system(args.system)
         model = ws.load(system_id)
         header = ws.header(system_id)
@@ -92,7 +92,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_systems(args: argparse.Namespace) -> int:
     from archrev.model.workspace import open_workspace
 
-    with open_workspace(args.db, create=False) as ws:
+    with open_workspace(args.db, create=False, readonly=True) as ws:
         systems = ws.systems()
     if not systems:
         print("no systems yet; add one with `archrev import MODEL.yaml`")
