@@ -94,6 +94,29 @@ def test_validate(capsys: pytest.CaptureFixture[str], bad_file: Path) -> None:
     assert f"{bad_file}:4:15:" in err
 
 
+def test_validate_and_systems_count_in_the_singular(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """QA item 20: `validate` said "1 components, 0 links"."""
+    one = tmp_path / "one.yaml"
+    one.write_text("archrev: 1\nsystem: {id: shop}\ncomponents:\n  web: {kind: gateway}\n")
+    code, out, _ = run(capsys, "validate", str(one))
+    assert code == 0 and out == f"{one}: ok: system 'shop', 1 component, 0 links\n"
+    two = tmp_path / "two.yaml"
+    two.write_text(
+        "archrev: 1\nsystem: {id: pair}\ncomponents:\n  web: {links: [api]}\n  api: {}\n"
+    )
+    code, out, _ = run(capsys, "validate", str(two))
+    assert code == 0 and out == f"{two}: ok: system 'pair', 2 components, 1 link\n"
+    db = str(tmp_path / "w.db")
+    assert run(capsys, "import", str(one), str(two), "--db", db, "-q")[0] == 0
+    code, out, _ = run(capsys, "systems", "--db", db)
+    assert out.splitlines() == [
+        "shop  shop  (1 component, 0 links)",
+        "pair  pair  (2 components, 1 link)",
+    ]
+
+
 def test_import_export_round_trip(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     db = tmp_path / "w.db"
     code, out, err = run(capsys, "import", str(SHOP), "--db", str(db))

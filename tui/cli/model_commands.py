@@ -66,8 +66,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             failed = True
             continue
         print(
-            f"{path}: ok: system '{model.system.id}', {len(model.components)} components, "
-            f"{len(model.links)} links"
+            f"{path}: ok: system '{model.system.id}', "
+            f"{_count(len(model.components), 'component')}, {_count(len(model.links), 'link')}"
         )
     return 2 if failed else 0
 
@@ -99,5 +99,13 @@ def cmd_systems(args: argparse.Namespace) -> int:
         return 0
     width = max(len(s.id) for s in systems)
     for s in systems:
-        print(f"{s.id:<{width}}  {s.name}  ({s.components} components, {s.links} links)")
+        print(
+            f"{s.id:<{width}}  {s.name}  "
+            f"({_count(s.components, 'component')}, {_count(s.links, 'link')})"
+        )
     return 0
+
+
+def _count(n: int, word: str) -> str:
+    """`1 component`, `2 components`, `0 links`."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
