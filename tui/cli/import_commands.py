@@ -17,8 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "import",
         help="import compose files, Kubernetes manifests, Backstage catalogs, Structurizr "
         "workspaces or archrev models into the workspace",
-        description="Import PATHs (files or folders) as one system; re-importing merges: the "
-        "topology follows the source and everything you added stays.",
+        description="Import PATHs (files or folders) as one system (archrev model files: one "
+        "system per file); re-importing merges: the topology follows the source and "
+        "everything you added stays.",
     )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     p.add_argument(
@@ -99,14 +100,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.dry_run and not Path(db).exists():
         for result in results:
             changes = plan_merge(None, result.model, None, prune=args.prune).changes
-            _print_report(result, changes, names, db, dry_run=True, quiet=args.quiet)
+            _print_report(
+                result, changes, result.files or names, db, dry_run=True, quiet=args.quiet
+            )
         return 0
     with open_workspace(db) as ws, ws.transaction():
         all_changes = [
             import_into_workspace(
                 ws,
                 result,
-                sources=names,
+                sources=result.files or names,
                 prune=args.prune,
                 dry_run=args.dry_run,
                 replace=args.replace,
@@ -114,7 +117,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             for result in results
         ]
     for result, changes in zip(results, all_changes, strict=True):
-        _print_report(result, changes, names, db, dry_run=args.dry_run, quiet=args.quiet)
+        _print_report(
+            result, changes, result.files or names, db, dry_run=args.dry_run, quiet=args.quiet
+        )
     return 0
 
 
@@ -210,7 +215,7 @@ def cmd_import_report(args: argparse.Namespace) -> int:
     from archrev.model.reimport import import_reports
     from archrev.model.workspace import open_workspace
 
-    with open_workspace(args.db, create=False) as ws:
+    with open_workspace(args.db, create=False, readonly=True) as ws:
         system_id = ws.resolve_system(args.system)
         reports = import_reports(ws, system_id)
     if not reports:
