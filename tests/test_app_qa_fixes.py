@@ -345,3 +345,30 @@ async def test_inspector_finding_titles_wrap_under_themselves(demo_path: Path) -
         severities = ("critical", "high", "medium", "low", "info")
         for row in rows:
             assert row.split(" ")[0] in severities or row.startswith(" " * 9), row
+
+
+# -- the status line at 80 columns: what matters first, nothing cut mid-word --------------
+
+
+async def test_status_line_fits_80_columns(demo_path: Path) -> None:
+    app = demo_app(demo_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        status = status_text(screen)
+        assert len(status.rstrip()) <= 80
+        assert status.strip().startswith("arrows select · enter edits")
+        assert status.rstrip().endswith("? explains")  # whole parts only
+        await pilot.press("f")
+        await pilot.pause()
+        assert status_text(screen).startswith(" NEIGHBOURHOOD  f shows all")
+        await pilot.press("f", "c")
+        await pilot.pause()
+        connect = status_text(screen).rstrip()
+        assert "from Web app" in connect
+        assert connect.endswith("esc cancels") and len(connect) <= 80
+        await pilot.press("escape")
+        await pilot.resize_terminal(200, 50)
+        screen.say("")
+        await pilot.pause()
+        assert status_text(screen).rstrip().endswith("ctrl+p lists every action")

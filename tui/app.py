@@ -63,10 +63,27 @@ if TYPE_CHECKING:
     from archrev.rules.engine import Analysis
     from archrev.rules.findings import Finding
 
-START_HINT = (
-    "arrows select · shift+arrows move · enter edits · ctrl+arrows pan · "
-    "? explains · ctrl+p lists every action"
+# The start hint, most useful first: at 80 columns the line keeps the parts that fit.
+START_HINT_PARTS = (
+    "arrows select",
+    "enter edits",
+    "shift+arrows move",
+    "ctrl+arrows pan",
+    "? explains",
+    "ctrl+p lists every action",
 )
+
+
+def start_hint(width: int) -> str:
+    """The start hint's leading parts that fit in `width` columns, whole."""
+    shown: list[str] = []
+    for part in START_HINT_PARTS:
+        if len(" · ".join([*shown, part])) > width:
+            break
+        shown.append(part)
+    return " · ".join(shown)
+
+
 LARGE_SYSTEM = 150  # more unplaced boxes than this are laid out off the UI thread
 INSPECTOR_DELAY = 0.06  # seconds the selection rests before the inspector follows
 # Errors an edit can meet: the user's (ArchrevError) or the disk's. Shown, never raised.
@@ -423,10 +440,16 @@ class SystemScreen(Screen[None]):
     def update_status(self) -> None:
         text = Text()
         names = self.names()
+        in_a_mode = self.connect_source is not None or self.view != "findings"
+        if self.focused_on is not None and not in_a_mode:
+            # First on the line: at 80 columns a note at the end would be cut off.
+            text.append(" NEIGHBOURHOOD ", style="bold black on cyan")
+            text.append(" f shows all")
         if self.connect_source is not None:
             text.append(" CONNECT ", style="bold black on green")
-            text.append(" click the target, or select it and press enter · esc cancels · from ")
+            text.append(" from ")
             text.append(names.get(self.connect_source, self.connect_source), style="bold")
+            text.append(": pick the target (click, or select + enter) · esc cancels")
         elif self.view == "blast":
             text.append(" BLAST RADIUS ", style="bold white on red")
             selected = self.canvas.selected
@@ -459,12 +482,15 @@ class SystemScreen(Screen[None]):
             text.append(self.message, style="dim" if in_mode else "")
         elif not text:
             text.append(" ")
-            text.append(START_HINT, style="dim")
-        if self.focused_on is not None:
+            text.append(start_hint(self.size.width - 2), style="dim")
+        if self.focused_on is not None and in_a_mode:
             text.append(" · neighbourhood only (f shows all)", style="dim")
         if text != self._status_text:  # fixed size: no layout pass needed
             self._status_text = text
             self.query_one("#status", Static).update(text, layout=False)
+
+    def on_resize(self) -> None:
+        self.update_status()  # the line says more, or less, at the new width
 
     def say(self, message: str) -> None:
         self.message = message
