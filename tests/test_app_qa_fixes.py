@@ -344,7 +344,8 @@ async def test_inspector_finding_titles_wrap_under_themselves(demo_path: Path) -
         )
         severities = ("critical", "high", "medium", "low", "info")
         for row in rows:
-            assert row.split(" ")[0] in severities or row.startswith(" " * 9), row
+            indent = max(len(r.split(" ")[0]) for r in rows if r.split(" ")[0] in severities)
+            assert row.split(" ")[0] in severities or row.startswith(" " * (indent + 1)), row
 
 
 # -- the status line at 80 columns: what matters first, nothing cut mid-word --------------
@@ -372,3 +373,23 @@ async def test_status_line_fits_80_columns(demo_path: Path) -> None:
         screen.say("")
         await pilot.pause()
         assert status_text(screen).rstrip().endswith("ctrl+p lists every action")
+
+
+# -- the findings table shows whole cells once the rows are in ----------------------------
+
+
+async def test_findings_table_repaints_at_the_widened_columns(demo_path: Path) -> None:
+    app = demo_app(demo_path)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.2)
+        table = app.screen.query_one("#findings-table")
+        screenshot = app.export_screenshot().replace("&#160;", " ")
+        rules = {f.rule_id for f in app.screen.findings_panel.shown[: table.size.height - 2]}
+        for rule in rules:
+            assert rule in screenshot, rule  # not cut to the header's width ("DB-B")
+        assert "Category" in screenshot  # a long component list does not push it away
+        many = [f for f in app.screen.findings_panel.shown if len(f.components) > 3]
+        if many:
+            cell = app.screen.findings_panel._components_cell(many[0])
+            assert cell.endswith(f"+{len(many[0].components) - 3} more")

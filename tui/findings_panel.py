@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -36,6 +36,7 @@ SEVERITY_BORDER = {
     "low": "cyan",
     "info": "",
 }
+COMPONENTS_SHOWN = 3  # names in a row of the table; the rest are counted
 COLUMNS = (
     ("severity", "Severity"),
     ("rule", "Rule"),
@@ -43,6 +44,23 @@ COLUMNS = (
     ("components", "Components"),
     ("category", "Category"),
 )
+
+
+class FindingsTable(DataTable[Any]):
+    """A DataTable that repaints when its columns widen.
+
+    Textual 8's DataTable measures new rows when idle and widens the columns, but keeps
+    the cells it rendered at the old widths in its caches: a table refilled with longer
+    rows showed `DB-B` and `Statefu` until the cursor moved. Textual is pinned; this
+    drops those caches when a width changed.
+    """
+
+    async def _on_idle(self, event: events.Idle) -> None:
+        before = [column.content_width for column in self.columns.values()]
+        await super()._on_idle(event)
+        if before != [column.content_width for column in self.columns.values()]:
+            self._clear_caches()
+            self.refresh()
 
 
 def severity_rank(value: Any) -> int:
@@ -89,9 +107,7 @@ class FindingsPanel(Vertical):
             )
             yield Select([], prompt="any category", id="filter-category")
             yield Input(placeholder="component…", id="filter-component")
-        table: DataTable[Any] = DataTable(
-            id="findings-table", cursor_type="row", zebra_stripes=True
-        )
+        table = FindingsTable(id="findings-table", cursor_type="row", zebra_stripes=True)
         yield table
 
     def on_mount(self) -> None:
@@ -148,6 +164,14 @@ class FindingsPanel(Vertical):
             return ", ".join(finding.components)
         return finding.category
 
+    def _components_cell(self, finding: Finding) -> str:
+        """The first components by name; a finding over twenty would push the Category
+        column off the screen (the inspector and `?` list them all)."""
+        names = [self.names.get(c, c) for c in finding.components]
+        if len(names) <= COMPONENTS_SHOWN:
+            return ", ".join(names)
+        return ", ".join(names[:COMPONENTS_SHOWN]) + f" +{len(names) - COMPONENTS_SHOWN} more"
+
     def _refresh_table(self) -> None:
         table = self.query_one(DataTable)
         keep = self.current()
@@ -160,7 +184,7 @@ class FindingsPanel(Vertical):
                 Text(sev, style=SEVERITY_STYLE.get(sev, "")),
                 Text(finding.rule_id),
                 Text(finding.title),
-                Text(", ".join(self.names.get(c, c) for c in finding.components)),
+                Text(self._components_cell(finding)),
                 Text(finding.category),
                 key=str(i),
             )

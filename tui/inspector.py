@@ -259,10 +259,10 @@ class Inspector(Vertical):
         if findings:
             text.append(f"\nFindings ({len(findings)})\n", style="bold underline")
             # The titles wrap under themselves, so the severity column stays readable.
-            indent = 9
-            for finding in findings:
-                sev = str(getattr(finding.severity, "value", finding.severity))
-                text.append(f"{sev:<8} ", style=SEVERITY_STYLE.get(sev, ""))
+            sevs = [str(getattr(f.severity, "value", f.severity)) for f in findings]
+            indent = max(len(sev) for sev in sevs) + 1  # narrow panels keep their columns
+            for finding, sev in zip(findings, sevs, strict=True):
+                text.append(f"{sev:<{indent}}", style=SEVERITY_STYLE.get(sev, ""))
                 title = Text(finding.title)
                 lines = title.wrap(self.app.console, max(self._shown_width - indent, 8))
                 for i, line in enumerate(lines):
