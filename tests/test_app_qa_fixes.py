@@ -170,6 +170,8 @@ async def test_footer_shows_whole_keys_only(demo_path: Path, size: tuple[int, in
         hidden = [k for k in keys if not k.display]
         if size[0] >= 200:
             assert not hidden
+            # A wide terminal also shows the keys a new user would otherwise not find.
+            assert {"Layout", "Focus", "Review"} <= {k.description for k in shown}
         else:
             # What is dropped are the last keys, whole, never a middle one.
             order = [k for k in keys if k is not palette]

@@ -160,9 +160,7 @@ class SystemScreen(Screen[None]):
         Binding("c", "connect", "Connect", id="system.connect"),
         Binding("e", "edit", "Edit", id="system.edit"),
         Binding("delete", "delete", "Delete", id="system.delete"),
-        Binding("l", "relayout", "Layout", show=False, id="system.relayout"),
         Binding("slash", "find", "Find", id="system.find"),
-        Binding("f", "focus_neighbourhood", "Focus", show=False, id="system.focus"),
         Binding("b", "blast", "Blast", id="system.blast"),
         Binding("g", "growth", "Growth", id="system.growth"),
         Binding(
@@ -179,10 +177,13 @@ class SystemScreen(Screen[None]):
         Binding("ctrl+y", "redo", "Redo", show=False, id="system.redo"),
         Binding("question_mark", "explain", "Why?", id="system.explain"),
         Binding("p", "findings_focus", "Findings", id="system.findings"),
+        # Shown when the terminal is wide enough: the footer drops keys from the right.
+        Binding("l", "relayout", "Layout", id="system.relayout"),
+        Binding("f", "focus_neighbourhood", "Focus", id="system.focus"),
         Binding("P", "toggle_findings", "Hide findings", show=False, id="system.findings_panel"),
         Binding("i", "toggle_inspector", "Inspector", show=False, id="system.inspector"),
         Binding("ctrl+o", "switch_system", "Systems", show=False, id="system.switch"),
-        Binding("r", "review", "Review", show=False, id="system.review"),
+        Binding("r", "review", "Review", id="system.review"),
         Binding("escape", "cancel", "Cancel", show=False, id="system.cancel"),
     ]
 
