@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from archrev.model.types import Kind, Tier
+from archrev.rules.facts import bounded
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, pct, rule
 
@@ -68,7 +69,7 @@ def oversized(ctx: RuleContext) -> Iterator[Hit]:
             continue
         if comp.kind not in _COMPUTE or comp.is_stateful:
             continue  # managed stores and brokers keep replicas for durability, not load
-        running = comp.capacity_rps * comp.instances  # the fleet that always runs
+        running = bounded(comp.capacity_rps * comp.instances)  # the fleet that always runs
         peak = facts.projected_load(comp.id, facts.horizon) / running
         if peak > limit:
             continue

@@ -27,6 +27,16 @@ import networkx as nx
 from archrev.model.types import Component, Kind, Mode, SystemModel
 
 DEFAULT_RUNWAY_THRESHOLD = 0.8
+# The largest rate (requests per second) or latency sum the analysis carries. Model fields
+# may be huge (1e308): multiplied along links they would overflow to inf, and inf / inf is
+# nan, which no JSON reader accepts. Past this bound a number means "more than anyone runs";
+# the components whose figures were cut to it are listed in `Facts.overflowed`.
+NUMBER_LIMIT = 1e12
+
+
+def bounded(value: float) -> float:
+    """`value`, or `NUMBER_LIMIT` when it is larger (or not a number at all)."""
+    return value if value < NUMBER_LIMIT else NUMBER_LIMIT
 _ROOT = ""  # the virtual node in front of every entry point (no component id is empty)
 
 
@@ -107,8 +117,11 @@ class Facts:
                 cycle = self.cycles[self.scc_of[members[0]]]
                 self.order.extend(self._cycle_order(cycle))
 
+        self.overflowed: set[str] = set()
         self.load: dict[str, float] = self._load()
-        self.capacity: dict[str, float | None] = {cid: c.capacity_total for cid, c in comps.items()}
+        self.capacity: dict[str, float | None] = {
+            cid: self._bounded(cid, c.capacity_total) for cid, c in comps.items()
+        }
         self._utilization: dict[str, list[float] | None] = {}
 
     @cached_property
@@ -161,6 +174,12 @@ class Facts:
         return order
 
     # ----------------------------------------------------------------- load model
+    def _bounded(self, cid: str, value: float | None) -> float | None:
+        if value is None or value < NUMBER_LIMIT:
+            return value
+        self.overflowed.add(cid)
+        return NUMBER_LIMIT
+
     def _load(self) -> dict[str, float]:
         comps, succ = self.components, self.succ
         load = {cid: float(comps[cid].peak_rps or 0.0) for cid in comps}
@@ -179,6 +198,10 @@ class Facts:
                     # the queue absorbs the peaks; what leaves it is not averaged again
                     flow /= peak_to_average
                 load[target] += flow
+        for cid, value in load.items():
+            if not value < NUMBER_LIMIT:
+                load[cid] = NUMBER_LIMIT
+                self.overflowed.add(cid)
         return load
 
     def growth(self, cid: str) -> float:
@@ -195,7 +218,7 @@ class Facts:
         else:
             base = self.load[comp_id] / cap
             factor = (1.0 + self.growth(comp_id)) ** 0.25
-            result = [base * factor**q for q in range(self.horizon + 1)]
+            result = [bounded(base * factor**q) for q in range(self.horizon + 1)]
         self._utilization[comp_id] = result
         return result
 
@@ -211,7 +234,7 @@ class Facts:
         return None
 
     def projected_load(self, comp_id: str, quarter: int) -> float:
-        return self.load[comp_id] * (1.0 + self.growth(comp_id)) ** (quarter / 4)
+        return bounded(self.load[comp_id] * (1.0 + self.growth(comp_id)) ** (quarter / 4))
 
     # ----------------------------------------------------------------- coupling
     @cached_property
@@ -311,7 +334,7 @@ class Facts:
             for t in self._dag_edges_forward(cid, Mode.SYNC):
                 if total[t] > best or best_t is None:
                     best, best_t = total[t], t
-            total[cid] = (comps[cid].latency_ms or 0.0) + best
+            total[cid] = bounded((comps[cid].latency_ms or 0.0) + best)
             nxt[cid] = best_t
         return total, nxt
 
@@ -337,7 +360,7 @@ class Facts:
         comps = self.components
         return SyncChain(
             path=path,
-            latency_ms=sum(comps[c].latency_ms or 0.0 for c in path),
+            latency_ms=bounded(sum(comps[c].latency_ms or 0.0 for c in path)),
             unknown_latency=tuple(c for c in path if comps[c].latency_ms is None),
         )
 

@@ -242,6 +242,8 @@ def num(value: float | int | None, digits: int = 2) -> str:
     """A number as a message shows it: thousands separated, no trailing zeros."""
     if value is None:
         return "unknown"
+    if not abs(value) < 1e15:  # past a quadrillion digits say nothing; nan/inf never printed
+        return f"{value:.3g}" if abs(value) < float("inf") else "more than 1e12"
     if float(value).is_integer():
         return f"{int(value):,}"
     text = f"{value:,.{digits}f}".rstrip("0").rstrip(".")
@@ -249,6 +251,8 @@ def num(value: float | int | None, digits: int = 2) -> str:
 
 
 def pct(value: float) -> str:
+    if not abs(value) < 1e4:  # past a million per cent the figure says nothing; no inf/nan
+        return "over 1,000,000 %"
     return f"{value * 100:.0f} %"
 
 

@@ -37,6 +37,12 @@ def _fails_whole(comp: Component) -> bool:
     return False
 
 
+def _one_instance(comp: Component) -> bool:
+    """Runs exactly one instance: `replicas: 0` without an autoscaler runs none, which is
+    not a single point of failure but an outage (SCL-UTIL reports it)."""
+    return comp.single_instance and not (comp.replicas == 0 and comp.autoscaling is None)
+
+
 def _replicas_text(comp: Component) -> str:
     if comp.autoscaling is not None:
         return f"replicas: {comp.replicas}, autoscaling min {comp.autoscaling.min}"
@@ -59,7 +65,7 @@ def single_instance(ctx: RuleContext) -> Iterator[Hit]:
     using = facts.entry_points_using
     for cid in facts.in_order(facts.serving_path):
         comp = facts.components[cid]
-        if not _deployed(comp) or not comp.single_instance:
+        if not _deployed(comp) or not _one_instance(comp):
             continue
         eps = facts.entry_points_in(using.get(cid, 0))
         if eps == [cid]:
@@ -128,7 +134,7 @@ def single_zone(ctx: RuleContext) -> Iterator[Hit]:
 )
 def stateful_alone(ctx: RuleContext) -> Iterator[Hit]:
     for comp in ctx.model.components:
-        if not comp.is_stateful or not _deployed(comp) or not comp.single_instance:
+        if not comp.is_stateful or not _deployed(comp) or not _one_instance(comp):
             continue
         if comp.read_replicas > 0 or comp.failover == Failover.AUTOMATIC:
             continue
@@ -176,7 +182,7 @@ def chokepoints(ctx: RuleContext) -> Iterator[Hit]:
     share = ctx.threshold("min_share")
     for cid, count in facts.dominated_count.items():
         comp = facts.components[cid]
-        if not count or not _deployed(comp) or not comp.single_instance:
+        if not count or not _deployed(comp) or not _one_instance(comp):
             continue
         others = len(reached) - (cid in reached)
         if others < 1 or count / others < share:

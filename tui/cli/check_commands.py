@@ -197,7 +197,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         from archrev.rules.report_sarif import sarif_document
 
         doc = sarif_document(loaded.model, findings, source=loaded.source, rules=analysis.rules)
-        write_output(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", args.output)
+        write_output(
+            json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n", args.output
+        )
     elif args.format == "markdown":
         from archrev.rules.report_markdown import findings_markdown
 
@@ -438,7 +440,7 @@ def cmd_capacity(args: argparse.Namespace) -> int:
             "entering_rps": facts.entering_rps,
             "components": rows,
         }
-        write_output(json.dumps(doc, indent=2) + "\n", args.output)
+        write_output(json.dumps(doc, indent=2, allow_nan=False) + "\n", args.output)
         return 0
     from archrev.rules.rulebook import num
     from rich.table import Table
@@ -551,7 +553,7 @@ def cmd_blast(args: argparse.Namespace) -> int:
             "entry_points_unaffected": survivors,
             "critical_failed": critical,
         }
-        write_output(json.dumps(doc, indent=2) + "\n", args.output)
+        write_output(json.dumps(doc, indent=2, allow_nan=False) + "\n", args.output)
         return 0
     from rich.text import Text
 
