@@ -37,6 +37,8 @@ NUMBER_LIMIT = 1e12
 def bounded(value: float) -> float:
     """`value`, or `NUMBER_LIMIT` when it is larger (or not a number at all)."""
     return value if value < NUMBER_LIMIT else NUMBER_LIMIT
+
+
 _ROOT = ""  # the virtual node in front of every entry point (no component id is empty)
 
 

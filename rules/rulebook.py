@@ -256,5 +256,31 @@ def pct(value: float) -> str:
     return f"{value * 100:.0f} %"
 
 
+# How a message names a kind after "a"/"an": the words an architect would use.
+_KIND_NOUNS = {
+    "load_balancer": "load balancer",
+    "object_store": "object store",
+    "search": "search index",
+    "ml_model": "ML model",
+    "external": "external service",
+    "cdn": "CDN",
+    "other": "component",
+}
+
+
+def kind_noun(kind: str) -> str:
+    """A kind as a noun: `object_store` -> "object store", `search` -> "search index"."""
+    value = str(getattr(kind, "value", kind))
+    return _KIND_NOUNS.get(value, value.replace("_", " "))
+
+
+def with_article(noun: str) -> str:
+    """`noun` after "a" or "an", by its sound ("an object store", "a user", "an ML model")."""
+    first = noun[:1].lower()
+    vowel_sound = first in "aeio" or (first == "u" and not noun.lower().startswith(("us", "un")))
+    acronym_vowel = noun[:2].isupper() and first in "fhlmnrsx"
+    return f"{'an' if vowel_sound or acronym_vowel else 'a'} {noun}"
+
+
 def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else (many or word + 's')}"

@@ -55,19 +55,23 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from archrev.model.errors import ArchrevError
-    from archrev.model.modelfile import read_model
+    from archrev.model.modelfile import read_model_with_source
+    from archrev.rules.policy import check_policy_section
 
     failed = False
     for path in args.files:
         try:
-            model = read_model(path)
+            model, source = read_model_with_source(path)
+            # the `policy:` section is checked as `archrev check` will read it
+            check_policy_section(model, source)
         except ArchrevError as exc:
             print(exc, file=sys.stderr)
             failed = True
             continue
+        comps, links = len(model.components), len(model.links)
         print(
-            f"{path}: ok: system '{model.system.id}', {len(model.components)} components, "
-            f"{len(model.links)} links"
+            f"{path}: ok: system '{model.system.id}', {comps} component{'s' * (comps != 1)}, "
+            f"{links} link{'s' * (links != 1)}"
         )
     return 2 if failed else 0
 
