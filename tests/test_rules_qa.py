@@ -61,9 +61,7 @@ def test_deep_policy_predicate_on_the_command_line(capsys, tmp_path: Path) -> No
         "badpol9.yaml",
         f'custom:\n  - id: X-3\n    severity: medium\n    when: "{deep}"\n    message: "x"\n',
     )
-    code, out, err = run(
-        capsys, "check", str(SAMPLES / "ai-platform.yaml"), "--policy", str(policy)
-    )
+    code, _, err = run(capsys, "check", str(SAMPLES / "ai-platform.yaml"), "--policy", str(policy))
     assert code == 2
     assert f"{policy}:4:43: custom X-3.when: expression nested too deeply" in err
     assert "Traceback" not in err and len(err) < 400
@@ -98,10 +96,11 @@ def test_huge_numbers_never_give_inf_or_nan(capsys, tmp_path: Path) -> None:
     path = write(tmp_path, "inf.yaml", HUGE)
     for fmt in ("json", "sarif"):
         code, out, _ = run(capsys, "check", str(path), "--format", fmt)
+        assert code == 0
         _strict(out)
-    code, out, _ = run(capsys, "check", str(path))
+    _, out, _ = run(capsys, "check", str(path))
     assert "inf %" not in out and "nan %" not in out and "inf rps" not in out
-    code, out, _ = run(capsys, "capacity", str(path), "--format", "json")
+    _, out, _ = run(capsys, "capacity", str(path), "--format", "json")
     _strict(out)
 
 
@@ -200,3 +199,46 @@ def test_articles_and_plurals() -> None:
     messages = [f.message for f in analyze(model, today=TODAY, plugins=False).findings]
     assert any("s3, an object store, is used directly by 2 components" in m for m in messages)
     assert any("(it links to 1 other)" in m for m in messages), messages
+
+
+# ------------------------------------------------------------------ 12. one per root cause
+def test_restating_findings_fold_into_their_primary(tmp_path: Path) -> None:
+    model = build(
+        {
+            "e": {"kind": "client", "peak_rps": 150},
+            "db": {"kind": "database", "capacity_rps": 100},
+        },
+        ["e>db"],
+    )
+    findings = analyze(model, today=TODAY, plugins=False).findings
+    about_db = {f.rule_id: f for f in findings if f.components[0] == "db"}
+    assert "SPOF-SINGLE" not in about_db and "SCL-STATEFUL" not in about_db
+    assert about_db["SPOF-STATE"].evidence["also"] == ["SPOF-SINGLE"]
+    folded = about_db["SPOF-STATE"].evidence["also_findings"]["SPOF-SINGLE"]
+    assert folded["fingerprint"].startswith("SPOF-SINGLE:") and folded["replicas"] == 1
+    assert about_db["DB-SHARD"].evidence["also"] == ["SCL-STATEFUL"]
+    # with the primary disabled, the restating rule speaks for itself again
+    policy = load_policy(write(tmp_path, "p.yaml", "disable: [SPOF-STATE, DB-SHARD]\n"))
+    again = {f.rule_id for f in analyze(model, policy, today=TODAY, plugins=False).findings}
+    assert {"SPOF-SINGLE", "SCL-STATEFUL"} <= again
+
+
+# ------------------------------------------------------------------ 13. grouped rows
+def test_per_component_gaps_are_one_row_in_text_and_markdown(capsys, tmp_path: Path) -> None:
+    names = [f"svc{i}" for i in range(12)]
+    lines = ["archrev: 1", "system: {id: s}", "components:"]
+    lines.append(f"  users: {{kind: client, peak_rps: 10, links: [{', '.join(names)}]}}")
+    lines += [f"  {n}: {{kind: service, capacity_rps: 100, replicas: 2}}" for n in names]
+    path = write(tmp_path, "many.yaml", "\n".join(lines) + "\n")
+    _, out, _ = run(capsys, "check", str(path))
+    flat = " ".join(out.replace("│", " ").split())
+    assert (
+        "OBS-METRICS 12 components OBS-METRICS: 12 of 13 components have no metrics: svc0" in flat
+    )
+    assert out.count("exports no metrics") == 0
+    _, md, _ = run(capsys, "check", str(path), "--format", "markdown")
+    assert "OBS\\-METRICS: 12 of 13 components have no metrics" in md
+    assert md.count("exports no metrics") == 0
+    _, js, _ = run(capsys, "check", str(path), "--format", "json")
+    metrics = [f for f in json.loads(js)["findings"] if f["rule_id"] == "OBS-METRICS"]
+    assert len(metrics) == 12 and len({f["fingerprint"] for f in metrics}) == 12

@@ -240,6 +240,7 @@ def _print_findings(
     explain: bool = False,
 ) -> None:
     from archrev.rules.findings import Severity
+    from archrev.rules.grouping import FindingGroup, grouped_rows
     from archrev.rules.report_markdown import summary_line
     from rich.table import Table
     from rich.text import Text
@@ -265,10 +266,13 @@ def _print_findings(
         table.add_column("Rule", no_wrap=True, style=_STYLE[severity.value])
         table.add_column("Component", no_wrap=True, max_width=28)
         table.add_column("Finding", ratio=1)
-        for f in group:
-            where = f.components[0] if f.components else ""
-            if loaded.source is not None and where in loaded.source.components:
-                where += f" :{loaded.source.components[where][0]}"
+        for f in grouped_rows(group, len(model.components)):
+            if isinstance(f, FindingGroup):
+                where = f"{len(f.findings)} components"
+            else:
+                where = f.components[0] if f.components else ""
+                if loaded.source is not None and where in loaded.source.components:
+                    where += f" :{loaded.source.components[where][0]}"
             # Text(), never a markup string: names typed by users are data.
             finding = Text(f.message)
             if explain and f.remediation:
