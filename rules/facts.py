@@ -51,6 +51,40 @@ class BlastRadius:
 
 
 @dataclass(frozen=True, slots=True)
+class BlastCounts:
+    """The numbers of a blast radius as every face of archrev states them (`archrev blast`,
+    the app's status line and inspector), so that they agree:
+
+    failed_total = 1 (the component) + others_failed + the entry points cut other than it.
+    """
+
+    component: str
+    failed_total: int  # everything down: the component, the others, the entry points cut
+    others_failed: int  # components that fail with it: neither itself nor an entry point
+    entry_points_cut: int  # entry points that go down (the component too, if it is one)
+    entry_points_total: int
+    components_total: int
+    critical_failed: int  # tier-critical components among failed_total
+
+    def summary(self, name: str | None = None) -> str:
+        """One sentence that says what each count includes."""
+        who = name or self.component
+        n, eps = self.others_failed, self.entry_points_total
+        others = (
+            "no other component fails with it"
+            if n == 0
+            else f"{n} other component{'s fail' if n != 1 else ' fails'} with it "
+            f"({'they require' if n != 1 else 'it requires'} it, directly or through others)"
+        )
+        return (
+            f"If {who} fails, {others} and {self.entry_points_cut} of {eps} "
+            f"entry point{'s are' if eps != 1 else ' is'} cut off: {self.failed_total} of "
+            f"{self.components_total} components down in all, counting {who} and the entry "
+            "points."
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class SyncChain:
     """The longest synchronous call chain starting at a component."""
 
@@ -512,6 +546,44 @@ class Facts:
         not across a queue, whose producers do not wait for consumers) fail too."""
         failed = frozenset(self.failed_with(comp_id))
         return BlastRadius(failed=failed, entry_points_cut=failed & self.entry_points)
+
+    def blast_counts(self, comp_id: str) -> BlastCounts:
+        """The counts of `blast_radius(comp_id)`, defined once for the CLI and the app."""
+        radius = self.blast_radius(comp_id)
+        return BlastCounts(
+            component=comp_id,
+            failed_total=len(radius.failed),
+            others_failed=len(radius.failed - {comp_id} - radius.entry_points_cut),
+            entry_points_cut=len(radius.entry_points_cut),
+            entry_points_total=len(self.entry_points),
+            components_total=len(self.components),
+            critical_failed=sum(
+                1 for c in radius.failed if self.components[c].tier.value == "critical"
+            ),
+        )
+
+    def failure_path(self, dependent: str, failed: str) -> list[str]:
+        """The shortest chain of required links (not across a queue) from `dependent` to
+        `failed`: why `dependent` fails with it. `[dependent]` when they are the same, `[]`
+        when `dependent` does not require it."""
+        if dependent == failed:
+            return [dependent]
+        came_from: dict[str, str] = {dependent: dependent}
+        frontier = deque([dependent])
+        serving = self.serving_succ
+        while frontier:
+            cid = frontier.popleft()
+            for t in serving[cid]:
+                if t in came_from:
+                    continue
+                came_from[t] = cid
+                if t == failed:
+                    path = [t]
+                    while path[-1] != dependent:
+                        path.append(came_from[path[-1]])
+                    return path[::-1]
+                frontier.append(t)
+        return []
 
     def in_order(self, ids: Iterable[str]) -> list[str]:
         """Component ids in the order the model lists them, for stable messages."""

@@ -47,8 +47,9 @@ result is ever infinite or not a number.
 
 Where two rules state the same fact about the same component, the report keeps one primary
 finding: the restating rule is folded into it. The primary keeps its own severity (by
-default at least that of what it absorbs; a policy's grading of it is obeyed); its evidence lists the folded rule ids under `also` and, under `also_findings`, each
-folded finding's message, fingerprint and evidence. The restating rule still fires on its
+default at least that of what it absorbs; a policy's grading of it is obeyed). Its
+evidence lists the folded rule ids under `also` and, under `also_findings`, each folded
+finding's message, fingerprint and evidence. The restating rule still fires on its
 own wherever its primary does not.
 
 {restatements}

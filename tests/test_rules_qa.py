@@ -242,3 +242,36 @@ def test_per_component_gaps_are_one_row_in_text_and_markdown(capsys, tmp_path: P
     _, js, _ = run(capsys, "check", str(path), "--format", "json")
     metrics = [f for f in json.loads(js)["findings"] if f["rule_id"] == "OBS-METRICS"]
     assert len(metrics) == 12 and len({f["fingerprint"] for f in metrics}) == 12
+
+
+# ------------------------------------------------------------------ 16. blast counts
+def test_blast_counts_say_what_they_include() -> None:
+    model = build(
+        {
+            "users": {"kind": "client", "peak_rps": 10},
+            "partners": {"kind": "client", "peak_rps": 5},
+            "gw": {"tier": "critical"},
+            "api": {},
+            "email": {},
+        },
+        ["users>gw", "gw>api", "api>email", "partners>email"],
+    )
+    facts = analyze(model, today=TODAY, plugins=False).facts
+    counts = facts.blast_counts("email")
+    radius = facts.blast_radius("email")
+    assert counts.failed_total == len(radius.failed) == 5
+    assert counts.others_failed == 2  # gw and api: not email itself, not the entry points
+    assert counts.entry_points_cut == 2 and counts.entry_points_total == 2
+    assert counts.components_total == 5 and counts.critical_failed == 1
+    assert counts.failed_total == 1 + counts.others_failed + counts.entry_points_cut
+    assert counts.summary("Email") == (
+        "If Email fails, 2 other components fail with it (they require it, directly or "
+        "through others) and 2 of 2 entry points are cut off: 5 of 5 components down in all, "
+        "counting Email and the entry points."
+    )
+    gw = facts.blast_counts("gw")
+    assert (gw.others_failed, gw.entry_points_cut) == (0, 1)
+    assert gw.summary().startswith("If gw fails, no other component fails with it and 1 of 2")
+    assert facts.failure_path("users", "email") == ["users", "gw", "api", "email"]
+    assert facts.failure_path("partners", "email") == ["partners", "email"]
+    assert facts.failure_path("partners", "gw") == []

@@ -540,10 +540,13 @@ def cmd_blast(args: argparse.Namespace) -> int:
         hint = f"; did you mean '{close[0]}'?" if close else ""
         raise ArchrevError(f"{loaded.where} has no component '{args.component}'{hint}")
     radius = facts.blast_radius(args.component)
+    counts = facts.blast_counts(args.component)
     failed = facts.in_order(radius.failed)
     cut = facts.in_order(radius.entry_points_cut)
     critical = [c for c in failed if facts.components[c].tier == "critical"]
     survivors = facts.in_order(facts.entry_points - radius.entry_points_cut)
+    # why each entry point goes down: the chain of required links to the failed component
+    paths = {ep: facts.failure_path(ep, args.component) for ep in cut}
     if args.format == "json":
         import json
 
@@ -552,8 +555,17 @@ def cmd_blast(args: argparse.Namespace) -> int:
             "kind": "blast_radius",
             "system": loaded.model.system.id,
             "component": args.component,
+            "counts": {
+                "failed_total": counts.failed_total,
+                "others_failed": counts.others_failed,
+                "entry_points_cut": counts.entry_points_cut,
+                "entry_points_total": counts.entry_points_total,
+                "components_total": counts.components_total,
+                "critical_failed": counts.critical_failed,
+            },
             "failed": failed,
             "entry_points_cut": cut,
+            "entry_point_paths": paths,
             "entry_points_unaffected": survivors,
             "critical_failed": critical,
         }
@@ -563,20 +575,26 @@ def cmd_blast(args: argparse.Namespace) -> int:
 
     console, buffer = _console(args.output)
     name = facts.components[args.component].display_name
-    console.print(
-        Text(
-            f"If {name} fails, {len(failed)} of {len(facts.components)} components fail "
-            f"(it and everything that requires it) and {len(cut)} of "
-            f"{len(facts.entry_points)} entry points go down.",
-            style="bold",
-        )
-    )
+    console.print(Text(counts.summary(name), style="bold"))
+    others = [c for c in failed if c != args.component and c not in radius.entry_points_cut]
     for label, ids in (
-        ("Fails", failed),
+        ("Fails with it (requires it, directly or through others)", others),
         ("Entry points cut", cut),
         ("Critical components lost", critical),
         ("Entry points still serving", survivors),
     ):
         console.print(Text(f"{label} ({len(ids)}): " + (", ".join(ids) if ids else "none")))
+    indirect = [ep for ep in cut if len(paths[ep]) > 2]
+    if indirect:
+        console.print(Text("Cut off only through what they require:"))
+        for ep in indirect:
+            chain = " -> ".join(paths[ep])
+            console.print(
+                Text(
+                    f"  {ep} is cut off from {args.component}: {chain}, every link required; "
+                    "one optional link on the way (graceful degradation) keeps it serving "
+                    f"what does not need {args.component}."
+                )
+            )
     _emit(console, buffer, args.output)
     return 0
