@@ -458,13 +458,26 @@ def policy_from_model(model: SystemModel, source: Any = None) -> Policy | None:
 
 
 def _locate(value: Any) -> Any:
-    if isinstance(value, dict):
-        out = YamlMap()
-        for k, v in value.items():
-            out[k] = _locate(v)
+    """Plain dicts and lists as position-free `YamlMap`/`YamlSeq`, iteratively: a workspace
+    keeps the section as JSON, and no nesting depth of it may overflow the stack."""
+
+    def copy(item: Any) -> Any:
+        if isinstance(item, dict):
+            out: Any = YamlMap()
+        elif isinstance(item, list):
+            out = YamlSeq()
+        else:
+            return item
+        pending.append((item, out))
         return out
-    if isinstance(value, list):
-        seq = YamlSeq()
-        seq.extend(_locate(v) for v in value)
-        return seq
-    return value
+
+    pending: list[tuple[Any, Any]] = []
+    root = copy(value)
+    while pending:
+        source, target = pending.pop()
+        if isinstance(source, dict):
+            for k, v in source.items():
+                target[k] = copy(v)
+        else:
+            target.extend(copy(v) for v in source)
+    return root

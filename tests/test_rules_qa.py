@@ -67,6 +67,18 @@ def test_deep_policy_predicate_on_the_command_line(capsys, tmp_path: Path) -> No
     assert "Traceback" not in err and len(err) < 400
 
 
+def test_workspace_policy_of_any_depth_is_read_without_recursion() -> None:
+    from archrev.rules.policy import policy_from_model
+
+    deep: dict = {"x": 1}
+    for _ in range(5000):
+        deep = {"n": deep}
+    model = build({"a": {}})
+    model = model.model_copy(update={"policy": {"disable": ["OBS-COST"], "custom": [deep]}})
+    with pytest.raises(InputFileError, match="custom: unknown key 'n'"):
+        policy_from_model(model, None)
+
+
 # ------------------------------------------------------------------ 2. inf / nan
 HUGE = """archrev: 1
 system: {id: s}
