@@ -428,8 +428,12 @@ def load_located(
     problems: list[Problem] | None = None,
     *,
     keep_tags: frozenset[str] = frozenset(),
+    what: str = "a model file",
 ) -> Any:
     """The single document in `text`, as YamlMap/YamlSeq/scalars; None when empty.
+
+    `what` names the kind of file in the message for a multi-document file ("a compose
+    file holds one").
 
     Broken YAML raises `InputFileError`. Mistakes that leave the document readable
     (duplicate keys, unsupported tags) raise too, unless a `problems` list is given: they
@@ -441,7 +445,7 @@ def load_located(
     if len(docs) > 1:
         raise InputFileError.single(
             filename,
-            f"the file holds {len(docs)} YAML documents; a model file holds one",
+            f"the file holds {len(docs)} YAML documents; {what} holds one",
             *mark_of(docs[1]),
         )
     return docs[0] if docs else None

@@ -179,7 +179,10 @@ def plan_merge(
         if link.key in incoming_keys:
             continue
         if link.source not in alive or link.target not in alive:
-            continue  # goes with its component
+            # Deleted with its component (by the workspace), but it goes all the same: the
+            # report lists it, whether the import or the architect drew it.
+            changes.links_removed.append(link.key)
+            continue
         if link.key in previous_links:
             link_deletes.append(link.key)
             changes.links_removed.append(link.key)
@@ -241,10 +244,7 @@ def import_into_workspace(
         if replace and exists:
             old = ws.load(sid)
             plan = plan_merge(None, incoming, None, prune=prune)
-            plan.changes.new_system = False
-            plan.changes.removed = [
-                c.id for c in old.components if c.id not in {x.id for x in incoming.components}
-            ]
+            plan.changes = replace_changes(old, incoming)
             if not dry_run:
                 ws.import_model(incoming, replace=True, header=result.header)
         else:
@@ -256,6 +256,33 @@ def import_into_workspace(
         if not dry_run:
             _record(ws, result, plan.changes, sources)
         return plan.changes
+
+
+def replace_changes(old: SystemModel, incoming: SystemModel) -> ImportChanges:
+    """What `--replace` does to `old`: the system becomes `incoming` exactly, so every
+    difference counts, including the fields and links the architect had added."""
+    changes = ImportChanges(incoming.system.id)
+    before = old.component_map()
+    after = incoming.component_map()
+    for cid, comp in after.items():
+        if cid not in before:
+            changes.added.append(cid)
+        else:
+            diff = _differences(before[cid], comp)
+            if diff:
+                changes.changed[cid] = diff
+    changes.removed = [cid for cid in before if cid not in after]
+    old_links = {ln.key: ln for ln in old.links}
+    new_links = {ln.key: ln for ln in incoming.links}
+    for key, link in new_links.items():
+        if key not in old_links:
+            changes.links_added.append(key)
+        else:
+            diff = _differences(old_links[key], link)
+            if diff:
+                changes.links_changed[key] = diff
+    changes.links_removed = [key for key in old_links if key not in new_links]
+    return changes
 
 
 def _apply(ws: Workspace, sid: str, plan: MergePlan, result: ImportResult, exists: bool) -> None:

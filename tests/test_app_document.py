@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from archrev.model.document import ModelFileDocument, WorkspaceDocument
 from archrev.model.errors import WorkspaceError
 from archrev.model.modelfile import read_model, save_model

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from archrev.model.document import WorkspaceDocument
 from archrev.model.errors import InputFileError
 from archrev.model.types import Component, System, SystemModel
@@ -105,7 +104,7 @@ async def test_command_palette_offers_every_action(tmp_path: Path) -> None:
         assert hits and "Blast" in str(hits[0].text)
         # A name full of markup is shown as typed, not interpreted.
         screen.canvas.select("a")
-        await pilot.pause()
+        await pilot.pause(0.3)  # the inspector follows once the selection rests
         body = screen.inspector.text.plain
         assert "[bold]A[/] 🚀" in body
 
@@ -123,3 +122,29 @@ async def test_user_keymap_rebinds_an_action(tmp_path: Path) -> None:
         await pilot.press("n")
         await pilot.pause()
         assert type(app.screen).__name__ == "ComponentForm"
+
+
+def test_abandoned_demo_folders_are_removed(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from archrev.tui.cli.app_commands import DEMO_PREFIX, _remove_abandoned_demos
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    gone = tmp_path / f"{DEMO_PREFIX}gone"
+    gone.mkdir()
+    (gone / "pid").write_text(dead.stdout.strip())
+    alive = tmp_path / f"{DEMO_PREFIX}alive"
+    alive.mkdir()
+    (alive / "pid").write_text(str(os.getpid()))
+    foreign = tmp_path / f"{DEMO_PREFIX}foreign"
+    foreign.mkdir()
+    _remove_abandoned_demos(tmp_path)
+    assert not gone.exists()
+    assert alive.exists() and foreign.exists()

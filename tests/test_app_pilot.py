@@ -10,7 +10,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from archrev.model.document import ModelFileDocument, WorkspaceDocument
 from archrev.model.modelfile import read_model, save_model
 from archrev.model.types import Component, Kind, Link, Mode, System, SystemModel
@@ -60,7 +59,15 @@ def make_app(path: Path) -> ArchrevApp:
 async def settle(pilot) -> None:
     """Let the analysis worker finish and the screen catch up."""
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    for _ in range(200):
+        # Workers (analysis, layout) hand their results back to the UI, which may start
+        # the next one: wait until nothing is running and the findings are current.
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = pilot.app.screen
+        if not (isinstance(screen, SystemScreen) and screen.analysis_pending):
+            break
+        await pilot.pause(0.02)
     await pilot.pause()
 
 
@@ -74,7 +81,7 @@ async def select(pilot, comp_id: str) -> SystemScreen:
     screen = screen_of(pilot.app)
     screen.canvas.select(comp_id)
     screen.canvas.focus()
-    await pilot.pause()
+    await pilot.pause(0.15)  # the inspector follows once the selection rests
     return screen
 
 
@@ -424,3 +431,68 @@ async def test_edit_and_delete_links_from_the_component_form(ws_path: Path) -> N
         await settle(pilot)
     link = next(ln for ln in stored(ws_path).links if ln.key == ("api", "db"))
     assert link.required is True and link.timeout_ms is None
+
+
+async def test_a_failing_analysis_is_reported_and_editing_goes_on(
+    ws_path: Path, monkeypatch
+) -> None:
+    import archrev.rules.engine
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("rule exploded")
+
+    monkeypatch.setattr(archrev.rules.engine, "analyze", broken)
+    app = make_app(ws_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        assert screen.analysis is None
+        assert "rule exploded" in screen.analysis_error
+        await select(pilot, "mailer")
+        await pilot.press("shift+down")
+        await settle(pilot)
+    assert stored(ws_path).layout["mailer"][1] > 14
+
+
+async def test_connect_by_clicking_the_target(ws_path: Path) -> None:
+    app = make_app(ws_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await select(pilot, "web")
+        await pilot.press("c")
+        canvas = screen.canvas
+        bx, by = screen.positions["mailer"]
+        offset = (bx + 2 - int(canvas.scroll_offset.x), by + 1 - int(canvas.scroll_offset.y))
+        await pilot.click(canvas, offset=offset)
+        await pilot.pause()
+        assert isinstance(app.screen, LinkForm)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert ("web", "mailer") in {ln.key for ln in stored(ws_path).links}
+
+
+async def test_a_large_unplaced_system_is_laid_out_off_the_ui_thread(tmp_path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from bench_app import generated_system
+
+    path = tmp_path / "big.db"
+    with Workspace(path) as ws:
+        ws.import_model(generated_system(n=200, layers=8))
+    app = ArchrevApp(WorkspaceDocument.open(path, "big"), today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        assert not screen.laying_out
+        assert screen._auto_layout is not None  # laid out by the thread worker
+        assert len(screen.positions) == 200
+        assert screen.canvas.selected is not None
+        await pilot.press("shift+down")
+        await settle(pilot)
+    assert len(stored_big(path).layout) == 200  # the first edit kept the picture in place
+
+
+def stored_big(path: Path) -> SystemModel:
+    with Workspace(path, create=False) as ws:
+        return ws.load("big")

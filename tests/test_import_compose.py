@@ -63,7 +63,9 @@ volumes:
         ("api", "cache"),
         ("api", "mq"),
         ("api", "search"),
-        ("worker", "events"),
+        # The worker consumes from the stream, so messages flow events -> worker (issue 6,
+        # QA item 3: "a queue to its consumers"); before, the link pointed at the stream.
+        ("events", "worker"),
         ("worker", "cache"),
     }
     m = r.model
@@ -370,7 +372,11 @@ def test_sentry_import_with_its_env_file() -> None:
     got = links(r)
     for name in ("web", "events-consumer", "taskworker", "sentry-cleanup"):
         for dep in SENTRY_DEFAULT_DEPS | {"vroom"}:  # vroom from VROOM: http://vroom:8085
-            assert (name, dep) in got
+            if dep == "kafka" and name == "events-consumer":
+                # a consumer (`run consumer ingest-events`) is fed by kafka (QA item 3)
+                assert ("kafka", name) in got
+            else:
+                assert (name, dep) in got
     assert ("taskworker", "taskbroker") in got  # --rpc-host=taskbroker:50051
     assert ("vroom", "seaweedfs") in got  # endpoint=seaweedfs:8333 inside an s3 URL
     assert ("uptime-checker", "redis") in got

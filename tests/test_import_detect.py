@@ -83,6 +83,10 @@ def test_users_client_in_front_of_entry_points() -> None:
     boutique = read_sources(
         collect([corpus("online-boutique", "kubernetes-manifests")]), ImportOptions()
     )[0]
-    # the load generator already calls the frontend (a LoadBalancer): nothing is added
-    assert "users" not in {c.id for c in boutique.model.components}
+    # the load generator calls the frontend (a LoadBalancer), but its traffic is a test:
+    # the real users still enter there (QA item 14), and the load generator is tagged
+    assert ("users", "frontend") in {ln.key for ln in boutique.model.links}
+    loadgen = boutique.model.component("loadgenerator")
+    assert loadgen.kind.value == "client" and "test-traffic" in loadgen.tags
+    assert loadgen.peak_rps is None
     assert boutique.model.system.id == "online-boutique"

@@ -336,7 +336,8 @@ def test_sock_shop_network_policies() -> None:
         ("orders", "orders-db"),
         ("orders", "payment"),
         ("shipping", "rabbitmq"),
-        ("queue-master", "rabbitmq"),
+        # queue-master drains the queue: messages flow rabbitmq -> queue-master (QA item 3)
+        ("rabbitmq", "queue-master"),
         ("orders", "shipping"),
         ("front-end", "user"),
         ("orders", "user"),

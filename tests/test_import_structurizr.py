@@ -225,13 +225,20 @@ def test_big_bank_combined_and_extended_agree() -> None:
         # 3 people, 3 leaf systems, 4 leaf containers, 6 components; the Internet Banking
         # System and the API Application are shown by their parts
         assert len(r.model.components) == 16
-        # 26 relationships in the model, 3 of them drawn to the Internet Banking System
-        assert len(r.model.links) == 23
+        # 26 relationships in the model, 3 of them drawn to the Internet Banking System and
+        # 3 into a person or a browser client (e-mails to the customer, the customer asking
+        # the staff, the web application delivering the SPA): those are no request
+        # dependencies and used to close a false all-synchronous cycle (QA item 6)
+        assert len(r.model.links) == 20
+        to_person = ("e-mail-system", "personal-banking-customer")
+        assert to_person not in {ln.key for ln in r.model.links}
         m = r.model
         assert m.component("database").kind == Kind.DATABASE
         assert m.component("web-application").replicas == 4  # bigbank-web*** x4
         assert m.component("database").replicas == 2  # primary and failover
         assert m.component("sign-in-controller").group == "API Application"
+        # a component runs in its container's 8 API servers (bigbank-api*** x8, QA item 7)
+        assert m.component("sign-in-controller").replicas == 8
         assert ("security-component", "database") in {ln.key for ln in m.links}
     assert {c.id for c in combined.model.components} == {c.id for c in extended.model.components}
 
@@ -239,7 +246,9 @@ def test_big_bank_combined_and_extended_agree() -> None:
 def test_big_bank_landscape() -> None:
     r = read_structurizr(corpus("structurizr-bigbank", "system-landscape", "workspace.dsl"))
     assert r.model.system.name == "Big Bank plc - System Landscape"
-    assert len(r.model.components) == 7 and len(r.model.links) == 9
+    # 9 relationships, less "E-mail System -> customer" and "customer -> staff": nothing
+    # waits on a person (QA item 6)
+    assert len(r.model.components) == 7 and len(r.model.links) == 7
 
 
 def test_microservices_example() -> None:
@@ -247,8 +256,10 @@ def test_microservices_example() -> None:
     m = r.model
     # 1 person, 2 external systems, web server, UI, 8 APIs and 8 data stores
     assert len(m.components) == 21
-    # 8 API -> store, 2 to external systems, 3 user/web/ui, 5 from the UI, 8 between APIs
-    assert len(m.links) == 26
+    # 8 API -> store, 2 to external systems, 3 user/web/ui, 5 from the UI, 8 between APIs,
+    # less "Web Server -> UI (Delivers)": serving the UI's code is no dependency on the
+    # browser client (QA item 6)
+    assert len(m.links) == 25
     assert m.component("software-system-b").kind == Kind.EXTERNAL
     assert m.component("service-3-database").kind == Kind.DATABASE
     assert m.component("service-3-api").group == "Service 3"

@@ -15,15 +15,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.text import Text
-from textual import on, work
-from textual.app import App, ComposeResult
-from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Header, Static
-
 from archrev.model.document import SystemDocument, WorkspaceDocument
 from archrev.model.errors import ArchrevError
 from archrev.model.layout import box_size, layered_layout
@@ -57,6 +48,15 @@ from archrev.tui.history import (
     UpdateLink,
 )
 from archrev.tui.inspector import Inspector, utilization_style
+from rich.text import Text
+from textual import events, on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
+from textual.widgets import Button, Footer, Header, Static
 
 if TYPE_CHECKING:
     from archrev.rules.engine import Analysis
@@ -66,6 +66,8 @@ START_HINT = (
     "arrows select · shift+arrows move · enter edits · ctrl+arrows pan · "
     "? explains · ctrl+p lists every action"
 )
+LARGE_SYSTEM = 150  # more unplaced boxes than this are laid out off the UI thread
+INSPECTOR_DELAY = 0.06  # seconds the selection rests before the inspector follows
 # Errors an edit can meet: the user's (ArchrevError) or the disk's. Shown, never raised.
 EDIT_ERRORS = (ArchrevError, sqlite3.Error, OSError)
 
@@ -198,6 +200,7 @@ class SystemScreen(Screen[None]):
         self.positions: dict[str, Position] = {}
         self.analysis: Analysis | None = None
         self.analysis_generation = 0
+        self._analysed_generation = -1
         self.analysis_error = ""
         self.view = "findings"  # findings | blast | growth
         self.quarter = 0
@@ -205,6 +208,9 @@ class SystemScreen(Screen[None]):
         self.marked: frozenset[str] = frozenset()
         self.focused_on: set[str] | None = None
         self._status_text = Text()
+        self._inspector_timer: Timer | None = None
+        self.laying_out = False
+        self._auto_layout: tuple[Any, dict[str, Position]] | None = None
         self.message = ""
 
     # -- building ------------------------------------------------------------------------
@@ -233,6 +239,41 @@ class SystemScreen(Screen[None]):
     def on_mount(self) -> None:
         self.title = self.doc.model.system.display_name
         self.sub_title = self.doc.label
+        model = self.doc.model
+        unplaced = any(c.id not in model.layout for c in model.components)
+        if unplaced and len(model.components) > LARGE_SYSTEM:
+            # Hundreds of boxes never placed: paint the screen now, lay out in a thread.
+            self.laying_out = True
+            self.say(f"laying out {len(model.components)} components…")
+            self.canvas.focus()
+            self._first_layout(model)
+            return
+        self._start()
+
+    @work(thread=True, group="layout", exit_on_error=False)
+    def _first_layout(self, model: Any) -> None:
+        try:
+            auto = layered_layout(model)
+        except Exception as exc:  # a layout bug must not leave the user without a picture
+            auto = {
+                c.id: (2 + (i % 8) * 32, 1 + (i // 8) * 7) for i, c in enumerate(model.components)
+            }
+            reason = f"{type(exc).__name__}: {exc}"
+            self.app.call_from_thread(
+                self.notify,
+                f"The layout failed ({reason}); boxes are in a grid.",
+                severity="error",
+                markup=False,
+            )
+        self.app.call_from_thread(self._first_laid_out, model, auto)
+
+    def _first_laid_out(self, model: Any, auto: dict[str, Position]) -> None:
+        self._auto_layout = (model, auto)
+        self.laying_out = False
+        self.message = ""
+        self._start()
+
+    def _start(self) -> None:
         self.redraw()
         comps = self.doc.model.components
         if comps:
@@ -252,7 +293,8 @@ class SystemScreen(Screen[None]):
         layout = model.layout
         if all(c.id in layout for c in model.components):
             return {c.id: tuple(layout[c.id]) for c in model.components}  # type: ignore[misc]
-        auto = layered_layout(model)
+        cached = self._auto_layout
+        auto = cached[1] if cached is not None and cached[0] is model else layered_layout(model)
         return {c.id: tuple(layout.get(c.id) or auto[c.id]) for c in model.components}  # type: ignore[misc]
 
     def redraw(self) -> None:
@@ -370,7 +412,7 @@ class SystemScreen(Screen[None]):
         names = self.names()
         if self.connect_source is not None:
             text.append(" CONNECT ", style="bold black on green")
-            text.append(" select the target, then enter · esc cancels · from ")
+            text.append(" click the target, or select it and press enter · esc cancels · from ")
             text.append(names.get(self.connect_source, self.connect_source), style="bold")
         elif self.view == "blast":
             text.append(" BLAST RADIUS ", style="bold white on red")
@@ -441,9 +483,15 @@ class SystemScreen(Screen[None]):
             return
         self.app.call_from_thread(self._analysis_done, generation, analysis, note)
 
+    @property
+    def analysis_pending(self) -> bool:
+        """An edit is not yet reflected in the findings (tests and benchmarks wait on it)."""
+        return self._analysed_generation != self.analysis_generation
+
     def _analysis_done(self, generation: int, analysis: Analysis, note: str) -> None:
         if generation != self.analysis_generation:
             return  # an older model's findings; a newer analysis is on its way
+        self._analysed_generation = generation
         self.analysis = analysis
         self.analysis_error = note
         if self.analysis.facts.horizon < self.quarter:
@@ -456,6 +504,7 @@ class SystemScreen(Screen[None]):
     def _analysis_failed(self, generation: int, message: str) -> None:
         if generation != self.analysis_generation:
             return
+        self._analysed_generation = generation
         self.analysis_error = message
         self.findings_panel.set_status(f"analysis failed: {message}")
         self.notify(f"The analysis failed: {message}", severity="error", markup=False)
@@ -464,6 +513,9 @@ class SystemScreen(Screen[None]):
 
     def perform(self, command: Command) -> bool:
         """Apply a new edit, save it, redraw and re-analyse; errors are shown, not raised."""
+        if self.laying_out:
+            self.notify("Still laying the system out; try again in a moment.")
+            return False
         command = self.with_frozen_layout(command)
         try:
             self.history.do(command)
@@ -622,7 +674,26 @@ class SystemScreen(Screen[None]):
     def action_relayout(self) -> None:
         if not self.doc.model.components:
             return
-        after = {k: (int(x), int(y)) for k, (x, y) in layered_layout(self.doc.model).items()}
+        self.say("laying out…")
+        self._lay_out(self.doc.model)
+
+    @work(thread=True, exclusive=True, group="layout", exit_on_error=False)
+    def _lay_out(self, model: Any) -> None:
+        # A layered layout of hundreds of boxes takes a second or two: off the UI thread.
+        try:
+            after = {k: (int(x), int(y)) for k, (x, y) in layered_layout(model).items()}
+        except Exception as exc:  # a layout bug must not take the drawing down
+            reason = f"{type(exc).__name__}: {exc}"
+            self.app.call_from_thread(
+                self.notify, f"The layout failed: {reason}", severity="error", markup=False
+            )
+            return
+        self.app.call_from_thread(self._laid_out, model, after)
+
+    def _laid_out(self, model: Any, after: dict[str, Position]) -> None:
+        if model is not self.doc.model:
+            self.say("the system changed while it was being laid out; press l again")
+            return
         before = dict(self.doc.model.layout)
         if before == after:
             self.say("the layout is already the automatic one")
@@ -655,6 +726,8 @@ class SystemScreen(Screen[None]):
         self._step(undo=False)
 
     def _step(self, *, undo: bool) -> None:
+        if self.laying_out:
+            return
         try:
             command = self.history.undo() if undo else self.history.redo()
         except EDIT_ERRORS as exc:
@@ -810,10 +883,27 @@ class SystemScreen(Screen[None]):
     @on(GraphCanvas.Selected)
     def _selected(self, event: GraphCanvas.Selected) -> None:
         event.stop()
-        self.show_inspector()
         if self.view == "blast":
             self.decorate()
         self.update_status()
+        # The canvas repaints at once; the inspector follows when the selection rests, so
+        # holding an arrow key over a 500-box canvas paints the canvas alone per step.
+        if self._inspector_timer is not None:
+            self._inspector_timer.stop()
+        self._inspector_timer = self.set_timer(INSPECTOR_DELAY, self.show_inspector)
+
+    def on_click(self, event: events.Click) -> None:
+        # In connect mode one click on another box picks it (the canvas selects it first).
+        canvas = self.canvas
+        if self.connect_source is None or event.widget is not canvas or event.chain != 1:
+            return
+        offset = event.get_content_offset(canvas)
+        if offset is None:
+            return
+        x, y = offset.x + int(canvas.scroll_offset.x), offset.y + int(canvas.scroll_offset.y)
+        box = canvas.scene.box_at(x, y)
+        if box is not None and box.comp_id != self.connect_source:
+            self._finish_connect(box.comp_id)
 
     @on(GraphCanvas.Activated)
     def _activated(self, event: GraphCanvas.Activated) -> None:
@@ -882,27 +972,34 @@ class ActionCommands(Provider):
                 )
 
 
-def binding_ids() -> list[str]:
-    """Every binding id a keymap file may name."""
+def bindings() -> list[tuple[str, Binding]]:
+    """Every binding of the app with the screen or widget it belongs to."""
     from archrev.tui import forms
+    from archrev.tui.inspector import InspectorBody
 
     holders: Iterable[Any] = (
         SystemScreen,
-        FindingsPanel,
-        FindingDetail,
         GraphCanvas,
+        FindingsPanel,
+        InspectorBody,
+        FindingDetail,
         forms.ComponentForm,
         forms.LinkForm,
         forms.ConfirmScreen,
         forms.FindScreen,
         forms.SystemPicker,
     )
-    ids: list[str] = []
-    for holder in holders:
-        for binding in getattr(holder, "BINDINGS", []):
-            if isinstance(binding, Binding) and binding.id:
-                ids.append(binding.id)
-    return ids
+    return [
+        (holder.__name__, binding)
+        for holder in holders
+        for binding in getattr(holder, "BINDINGS", [])
+        if isinstance(binding, Binding)
+    ]
+
+
+def binding_ids() -> list[str]:
+    """Every binding id a keymap file may name."""
+    return [binding.id for _, binding in bindings() if binding.id]
 
 
 class ArchrevApp(App[None]):

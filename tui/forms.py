@@ -12,6 +12,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
+from archrev.model.types import (
+    Component,
+    Failover,
+    Kind,
+    Link,
+    Mode,
+    Tier,
+    is_valid_id,
+    slugify,
+)
 from pydantic import ValidationError
 from rich.text import Text
 from textual import on
@@ -34,17 +44,6 @@ from textual.widgets import (
     TabPane,
 )
 from textual.widgets.option_list import Option
-
-from archrev.model.types import (
-    Component,
-    Failover,
-    Kind,
-    Link,
-    Mode,
-    Tier,
-    is_valid_id,
-    slugify,
-)
 
 ID_RULE = "use letters, digits, '-', '_' or '.', starting with a letter or digit"
 

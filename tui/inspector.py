@@ -8,15 +8,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from archrev.model.types import Component, Link
+from archrev.tui.findings_panel import SEVERITY_STYLE
+from rich.segment import Segment
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.strip import Strip
 from textual.widget import Widget
-
-from archrev.model.types import Component, Link
-from archrev.tui.findings_panel import SEVERITY_STYLE
 
 if TYPE_CHECKING:
     from archrev.rules.findings import Finding
@@ -88,12 +89,13 @@ class InspectorBody(Widget, can_focus=True):
         self.offset_y = 0
         self._lines: list[Text] = []
         self._wrapped_for: tuple[int, int] = (-1, -1)
+        self._shown_cache: list[Text] = []
 
     def show(self, text: Text) -> None:
         self.text = text
         self.offset_y = 0
         self._wrapped_for = (-1, -1)
-        self.refresh()
+        self.refresh_lines()
 
     def _wrap(self, width: int) -> list[Text]:
         key = (id(self.text), width)
@@ -102,7 +104,7 @@ class InspectorBody(Widget, can_focus=True):
             self._wrapped_for = key
         return self._lines
 
-    def render(self) -> Text:
+    def _visible(self) -> list[Text]:
         width, height = self.size
         lines = self._wrap(width)
         top = min(self.offset_y, max(len(lines) - height, 0))
@@ -110,11 +112,26 @@ class InspectorBody(Widget, can_focus=True):
         shown = lines[top : top + height]
         if top + height < len(lines) and shown:
             shown[-1] = Text(f"↓ {len(lines) - top - height + 1} more lines", style="dim")
-        return Text("\n").join(shown)
+        return shown
+
+    def render_line(self, y: int) -> Strip:
+        # The line API (as in Toolong): one strip per row, no markup or re-wrapping pass.
+        if y == 0 or not self._shown_cache:
+            self._shown_cache = self._visible()
+        width = self.size.width
+        base = self.rich_style
+        if y >= len(self._shown_cache):
+            return Strip.blank(width, base)
+        segments = self._shown_cache[y].render(self.app.console)
+        return Strip(list(Segment.apply_style(segments, base))).crop_extend(0, width, base)
+
+    def refresh_lines(self) -> None:
+        self._shown_cache = []
+        self.refresh()
 
     def action_scroll_by(self, rows: int) -> None:
         self.offset_y = max(self.offset_y + rows, 0)
-        self.refresh()
+        self.refresh_lines()
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         event.stop()

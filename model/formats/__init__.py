@@ -41,3 +41,5 @@ class ImportResult:
     notes: list[ImportNote] = field(default_factory=list)
     # The leading comment block of an archrev model file, kept when it is written back.
     header: str = ""
+    # The files this system was read from (empty: every file of the import).
+    files: list[str] = field(default_factory=list)

@@ -32,6 +32,7 @@ from typing import Any
 from archrev.model.errors import InputFileError, Problem
 from archrev.model.formats import ImportNote, ImportResult, Origin
 from archrev.model.formats.kinds import image_technology, infer_kind
+from archrev.model.formats.messaging import is_consumer, orient_messaging
 from archrev.model.formats.references import ASYNC_SCHEMES, find_hosts, looks_like_internal_host
 from archrev.model.located_yaml import Tagged, YamlMap, YamlSeq, load_located, read_text
 from archrev.model.types import (
@@ -94,6 +95,11 @@ _HOST_KEY = re.compile(
 )
 _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _EXPANSION = re.compile(r"(?s)^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>.*))?$")
+
+# Kinds whose named volumes hold data that matters (docs/importing.md, "Stateful").
+DATA_STORE_KINDS = frozenset(
+    {Kind.DATABASE, Kind.CACHE, Kind.QUEUE, Kind.STREAM, Kind.OBJECT_STORE, Kind.SEARCH}
+)
 
 # Compose's merge tags: `!reset` drops what earlier files said, `!override` replaces it.
 MERGE_TAGS = frozenset({"!reset", "!override"})
@@ -408,7 +414,7 @@ def _load_files(
             continue
         seen.add(resolved)
         text = read_text(path)
-        raw = load_located(text, str(path), keep_tags=MERGE_TAGS)
+        raw = load_located(text, str(path), keep_tags=MERGE_TAGS, what="a compose file")
         if raw is None:
             raw = YamlMap((1, 1))
         if not isinstance(raw, YamlMap):
@@ -615,13 +621,15 @@ def read_compose(
     builder = _ModelBuilder(reading, enabled, services, volumes_declared)
     components, links = builder.build()
     model = SystemModel(system=System(id=sid, name=system_name), components=components, links=links)
-    return ImportResult(
+    result = ImportResult(
         model=model,
         format="compose",
         components=builder.component_origins,
         links=builder.link_origins,
         notes=reading.notes,
     )
+    orient_messaging(result, builder.guess_texts())
+    return result
 
 
 # -- building the model ----------------------------------------------------------------------
@@ -644,6 +652,15 @@ def _words(value: Any) -> list[tuple[str, Any]]:
     if isinstance(value, YamlSeq):
         return [(str(v), value.item_mark(i)) for i, v in enumerate(value) if v is not None]
     return []
+
+
+def _guess_text(service: _Service) -> str:
+    """The service name, container name, command and entrypoint: what tells a consumer."""
+    body = service.body
+    words = [service.name, str(body.get("container_name") or "")]
+    for key in ("command", "entrypoint"):
+        words.extend(text for text, _ in _words(body.get(key)))
+    return " ".join(words)
 
 
 class _ModelBuilder:
@@ -689,6 +706,11 @@ class _ModelBuilder:
             self.ids[name] = candidate
         return self.ids[name]
 
+    def guess_texts(self) -> dict[str, str]:
+        """Per component, the words that tell a consumer from a producer: the service name,
+        its container name, command and entrypoint."""
+        return {self._id(name): _guess_text(s) for name, s in self.enabled.items()}
+
     def build(self) -> tuple[list[Component], list[Link]]:
         components = [self._component(s) for s in self.enabled.values()]
         for service in self.enabled.values():
@@ -702,6 +724,9 @@ class _ModelBuilder:
         self.component_origins[cid] = origin
         image = body.get("image") if isinstance(body.get("image"), str) else ""
         kind, technology, known = infer_kind(image, service.name)
+        if not known and is_consumer(_guess_text(service)):
+            # `command: run consumer ingest-events`: a worker whatever its image is called.
+            kind, known = Kind.WORKER, True
         if not known:
             self.reading.note(
                 "unknown",
@@ -729,7 +754,10 @@ class _ModelBuilder:
         for key in ("cpus", "memory"):
             if limits.get(key) not in (None, ""):
                 tags.append(f"limit-{key}:{limits[key]}")
-        if self._named_volumes(body):
+        # A named volume is state only where the kind keeps data: nginx's cache volume or a
+        # worker sharing a data volume holds nothing a backup must restore. When the kind is
+        # unknown the volume is the only evidence there is, so it counts.
+        if self._named_volumes(body) and (kind in DATA_STORE_KINDS or not known):
             data["stateful"] = True
         healthcheck = body.get("healthcheck")
         if isinstance(healthcheck, Mapping) and not healthcheck.get("disable"):

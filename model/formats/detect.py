@@ -233,7 +233,7 @@ def _read_archrev(path: Path, options: ImportOptions) -> ImportResult:
         model = model.model_copy(
             update={"system": model.system.model_copy(update={"id": options.system_id})}
         )
-    result = ImportResult(model=model, format="archrev", header=source.header)
+    result = ImportResult(model=model, format="archrev", header=source.header, files=[str(path)])
     for cid, mark in source.components.items():
         result.components[cid] = Origin(str(path), _line(mark))
     for key, mark in source.links.items():

@@ -26,6 +26,7 @@ from typing import Any
 from archrev.model.errors import InputFileError
 from archrev.model.formats import ImportNote, ImportResult, Origin
 from archrev.model.formats.kinds import image_technology, infer_kind
+from archrev.model.formats.messaging import orient_messaging
 from archrev.model.formats.references import ASYNC_SCHEMES, find_hosts, is_local
 from archrev.model.located_yaml import YamlMap, load_all_located, read_text
 from archrev.model.types import (
@@ -248,13 +249,15 @@ def read_k8s(
         components=builder.components,
         links=list(builder.links.values()),
     )
-    return ImportResult(
+    result = ImportResult(
         model=model,
         format="k8s",
         components=builder.component_origins,
         links=builder.link_origins,
         notes=builder.notes,
     )
+    orient_messaging(result, builder.guess_texts())
+    return result
 
 
 class _Builder:
@@ -277,6 +280,21 @@ class _Builder:
     def note(self, kind: Any, message: str, origin: Origin) -> None:
         self.notes.append(ImportNote(kind, message, origin))
 
+    def guess_texts(self) -> dict[str, str]:
+        """Per workload, the words that tell a consumer from a producer: its name and its
+        containers' names, commands and arguments."""
+        texts: dict[str, str] = {}
+        for cid, workload in self.workloads.items():
+            words = [workload.doc.name]
+            for container in self._containers(workload):
+                words.append(str(container.get("name", "")))
+                for key in ("command", "args"):
+                    items = container.get(key)
+                    if isinstance(items, list):
+                        words.extend(v for v in items if isinstance(v, str))
+            texts[cid] = " ".join(words)
+        return texts
+
     def _unique_id(self, name: str, namespace: str) -> str:
         base = name if is_valid_id(name) else slugify(name)
         taken = {w.cid for w in self.workloads.values()} | set(self.ingresses)
@@ -287,7 +305,37 @@ class _Builder:
             candidate, n = f"{base}-{n}", n + 1
         return candidate
 
+    def _drop_duplicates(self) -> None:
+        """One object per (apiVersion group, kind, namespace, name), as `kubectl apply` keeps
+        it: a folder holding both the all-in-one file and the per-service files defines
+        every object twice, which is one object, not two components."""
+        first: dict[tuple[str, str, str], _Doc] = {}
+        again: dict[tuple[str, str, str], list[_Doc]] = {}
+        kept: list[_Doc] = []
+        for doc in self.docs:
+            if not doc.kind or not doc.name or "apiVersion" not in doc.body:
+                kept.append(doc)
+                continue
+            key = (doc.kind, doc.namespace, doc.name)
+            if key in first:
+                again.setdefault(key, []).append(doc)
+                continue
+            first[key] = doc
+            kept.append(doc)
+        self.docs = kept
+        for key, docs in again.items():
+            original = first[key]
+            where = ", ".join(str(d.name_origin()) for d in [original, *docs])
+            times = "twice" if len(docs) == 1 else f"{len(docs) + 1} times"
+            self.note(
+                "info",
+                f"{key[0]} '{key[2]}' (namespace {key[1]}) is defined {times} ({where}); "
+                "it is one object: the first was kept",
+                docs[0].name_origin(),
+            )
+
     def build(self) -> None:
+        self._drop_duplicates()
         skipped: dict[str, list[_Doc]] = {}
         for doc in self.docs:
             kind = doc.kind

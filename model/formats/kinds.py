@@ -68,12 +68,37 @@ KIND_TABLE: list[tuple[tuple[str, ...], Kind, str]] = [
     (("worker", "consumer", "cron", "scheduler", "job", "celery", "sidekiq"), Kind.WORKER, ""),
     (("lambda", "function", "functions"), Kind.FUNCTION, ""),
     (
+        ("loadgenerator", "load-generator", "load-test", "locust", "k6", "jmeter", "gatling"),
+        Kind.CLIENT,
+        "",
+    ),
+    (("user-sim",), Kind.CLIENT, ""),
+]
+
+# Generic words: they say "some service" and nothing about the product. They are tried only
+# after every specific word of the image and of the name ("mcr.microsoft.com/mssql/server"
+# is SQL Server whatever its last segment says).
+GENERIC_TABLE: list[tuple[tuple[str, ...], Kind, str]] = [
+    (
         ("frontend", "front-end", "web", "ui", "www", "api", "server", "service", "app", "backend"),
         Kind.SERVICE,
         "",
     ),
-    (("loadgenerator", "load-test", "locust", "k6", "jmeter", "user-sim"), Kind.CLIENT, ""),
 ]
+
+# Words that mark a program generating test traffic rather than serving real users.
+TEST_TRAFFIC_WORDS = frozenset(
+    {
+        "loadgenerator",
+        "load-generator",
+        "load-test",
+        "locust",
+        "k6",
+        "jmeter",
+        "gatling",
+        "user-sim",
+    }
+)
 
 # Generic words that name a datastore only as the last word ("orders-db", "job-queue"): a
 # "queue-master" is the worker that drains the queue, not the queue.
@@ -97,11 +122,13 @@ def _image_name(image: str) -> str:
     return "/".join([*parts[:-1], last])
 
 
-def _match(text: str) -> tuple[Kind, str] | None:
+def _match(
+    text: str, table: list[tuple[tuple[str, ...], Kind, str]] = KIND_TABLE
+) -> tuple[Kind, str] | None:
     segments, lower = _segments(text)
     present = set(segments)
     last = segments[-1] if segments else ""
-    for words, kind, technology in KIND_TABLE:
+    for words, kind, technology in table:
         for word in words:
             if word in _TRAILING_ONLY:
                 if word == last:
@@ -112,18 +139,31 @@ def _match(text: str) -> tuple[Kind, str] | None:
 
 
 def infer_kind(image: str, name: str) -> tuple[Kind, str, bool]:
-    """(kind, technology, known): `known` is False when neither image nor name told us."""
-    if image:
-        # Only the image's last segment: "weaveworksdemos/catalogue-db" is a database, but the
-        # organisation ("confluentinc", "getsentry") says nothing.
-        last = _image_name(image).rsplit("/", 1)[-1]
-        hit = _match(last)
-        if hit is not None:
-            return hit[0], hit[1] or "", True
-    hit = _match(name)
-    if hit is not None:
-        return hit[0], hit[1], True
+    """(kind, technology, known): `known` is False when neither image nor name told us.
+
+    Specific words beat generic ones: the image's last segment, then the rest of its path
+    (`mcr.microsoft.com/mssql/server` is SQL Server), then the service name are tried
+    against the product table; only then the image's last segment and the name against
+    the generic words (server, app, api, web, ...)."""
+    path = _image_name(image) if image else ""
+    last = path.rsplit("/", 1)[-1]
+    specific = [t for t in (last, path if path != last else "", name) if t]
+    generic = [t for t in (last, name) if t]
+    for table, texts in ((KIND_TABLE, specific), (GENERIC_TABLE, generic)):
+        for text in texts:
+            hit = _match(text, table)
+            if hit is not None:
+                return hit[0], hit[1] or "", True
     return Kind.SERVICE, "", False
+
+
+def is_test_traffic(image: str, name: str) -> bool:
+    """A load generator (Locust, k6, JMeter, Gatling, ...) by its image or its name."""
+    for text in (_image_name(image) if image else "", name):
+        segments, lower = _segments(text)
+        if any(w in segments or ("-" in w and w in lower) for w in TEST_TRAFFIC_WORDS):
+            return True
+    return False
 
 
 def image_technology(image: str) -> str:

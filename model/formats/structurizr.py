@@ -169,6 +169,19 @@ def _tokens(line: str) -> list[str]:
     return out
 
 
+def _open_quote(line: str) -> int:
+    """The 1-based position of a `"` that the line never closes, or 0 when all are closed."""
+    start, escaped = 0, False
+    for i, ch in enumerate(line, start=1):
+        if start and escaped:
+            escaped = False
+        elif start and ch == "\\":
+            escaped = True
+        elif ch == '"':
+            start = 0 if start else i
+    return start
+
+
 def _unquote(token: str) -> str:
     if len(token) >= 2 and token[0] == token[-1] == '"':
         return re.sub(r"\\(.)", r"\1", token[1:-1])
@@ -239,6 +252,17 @@ class _Parser:
         for number, line in _logical_lines(text):
             for name, value in self.constants.items():
                 line = line.replace("${" + name + "}", value)
+            quote = _open_quote(line)
+            if quote:
+                # Without this the tokenizer stops at the quote and a later check blames
+                # whatever is missing ("a person needs a name").
+                where = line[quote - 1 : quote + 29]
+                self.fail(
+                    str(path),
+                    number,
+                    f"unterminated string: the quote in `{where}` is not closed on its line; "
+                    'add the closing `"` (a string cannot span lines)',
+                )
             tokens = _tokens(line)
             if not tokens:
                 continue
@@ -398,6 +422,9 @@ class _Parser:
                 if opens:
                     index = self._model_block(lines, index, target)
                 continue
+            if len(body) >= 3 and body[1] == "=" and body[2].lower() == "deploymentenvironment":
+                # `live = deploymentEnvironment "Live" {`: the identifier names nothing we use
+                body, head = body[2:], "deploymentenvironment"
             if head == "deploymentenvironment" and opens:
                 env = _unquote(body[1]) if len(body) > 1 else f"environment {number}"
                 counts = self.ws.deployments.setdefault(env, {})
@@ -736,6 +763,18 @@ def _kind(element: Element) -> tuple[Kind, bool]:
     return Kind.SERVICE, False
 
 
+def _deployed_instances(element: Element) -> int | None:
+    """The element's own instance count, else the nearest enclosing element's: a component
+    runs inside its container's processes, so it has as many instances as the container
+    (the API Application's controllers run on all 8 of its servers)."""
+    node: Element | None = element
+    while node is not None:
+        if node.replicas is not None:
+            return node.replicas
+        node = node.parent
+    return None
+
+
 def to_model(ws: Workspace, default_name: str, system_id: str | None) -> ImportResult:
     notes = list(ws.notes)
     leaves = [e for e in ws.elements if e.type != "group" and e.is_leaf]
@@ -787,8 +826,9 @@ def to_model(ws: Workspace, default_name: str, system_id: str | None) -> ImportR
         data["tags"] = tags
         if element.parent is not None:
             data["group"] = element.parent.name
-        if element.replicas is not None and element.replicas > 0:
-            data["replicas"] = element.replicas
+        replicas = _deployed_instances(element)
+        if replicas is not None and replicas > 0:
+            data["replicas"] = replicas
         components.append(Component.model_validate(data))
         origins[cid] = Origin(element.file, element.line)
 
@@ -796,6 +836,8 @@ def to_model(ws: Workspace, default_name: str, system_id: str | None) -> ImportR
     link_origins: dict[tuple[str, str], Origin] = {}
     lifted = 0
     first_lifted: Relation | None = None
+    kinds = {c.id: c.kind for c in components}
+    to_clients: list[Relation] = []
     for rel in ws.relations:
         source, target = ids.get(id(rel.source)), ids.get(id(rel.target))
         if source is None or target is None:
@@ -803,6 +845,16 @@ def to_model(ws: Workspace, default_name: str, system_id: str | None) -> ImportR
             first_lifted = first_lifted or rel
             continue
         if source == target:
+            continue
+        if rel.target.type == "person" or (
+            kinds[target] == Kind.CLIENT and kinds[source] != Kind.CLIENT
+        ):
+            # "Sends e-mails to" a person, "delivers to the customer's web browser": nothing
+            # waits on a person or a browser, so such a relationship is no dependency. Kept,
+            # it would close cycles through the user and count in instability. A person
+            # using a client (the customer uses the single-page app) stays: that is where
+            # requests start.
+            to_clients.append(rel)
             continue
         key = (source, target)
         if key in links:
@@ -824,6 +876,20 @@ def to_model(ws: Workspace, default_name: str, system_id: str | None) -> ImportR
                 f"{first_lifted.source.name} -> {first_lifted.target.name}) were left out: the "
                 "relationships of the parts stand for them",
                 Origin(first_lifted.file, first_lifted.line),
+            )
+        )
+    if to_clients:
+        shown = "; ".join(
+            f"{r.source.name} -> {r.target.name}" + (f" ({r.description})" if r.description else "")
+            for r in to_clients[:5]
+        )
+        more = f" and {len(to_clients) - 5} more" if len(to_clients) > 5 else ""
+        notes.append(
+            ImportNote(
+                "skipped",
+                f"{len(to_clients)} relationship(s) into a person, or from the system into a "
+                f"client, were left out because no request waits on them: {shown}{more}",
+                Origin(to_clients[0].file, to_clients[0].line),
             )
         )
     name = ws.name or default_name

@@ -8,12 +8,14 @@ starts only on something it can show.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
 from archrev.tui.cli.options import add_db, add_system
 
 DEMO_SAMPLE = "ai-platform.yaml"
+DEMO_PREFIX = "archrev-demo-"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -103,6 +105,23 @@ def cmd_open(args: argparse.Namespace) -> int:
     return open_workspace_app(path, args.system)
 
 
+def _remove_abandoned_demos(tmp: Path) -> None:
+    """Demo folders whose process died with its terminal (no cleanup ran) are removed."""
+    import shutil
+
+    for folder in tmp.glob(f"{DEMO_PREFIX}*"):
+        try:
+            pid = int((folder / "pid").read_text())
+        except (OSError, ValueError):
+            continue  # not ours to judge: no pid file
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue  # alive, or another user's
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     import tempfile
     from importlib.resources import files
@@ -115,7 +134,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     sample = files("archrev.samples").joinpath(DEMO_SAMPLE)
     model, source = parse_model(sample.read_text(encoding="utf-8"), DEMO_SAMPLE)
     keymap = _keymap()
-    with tempfile.TemporaryDirectory(prefix="archrev-demo-") as folder:
+    _remove_abandoned_demos(Path(tempfile.gettempdir()))
+    with tempfile.TemporaryDirectory(prefix=DEMO_PREFIX) as folder:
+        (Path(folder) / "pid").write_text(str(os.getpid()))
         path = Path(folder) / "demo.db"
         with Workspace(path) as ws:
             ws.import_model(model, header=source.header)
@@ -129,19 +150,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
-    from archrev.tui.app import FindingDetail, SystemScreen
-    from archrev.tui.findings_panel import FindingsPanel
+    from archrev.tui.app import bindings
     from archrev.tui.keymap import ENV_VAR, keymap_path
 
     keymap = _keymap()
-    rows = []
-    for holder in (SystemScreen, FindingsPanel, FindingDetail):
-        for binding in holder.BINDINGS:
-            keys = keymap.get(binding.id or "", binding.key)
-            rows.append((binding.id or "", keys, binding.description))
+    rows = [
+        (binding.id or "", keymap.get(binding.id or "", binding.key), where, binding.description)
+        for where, binding in bindings()
+    ]
     width = max(len(r[0]) for r in rows)
-    for binding_id, keys, description in rows:
-        print(f"{binding_id:<{width}}  {keys:<24} {description}")
+    for binding_id, keys, where, description in rows:
+        print(f"{binding_id:<{width}}  {keys:<26} {where:<14} {description}")
     where = keymap_path()
     default = "~/.config/archrev/keymap.yaml"
     print(f"\nkeymap file: {where or f'none (set ${ENV_VAR} or create {default})'}")

@@ -17,8 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "import",
         help="import compose files, Kubernetes manifests, Backstage catalogs, Structurizr "
         "workspaces or archrev models into the workspace",
-        description="Import PATHs (files or folders) as one system; re-importing merges: the "
-        "topology follows the source and everything you added stays.",
+        description="Import PATHs (files or folders) as one system (archrev model files: one "
+        "system per file); re-importing merges: the topology follows the source and "
+        "everything you added stays.",
     )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     p.add_argument(
@@ -101,14 +102,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.dry_run and not Path(db).exists():
         for result in results:
             changes = plan_merge(None, result.model, None, prune=args.prune).changes
-            _print_report(result, changes, names, db, dry_run=True, quiet=args.quiet)
+            _print_report(
+                result, changes, result.files or names, db, dry_run=True, quiet=args.quiet
+            )
         return 0
     with open_workspace(db) as ws, ws.transaction():
         all_changes = [
             import_into_workspace(
                 ws,
                 result,
-                sources=names,
+                sources=result.files or names,
                 prune=args.prune,
                 dry_run=args.dry_run,
                 replace=args.replace,
@@ -116,7 +119,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             for result in results
         ]
     for result, changes in zip(results, all_changes, strict=True):
-        _print_report(result, changes, names, db, dry_run=args.dry_run, quiet=args.quiet)
+        _print_report(
+            result, changes, result.files or names, db, dry_run=args.dry_run, quiet=args.quiet
+        )
     return 0
 
 
