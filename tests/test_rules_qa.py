@@ -144,6 +144,17 @@ def test_zero_replicas_with_traffic_is_critical_not_a_single_instance() -> None:
     ]
 
 
+def test_capacity_shows_zero_replicas_as_out_of_headroom_now(capsys, tmp_path: Path) -> None:
+    path = write(tmp_path, "zero.yaml", ZERO)
+    _, out, _ = run(capsys, "capacity", str(path))
+    flat = " ".join(out.replace("│", " ").split())
+    assert "a 100 0 (replicas: 0) - - - - now: no instance" in flat
+    assert "First to run out of headroom: a (now), db (now)." in flat
+    _, js, _ = run(capsys, "capacity", str(path), "--format", "json")
+    rows = {r["component"]: r for r in json.loads(js)["components"]}
+    assert rows["a"]["no_running_instance"] is True and rows["a"]["runway_quarter"] == 0
+
+
 # ------------------------------------------------------------------ 10. validate/import
 BAD_POLICY_MODEL = """archrev: 1
 system: {id: shop}

@@ -404,13 +404,16 @@ def cmd_rules_explain(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- capacity
 def _capacity_rows(loaded: _Loaded, include_all: bool) -> tuple[Any, list[dict[str, Any]]]:
     from archrev.rules.engine import analyze
+    from archrev.rules.scaling import no_instance
 
     analysis = analyze(loaded.model, loaded.policy, today=None)
     facts = analysis.facts
     rows = []
     for comp in loaded.model.components:
         util = facts.utilization(comp.id)
-        if util is None and not include_all:
+        # replicas 0 with traffic: no capacity at all, out of headroom now
+        outage = no_instance(comp) and (facts.load[comp.id] > 0 or comp.id in facts.serving_path)
+        if util is None and not include_all and not outage:
             continue
         rows.append(
             {
@@ -421,8 +424,9 @@ def _capacity_rows(loaded: _Loaded, include_all: bool) -> tuple[Any, list[dict[s
                 "capacity_rps": facts.capacity[comp.id],
                 "growth_per_year": facts.growth(comp.id),
                 "utilization": None if util is None else [round(u, 4) for u in util],
-                "runway_quarter": facts.runway(comp.id),
+                "runway_quarter": 0 if outage else facts.runway(comp.id),
                 "on_serving_path": comp.id in facts.serving_path,
+                "no_running_instance": outage,
             }
         )
     return facts, rows
@@ -480,7 +484,9 @@ def cmd_capacity(args: argparse.Namespace) -> int:
                 style = "bold red" if u >= 1 else ("yellow" if u >= facts.runway_threshold else "")
                 cells.append(Text(f"{u:.0%}", style=style))
         runway = row["runway_quarter"]
-        if util is None:
+        if row["no_running_instance"]:
+            runway_text = Text("now: no instance", style="bold red")
+        elif util is None:
             runway_text = Text("unknown", style="dim")
         elif runway is None:
             runway_text = Text(f"> {horizon}q")
@@ -509,7 +515,10 @@ def cmd_capacity(args: argparse.Namespace) -> int:
     missing = sum(1 for c in loaded.model.components if facts.capacity[c.id] is None)
     if missing and not args.all:
         console.print(
-            Text(f"{missing} components without a known capacity are left out (--all shows them).")
+            Text(
+                f"{missing} component{'s' * (missing != 1)} without a known capacity "
+                f"{'are' if missing != 1 else 'is'} left out (--all shows them)."
+            )
         )
     _emit(console, buffer, args.output)
     return 0
@@ -518,6 +527,8 @@ def cmd_capacity(args: argparse.Namespace) -> int:
 def _capacity_cell(loaded: _Loaded, row: dict[str, Any]) -> str:
     from archrev.rules.rulebook import num
 
+    if row["no_running_instance"]:
+        return "0 (replicas: 0)"
     if row["capacity_rps"] is not None:
         return num(row["capacity_rps"], 1)
     comp = loaded.model.component(row["component"])
