@@ -280,18 +280,31 @@ def blast_radius(ctx: RuleContext) -> Iterator[Hit]:
         failed = facts.failed_count(cid)
         cut = facts.entry_points_in(using.get(cid, 0))
         critical_lost = facts.critical_in(critical.get(cid, 0))
+        # counted as `Facts.blast_counts` and `archrev blast` count: neither the component
+        # itself nor the entry points (named above) are "other components"
+        others = failed - len({*cut, cid})
+        fail_with = (
+            "no other component fails with it"
+            if others == 0
+            else f"{plural(others, 'other component')} {'fails' if others == 1 else 'fail'} with it"
+        )
         yield Hit(
             components=(cid,),
             message=(
                 f"If {ctx.name(cid)} fails, {lost} of the {total} entry points that reach "
                 f"critical components go down ({pct(lost / total)}): {ctx.names(cut, 6)}; "
-                f"{plural(failed, 'component')} fail with it"
-                + (f", {len(critical_lost)} of them critical." if critical_lost else ".")
+                f"{fail_with}"
+                + (
+                    f"; {plural(len(critical_lost), 'critical component')} down in all."
+                    if critical_lost
+                    else "."
+                )
             ),
             evidence={
                 # the whole list is `archrev blast`'s; a finding keeps the count and the
                 # nearest dependents, so that 10,000-component reports stay readable
-                "failed_count": failed,
+                "failed_count": failed,  # everything down, itself and the entry points included
+                "others_failed": others,
                 "failed_nearest": facts.nearest_failing(cid),
                 "entry_points_cut": cut,
                 "critical_failed": critical_lost,

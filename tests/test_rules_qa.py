@@ -275,17 +275,25 @@ def test_blast_counts_say_what_they_include() -> None:
             "partners": {"kind": "client", "peak_rps": 5},
             "gw": {"tier": "critical"},
             "api": {},
-            "email": {},
+            "email": {"tier": "critical"},
         },
         ["users>gw", "gw>api", "api>email", "partners>email"],
     )
-    facts = analyze(model, today=TODAY, plugins=False).facts
+    analysis = analyze(model, today=TODAY, plugins=False)
+    facts = analysis.facts
     counts = facts.blast_counts("email")
     radius = facts.blast_radius("email")
     assert counts.failed_total == len(radius.failed) == 5
     assert counts.others_failed == 2  # gw and api: not email itself, not the entry points
     assert counts.entry_points_cut == 2 and counts.entry_points_total == 2
-    assert counts.components_total == 5 and counts.critical_failed == 1
+    assert counts.components_total == 5 and counts.critical_failed == 2
+    # the finding counts the way `archrev blast` and the app do
+    (spof,) = [
+        f for f in analysis.findings if f.rule_id == "SPOF-BLAST" and "email" in f.components
+    ]
+    assert "; 2 other components fail with it; 2 critical components down in all." in (spof.message)
+    assert spof.evidence["others_failed"] == counts.others_failed
+    assert spof.evidence["failed_count"] == counts.failed_total
     assert counts.failed_total == 1 + counts.others_failed + counts.entry_points_cut
     assert counts.summary("Email") == (
         "If Email fails, 2 other components fail with it (they require it, directly or "
