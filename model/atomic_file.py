@@ -20,6 +20,15 @@ def _mode_for(path: Path) -> int:
 
 def write_text_atomically(path: str | Path, text: str) -> None:
     path = Path(path)
+    try:
+        _write(path, text)
+    except OSError as exc:
+        # The temporary file is ours, not the user's: an error (a read-only folder, a full
+        # disk) names the file they asked for, never `.NAME.xxxx.tmp`.
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
+
+
+def _write(path: Path, text: str) -> None:
     mode = _mode_for(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -79,6 +79,9 @@ def _quote_hint(value: Any) -> str:
     return f" (YAML reads it as {what or 'the date'} {value}; write the id in quotes)"
 
 
+_BOUND_ERRORS = frozenset({"less_than", "less_than_equal", "greater_than", "greater_than_equal"})
+
+
 def _type_name(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
@@ -150,6 +153,10 @@ class _Reader:
             self.problem(mark, f"{dotted}: {got!r} is not one of {', '.join(choices)}{hint}")
         elif err["type"].startswith(("value_error", "assertion_error")):
             self.problem(mark, f"{dotted}: {message.removeprefix('value error, ')}")
+        elif err["type"] in _BOUND_ERRORS and isinstance(err.get("input"), str):
+            # YAML 1.1 reads `1e308` as text and pydantic converts it: show it as written,
+            # not quoted as if it were a string.
+            self.problem(mark, f"{dotted}: {message} (got {err['input']})")
         else:
             self.problem(mark, f"{dotted}: {message} (got {_type_name(err.get('input'))})")
 

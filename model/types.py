@@ -62,6 +62,16 @@ class Mode(StrEnum):
     ASYNC = "async"
 
 
+# Upper bounds of numeric fields. They sit far above any real system, so they only refuse
+# typos and nonsense (`peak_rps: 1e308`), which would otherwise overflow the forecasts to
+# inf/nan and put `Infinity` into the JSON and SARIF reports.
+MAX_RPS = 1_000_000_000  # requests per second (peak_rps, capacity_rps)
+# A batch job's latency may be hours (samples/ai-platform.yaml: a 4-hour training run).
+MAX_LATENCY_MS = 100_000_000  # milliseconds, about 28 hours (latency_ms, latency_slo_ms)
+MAX_TIMEOUT_MS = 100_000_000  # milliseconds, about 28 hours (timeout_ms)
+MAX_COST_PER_MONTH = 1_000_000_000_000  # cost_per_month, in any currency
+MAX_REPLICAS = 100_000  # replicas, autoscaling min and max
+
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 Growth = Annotated[float, Field(gt=-1.0, le=100.0)]
 
@@ -86,7 +96,10 @@ class System(_Strict):
         1.0, ge=1.0, le=1000.0, description="Peak traffic divided by average traffic."
     )
     latency_slo_ms: float | None = Field(
-        None, gt=0, description="End-to-end latency objective for a request, p95."
+        None,
+        gt=0,
+        le=MAX_LATENCY_MS,
+        description="End-to-end latency objective for a request, p95, milliseconds.",
     )
 
     @property
@@ -95,8 +108,10 @@ class System(_Strict):
 
 
 class Autoscaling(_Strict):
-    min: int = Field(1, ge=0, description="Fewest replicas the autoscaler keeps.")
-    max: int | None = Field(None, ge=1, description="Most replicas; none means unbounded.")
+    min: int = Field(1, ge=0, le=MAX_REPLICAS, description="Fewest replicas the autoscaler keeps.")
+    max: int | None = Field(
+        None, ge=1, le=MAX_REPLICAS, description="Most replicas; none means unbounded."
+    )
     metric: str = Field("cpu", description="What the autoscaler scales on.")
 
     @model_validator(mode="after")
@@ -124,7 +139,7 @@ class Component(_Strict):
     tags: list[str] = Field(default_factory=list)
     notes: str = ""
     # deployment
-    replicas: int = Field(1, ge=0, le=100_000)
+    replicas: int = Field(1, ge=0, le=MAX_REPLICAS)
     zones: int = Field(1, ge=1, le=100)
     autoscaling: Autoscaling | None = None
     stateful: bool | None = Field(
@@ -138,18 +153,23 @@ class Component(_Strict):
     serverless: bool = False
     # load
     peak_rps: float | None = Field(
-        None, ge=0, description="Demand entering the system here, requests per second at peak."
+        None,
+        ge=0,
+        le=MAX_RPS,
+        description="Demand entering the system here, requests per second at peak.",
     )
     capacity_rps: float | None = Field(
-        None, gt=0, description="Requests per second one replica can serve."
+        None, gt=0, le=MAX_RPS, description="Requests per second one replica can serve."
     )
-    latency_ms: float | None = Field(None, ge=0, description="p95 latency of one call.")
+    latency_ms: float | None = Field(
+        None, ge=0, le=MAX_LATENCY_MS, description="p95 latency of one call, milliseconds."
+    )
     read_ratio: Fraction | None = None
     hit_ratio: Fraction | None = Field(None, description="Caches: share of reads served.")
     growth_per_year: Growth | None = Field(None, description="Overrides the system's growth.")
     # operations
     monitoring: Monitoring = Field(default_factory=Monitoring)
-    cost_per_month: float | None = Field(None, ge=0)
+    cost_per_month: float | None = Field(None, ge=0, le=MAX_COST_PER_MONTH)
     utilization: Fraction | None = Field(None, description="Measured average utilization.")
     # debt
     workaround: bool = False
@@ -219,7 +239,7 @@ class Link(_Strict):
     protocol: str = ""
     calls: float = Field(1.0, gt=0, le=10_000, description="Calls per request of the source.")
     required: bool = Field(True, description="False: the source degrades gracefully without it.")
-    timeout_ms: float | None = Field(None, gt=0)
+    timeout_ms: float | None = Field(None, gt=0, le=MAX_TIMEOUT_MS)
     retries: int | None = Field(None, ge=0, le=100)
     description: str = ""
 

@@ -183,10 +183,17 @@ def _link_data(link: Link) -> str:
 class Workspace:
     """An open workspace file. Use as a context manager or call `close()`."""
 
-    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True, readonly: bool = False) -> None:
+        """Open (or create) the workspace at `path`.
+
+        `readonly=True` is for commands that only read: the file is opened with SQLite's
+        `mode=ro`, nothing is migrated or switched to WAL, so a workspace on a read-only
+        file or filesystem still works, and any write is refused with a "read-only" error.
+        """
         self.path = Path(path)
+        self.readonly = readonly
         if not self.path.exists():
-            if not create:
+            if not create or readonly:
                 raise WorkspaceError(
                     f"{self.path}: no workspace here; create one with "
                     f"`archrev import MODEL.yaml --db {self.path}`"
@@ -196,18 +203,62 @@ class Workspace:
         elif self.path.is_dir():
             raise WorkspaceError(f"{self.path}: this is a directory; name a workspace file")
         try:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+            conn = self._connect_readonly() if readonly else self._connect(self.path)
         except sqlite3.Error as exc:
             raise WorkspaceError(f"{self.path}: cannot open the workspace: {exc}") from None
         self.conn = conn
         try:
             self._check_and_migrate()
         except BaseException:
-            conn.close()
+            self.conn.close()  # the one open now: reading an older file reopens it
             raise
-        self.db = sqlite_utils.Database(conn)
+        self.db = sqlite_utils.Database(self.conn)
 
     # -- opening -----------------------------------------------------------------------
+
+    @staticmethod
+    def _connect(target: str | Path, *, uri: bool = False) -> sqlite3.Connection:
+        return sqlite3.connect(target, isolation_level=None, timeout=10.0, uri=uri)
+
+    def _connect_readonly(self) -> sqlite3.Connection:
+        # as_uri() percent-encodes the path, so '?', '#' and '%' in a name stay part of it.
+        uri = self.path.resolve().as_uri()
+        conn = self._connect(f"{uri}?mode=ro", uri=True)
+        try:
+            conn.execute("PRAGMA user_version").fetchone()
+            return conn
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if getattr(exc, "sqlite_errorname", "") != "SQLITE_CANTOPEN":
+                raise
+        # A WAL workspace needs its -shm file even to read. On a read-only folder that file
+        # cannot be created once the last writer has removed it; then, with no pending log
+        # either, the main file holds every committed change and is safe to read as
+        # immutable (nothing can write to a folder that does not even take the -shm).
+        wal = Path(f"{self.path}-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise WorkspaceError(
+                f"{self.path}: read-only: the workspace has changes still in its write-ahead "
+                f"log ({wal.name}) and its folder is not writable, so they cannot be read; "
+                "open it once where the folder is writable, or copy the file and its "
+                f"{wal.name} somewhere writable"
+            )
+        return self._connect(f"{uri}?immutable=1", uri=True)
+
+    def _writable(self) -> bool:
+        """Whether SQLite can write here: the file and (for its journal) its folder."""
+        return os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
+
+    def _read_only_error(self) -> WorkspaceError:
+        if self.readonly:
+            why = "this command opened the workspace for reading only"
+        else:
+            why = "the workspace file or its folder is not writable"
+        return WorkspaceError(
+            f"{self.path}: read-only: {why}, so nothing was changed; make the file and its "
+            "folder writable (or work on a copy) to change it. Commands that only read "
+            "(systems, export, check --db, capacity, blast, review list/show/export) still work"
+        )
 
     def _check_and_migrate(self) -> None:
         """Refuse a foreign or newer file before writing anything to it."""
@@ -216,11 +267,17 @@ class Workspace:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-        except sqlite3.DatabaseError:
-            raise WorkspaceError(
-                f"{self.path}: this file is not an archrev workspace (not an SQLite database); "
-                "name another file with --db"
-            ) from None
+        except sqlite3.DatabaseError as exc:
+            if getattr(exc, "sqlite_errorname", "") == "SQLITE_NOTADB":
+                raise WorkspaceError(
+                    f"{self.path}: this file is not an archrev workspace (not an SQLite "
+                    "database); name another file with --db"
+                ) from None
+            if not self._writable():
+                # A WAL workspace cannot even be read without creating its -shm file, so
+                # on a read-only folder a normal open fails here: say so, not "corrupt".
+                raise self._read_only_error() from None
+            raise WorkspaceError(f"{self.path}: cannot read the workspace: {exc}") from None
         if tables and app_id != APPLICATION_ID:
             raise WorkspaceError(
                 f"{self.path}: this SQLite database is not an archrev workspace; "
@@ -234,26 +291,60 @@ class Workspace:
             )
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 10000")
+        if self.readonly:
+            if version < SCHEMA_VERSION:
+                self._upgrade_for_reading(version, bool(tables))
+            return
         if version < SCHEMA_VERSION:
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                # Another process may have migrated while this one waited for the lock.
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-                for step in MIGRATIONS[version:]:
-                    for statement in _statements(step):
-                        conn.execute(statement)
-                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                conn.execute(
-                    "INSERT OR REPLACE INTO archrev_meta VALUES ('schema', ?)", (SCHEMA_VERSION,)
-                )
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
+                self._migrate()
+            except sqlite3.OperationalError as exc:
+                if getattr(exc, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
+                    raise self._read_only_error() from None
                 raise
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
+
+    def _migrate(self) -> None:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while this one waited for the lock.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for step in MIGRATIONS[version:]:
+                for statement in _statements(step):
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute(
+                "INSERT OR REPLACE INTO archrev_meta VALUES ('schema', ?)", (SCHEMA_VERSION,)
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _upgrade_for_reading(self, version: int, has_tables: bool) -> None:
+        """An older workspace opened to read: upgrade it when the file allows, else explain."""
+        if not self._writable():
+            if not has_tables:
+                raise WorkspaceError(
+                    f"{self.path}: read-only: this file is empty, not an archrev workspace yet, "
+                    "and it is not writable; name another file with --db"
+                )
+            raise WorkspaceError(
+                f"{self.path}: read-only: this workspace was written by an older archrev "
+                f"(schema {version}; this archrev reads schema {SCHEMA_VERSION}) and upgrading "
+                "it needs write access; make the file and its folder writable (or copy it "
+                "somewhere writable) and run the command again"
+            )
+        # The file is writable: upgrade it with a short-lived writing connection (as any
+        # other command would have), then read through a read-only one as asked.
+        self.conn.close()
+        Workspace(self.path, create=False).close()
+        self.conn = self._connect_readonly()
+        self._check_and_migrate()
 
     def close(self) -> None:
         self.conn.close()
@@ -267,16 +358,25 @@ class Workspace:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One all-or-nothing write; nested calls join the outer transaction."""
+        if self.readonly:
+            raise self._read_only_error()
         if self.conn.in_transaction:
             yield self.conn
             return
-        self.conn.execute("BEGIN IMMEDIATE")
         try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            # The file was opened for writing but is not writable (permissions changed,
+            # a read-only mount): say that, rather than a bare SQLite error.
+            if getattr(exc, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
+                raise self._read_only_error() from None
             raise
-        self.conn.execute("COMMIT")
 
     # -- reading -----------------------------------------------------------------------
 
@@ -725,5 +825,7 @@ def _statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
-def open_workspace(path: str | Path | None = None, *, create: bool = True) -> Workspace:
-    return Workspace(path or default_path(), create=create)
+def open_workspace(
+    path: str | Path | None = None, *, create: bool = True, readonly: bool = False
+) -> Workspace:
+    return Workspace(path or default_path(), create=create, readonly=readonly)

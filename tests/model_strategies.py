@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from archrev.model.types import (
+    MAX_COST_PER_MONTH,
+    MAX_LATENCY_MS,
+    MAX_REPLICAS,
+    MAX_RPS,
+    MAX_TIMEOUT_MS,
     Autoscaling,
     Component,
     Failover,
@@ -21,7 +26,11 @@ texts = st.text(max_size=40)
 small_floats = st.floats(min_value=0, max_value=1e7, allow_nan=False, allow_infinity=False)
 fractions = st.floats(min_value=0, max_value=1, allow_nan=False)
 growths = st.floats(min_value=-0.99, max_value=100, allow_nan=False)
-positive = st.floats(min_value=1e-6, max_value=1e7, allow_nan=False, allow_infinity=False)
+
+
+def up_to(high: float, *, positive: bool = False) -> st.SearchStrategy[float]:
+    """Numbers over a field's whole valid range, its upper bound included."""
+    return st.floats(min_value=1e-6 if positive else 0, max_value=high, allow_nan=False)
 
 
 @st.composite
@@ -31,8 +40,8 @@ def components(draw: st.DrawFn, comp_id: str) -> Component:
 
     autoscaling = None
     if draw(st.booleans()):
-        low = draw(st.integers(0, 20))
-        high = draw(st.one_of(st.none(), st.integers(max(low, 1), 200)))
+        low = draw(st.integers(0, MAX_REPLICAS))
+        high = draw(st.one_of(st.none(), st.integers(max(low, 1), MAX_REPLICAS)))
         autoscaling = Autoscaling(min=low, max=high, metric=draw(texts))
     return Component(
         id=comp_id,
@@ -44,7 +53,7 @@ def components(draw: st.DrawFn, comp_id: str) -> Component:
         group=draw(texts),
         tags=draw(st.lists(texts, max_size=3)),
         notes=draw(st.text(max_size=200)),
-        replicas=draw(st.integers(0, 100_000)),
+        replicas=draw(st.integers(0, MAX_REPLICAS)),
         zones=draw(st.integers(1, 100)),
         autoscaling=autoscaling,
         stateful=maybe(st.booleans()),
@@ -54,9 +63,9 @@ def components(draw: st.DrawFn, comp_id: str) -> Component:
         backups=draw(st.booleans()),
         spot=draw(st.booleans()),
         serverless=draw(st.booleans()),
-        peak_rps=maybe(small_floats),
-        capacity_rps=maybe(positive),
-        latency_ms=maybe(small_floats),
+        peak_rps=maybe(up_to(MAX_RPS)),
+        capacity_rps=maybe(up_to(MAX_RPS, positive=True)),
+        latency_ms=maybe(up_to(MAX_LATENCY_MS)),
         read_ratio=maybe(fractions),
         hit_ratio=maybe(fractions),
         growth_per_year=maybe(growths),
@@ -73,7 +82,7 @@ def components(draw: st.DrawFn, comp_id: str) -> Component:
                 )
             )
         ),
-        cost_per_month=maybe(small_floats),
+        cost_per_month=maybe(up_to(MAX_COST_PER_MONTH)),
         utilization=maybe(fractions),
         workaround=draw(st.booleans()),
         review_by=maybe(st.dates()),
@@ -116,7 +125,7 @@ def system_models(draw: st.DrawFn) -> SystemModel:
                     protocol=draw(texts),
                     calls=draw(st.floats(min_value=1e-3, max_value=10_000, allow_nan=False)),
                     required=draw(st.booleans()),
-                    timeout_ms=draw(st.one_of(st.none(), positive)),
+                    timeout_ms=draw(st.one_of(st.none(), up_to(MAX_TIMEOUT_MS, positive=True))),
                     retries=draw(st.one_of(st.none(), st.integers(0, 100))),
                     description=draw(texts),
                 )
@@ -133,7 +142,7 @@ def system_models(draw: st.DrawFn) -> SystemModel:
         growth_per_year=draw(growths),
         horizon_quarters=draw(st.integers(1, 40)),
         peak_to_average=draw(st.floats(min_value=1, max_value=1000, allow_nan=False)),
-        latency_slo_ms=draw(st.one_of(st.none(), positive)),
+        latency_slo_ms=draw(st.one_of(st.none(), up_to(MAX_LATENCY_MS, positive=True))),
     )
     policy = draw(st.one_of(st.none(), st.dictionaries(texts, json_values, max_size=3)))
     return SystemModel(system=system, components=comps, links=links, layout=layout, policy=policy)

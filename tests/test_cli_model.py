@@ -94,6 +94,29 @@ def test_validate(capsys: pytest.CaptureFixture[str], bad_file: Path) -> None:
     assert f"{bad_file}:4:15:" in err
 
 
+def test_validate_and_systems_count_in_the_singular(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """QA item 20: `validate` said "1 components, 0 links"."""
+    one = tmp_path / "one.yaml"
+    one.write_text("archrev: 1\nsystem: {id: shop}\ncomponents:\n  web: {kind: gateway}\n")
+    code, out, _ = run(capsys, "validate", str(one))
+    assert code == 0 and out == f"{one}: ok: system 'shop', 1 component, 0 links\n"
+    two = tmp_path / "two.yaml"
+    two.write_text(
+        "archrev: 1\nsystem: {id: pair}\ncomponents:\n  web: {links: [api]}\n  api: {}\n"
+    )
+    code, out, _ = run(capsys, "validate", str(two))
+    assert code == 0 and out == f"{two}: ok: system 'pair', 2 components, 1 link\n"
+    db = str(tmp_path / "w.db")
+    assert run(capsys, "import", str(one), str(two), "--db", db, "-q")[0] == 0
+    code, out, _ = run(capsys, "systems", "--db", db)
+    assert out.splitlines() == [
+        "shop  shop  (1 component, 0 links)",
+        "pair  pair  (2 components, 1 link)",
+    ]
+
+
 def test_import_export_round_trip(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     db = tmp_path / "w.db"
     code, out, err = run(capsys, "import", str(SHOP), "--db", str(db))
@@ -227,3 +250,114 @@ def test_systems_in_an_empty_workspace(capsys: pytest.CaptureFixture[str], tmp_p
     Workspace(db).close()
     code, out, _ = run(capsys, "systems", "--db", str(db))
     assert code == 0 and "no systems yet" in out
+
+
+# -- a read-only workspace ------------------------------------------------------------------
+
+
+@pytest.fixture
+def read_only_db(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from read_only_workspace import restore_folder, simulate_read_only_folder
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    db = folder / "shop.db"
+    assert run(capsys, "import", str(SHOP), "--db", str(db), "-q")[0] == 0
+    assert run(capsys, "review", "start", "--db", str(db))[0] == 0
+    simulate_read_only_folder(db, monkeypatch)
+    yield db
+    restore_folder(db)
+
+
+def test_commands_that_only_read_work_on_a_read_only_workspace(
+    capsys: pytest.CaptureFixture[str], read_only_db: Path
+) -> None:
+    db = str(read_only_db)
+    before = read_only_db.read_bytes()
+    commands = [
+        ("systems",),
+        ("export",),
+        ("export", "--format", "dot", "--findings"),
+        ("check",),
+        ("capacity",),
+        ("blast", "storefront"),
+        ("import-report",),
+        ("review", "list"),
+        ("review", "show", "1"),
+        ("review", "export", "1"),
+        ("review", "diff", "1"),
+    ]
+    for command in commands:
+        code, out, err = run(capsys, *command, "--db", db)
+        assert code in (0, 1), (command, err)  # check exits 1 on findings at --fail-on
+        assert out and "read-only" not in err and "not an SQLite" not in err, command
+    assert read_only_db.read_bytes() == before
+
+
+def test_writes_to_a_read_only_workspace_say_read_only(
+    capsys: pytest.CaptureFixture[str], read_only_db: Path
+) -> None:
+    db = str(read_only_db)
+    before = read_only_db.read_bytes()
+    for command in (
+        ("import", str(AI)),
+        ("review", "start"),
+        ("review", "close", "1"),
+    ):
+        code, _, err = run(capsys, *command, "--db", db)
+        assert code == 2, command
+        assert f"{db}: read-only: the workspace file or its folder is not writable" in err
+        assert "not an SQLite database" not in err and "Traceback" not in err
+    assert read_only_db.read_bytes() == before
+
+
+def test_output_error_names_the_file_not_the_temporary_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import tempfile
+
+    def read_only_folder(*args: object, dir: str, prefix: str, suffix: str) -> tuple[int, str]:
+        raise OSError(errno.EROFS, "Read-only file system", f"{dir}/{prefix}x1y2.tmp")
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only_folder)
+    out = tmp_path / "out.txt"
+    code, _, err = run(capsys, "schema", "-o", str(out))
+    assert code == 2
+    assert err == f"archrev: {out}: Read-only file system\n"
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_real_read_only_mount(tmp_path: Path) -> None:
+    """The QA repro itself: a bind mount remounted read-only (needs root and unshare)."""
+    import os
+    import shutil
+
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare to mount a read-only folder")
+    folder = tmp_path / "rotest"
+    folder.mkdir()
+    archrev = f"{sys.executable} -c 'from archrev.tui.cli import run; run()'"
+    db = folder / "shop.db"
+    subprocess.run(f"{archrev} import {SHOP} --db {db} -q", shell=True, check=True)
+    inner = " && ".join(
+        [
+            f"mount --bind {folder} {folder}",
+            f"mount -o remount,bind,ro {folder}",
+            f"cd {folder}",
+            f"{archrev} systems --db shop.db",
+            f"{archrev} check --db shop.db > /dev/null",
+            f"{{ {archrev} schema -o out.json; echo rc=$?; }}",
+        ]
+    )
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", f"mount --bind {folder} {folder}"], capture_output=True
+    )
+    if probe.returncode != 0:
+        pytest.skip(f"cannot mount here: {probe.stderr.decode().strip()}")
+    done = subprocess.run(["unshare", "-m", "sh", "-c", inner], capture_output=True, text=True)
+    assert done.stdout.startswith("online-shop  Web shop"), done.stderr
+    assert "rc=2" in done.stdout
+    assert done.stderr == "archrev: out.json: Read-only file system\n"

@@ -74,3 +74,25 @@ def test_readme_set_up_commands_and_ci() -> None:
     assert 'pip install ".[test]" && pytest' in readme
     ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()
     assert ci[-1] == 'pip install ".[test]" && pytest'
+
+
+def test_documented_upper_bounds_are_the_real_ones() -> None:
+    """Every number's upper bound appears in its row, so the doc and `validate` agree."""
+    import annotated_types
+    from archrev.model.types import Component, Link, System
+
+    text = DOC.read_text()
+    checked = 0
+    for cls in (System, Component, Link):
+        for name, info in cls.model_fields.items():
+            bounds = [m.le for m in info.metadata if isinstance(m, annotated_types.Le)]
+            if not bounds or name in ("read_ratio", "hit_ratio", "utilization"):
+                continue  # fractions are documented as 0..1
+            row = next(ln for ln in text.splitlines() if ln.startswith(f"| `{name}` |"))
+            high = bounds[0]
+            forms = {f"{high:g}", f"{high:,}", f"{int(high)}", f"{int(high):,}"}
+            assert any(form in row.split("|")[2] for form in forms), (name, high, row)
+            checked += 1
+    autoscaling = next(ln for ln in text.splitlines() if ln.startswith("| `autoscaling` |"))
+    assert autoscaling.count("100000") == 2  # min and max
+    assert checked >= 10

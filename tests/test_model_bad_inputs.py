@@ -134,6 +134,30 @@ def test_values_out_of_range(
     assert_problem(tmp_path, GOOD.replace(old, new), line, col, field)
 
 
+def test_nonsense_magnitudes_are_refused_each_at_its_place(tmp_path: Path) -> None:
+    """QA item 2: `peak_rps: 1.0e308` validated, then overflowed the forecasts to Infinity."""
+    text = (
+        "archrev: 1\n"
+        "system: {id: s, latency_slo_ms: 1e9}\n"
+        "components:\n"
+        "  u: {kind: client, peak_rps: 1.0e308, links: [a]}\n"
+        "  a: {capacity_rps: 2e9, latency_ms: 1.5e8, cost_per_month: 1e13,"
+        " autoscaling: {max: 1000000}, links: [{to: b, timeout_ms: 1e300}]}\n"
+        "  b: {capacity_rps: 1e9, latency_ms: 1e8, cost_per_month: 1e12, replicas: 100000}\n"
+    )
+    path, lines = problems_of(tmp_path, text)
+    bound = "input should be less than or equal to"
+    assert lines == [
+        f"{path}:2:33: system.latency_slo_ms: {bound} 100000000 (got 1e9)",
+        f"{path}:4:31: components.u.peak_rps: {bound} 1000000000 (got 1.0e308)",
+        f"{path}:5:21: components.a.capacity_rps: {bound} 1000000000 (got 2e9)",
+        f"{path}:5:38: components.a.latency_ms: {bound} 100000000 (got 1.5e8)",
+        f"{path}:5:61: components.a.cost_per_month: {bound} 1000000000000 (got 1e13)",
+        f"{path}:5:86: components.a.autoscaling.max: {bound} 100000 (got 1000000)",
+        f"{path}:5:124: components.a.links[0].timeout_ms: {bound} 100000000 (got 1e300)",
+    ]
+
+
 def test_autoscaling_max_below_min(tmp_path: Path) -> None:
     text = GOOD.replace("{kind: service, tier: critical}", "{autoscaling: {min: 4, max: 2}}")
     assert_problem(tmp_path, text, 10, 27, "autoscaling", "max (2) is below min (4)")

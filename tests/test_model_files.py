@@ -48,6 +48,35 @@ def test_samples_are_valid_and_documented(name: str) -> None:
     assert all(c.owner or c.kind == Kind.CLIENT for c in model.components[:3])
 
 
+# A link's protocol that names a product, and the word its target's technology must hold.
+PRODUCT_PROTOCOLS = {
+    "postgres": "postgres",
+    "mysql": "mysql",
+    "redis": "redis",
+    "kafka": "kafka",
+    "amqp": "rabbitmq",
+}
+
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_sample_protocols_agree_with_the_technology_they_reach(name: str) -> None:
+    """QA item 20: orders-db ran MySQL 8 while checkout spoke `postgres` to it."""
+    model = read_model(SAMPLES / name)
+    comps = model.component_map()
+    checked = 0
+    for link in model.links:
+        word = PRODUCT_PROTOCOLS.get(link.protocol)
+        technology = comps[link.target].technology.lower()
+        if word is None or not technology:
+            continue
+        assert word in technology, (
+            f"{name}: {link.source} -> {link.target} speaks {link.protocol} "
+            f"to {comps[link.target].technology}"
+        )
+        checked += 1
+    assert checked >= 3
+
+
 def test_samples_are_installed_with_the_package() -> None:
     names = {p.name for p in resources.files("archrev.samples").iterdir()}
     assert set(SAMPLE_NAMES) <= names

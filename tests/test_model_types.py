@@ -11,6 +11,11 @@ from archrev.model.located_yaml import YamlMap, load_file
 from archrev.model.modelfile import COMPONENT_KEYS, LINK_KEYS, read_model
 from archrev.model.schema import model_file_schema
 from archrev.model.types import (
+    MAX_COST_PER_MONTH,
+    MAX_LATENCY_MS,
+    MAX_REPLICAS,
+    MAX_RPS,
+    MAX_TIMEOUT_MS,
     Autoscaling,
     Component,
     Kind,
@@ -101,6 +106,47 @@ def test_ranges() -> None:
         Autoscaling(min=5, max=2)
     with pytest.raises(ValidationError):
         Link(source="a", target="b", calls=0)
+
+
+# (type, field, largest value accepted): numbers beyond these overflow the forecasts.
+UPPER_BOUNDS = [
+    (Component, "peak_rps", MAX_RPS),
+    (Component, "capacity_rps", MAX_RPS),
+    (Component, "latency_ms", MAX_LATENCY_MS),
+    (Component, "cost_per_month", MAX_COST_PER_MONTH),
+    (Component, "replicas", MAX_REPLICAS),
+    (Link, "timeout_ms", MAX_TIMEOUT_MS),
+    (System, "latency_slo_ms", MAX_LATENCY_MS),
+    (Autoscaling, "min", MAX_REPLICAS),
+    (Autoscaling, "max", MAX_REPLICAS),
+]
+
+
+def _build(cls: type, field: str, value: float) -> object:
+    base: dict[str, object] = {
+        Link: {"source": "a", "target": "b"},
+        Autoscaling: {},
+    }.get(cls, {"id": "a"})
+    return cls(**{**base, field: value})
+
+
+@pytest.mark.parametrize(("cls", "field", "high"), UPPER_BOUNDS)
+def test_numbers_have_sane_upper_bounds(cls: type, field: str, high: float) -> None:
+    assert getattr(_build(cls, field, high), field) == high
+    whole = field in ("replicas", "min", "max")
+    for nonsense in (high + 1, 10**300 if whole else 1e308):
+        with pytest.raises(ValidationError, match=f"{field}\n.*less than or equal to {high}"):
+            _build(cls, field, nonsense)
+    assert MAX_RPS == 1e9 and MAX_LATENCY_MS == 1e8
+    assert MAX_COST_PER_MONTH == 1e12 and MAX_TIMEOUT_MS == 1e8
+
+
+def test_the_schema_carries_the_upper_bounds() -> None:
+    defs = model_file_schema()["$defs"]
+    for cls, field, high in UPPER_BOUNDS:
+        prop = defs[cls.__name__]["properties"][field]
+        maxima = [prop.get("maximum")] + [alt.get("maximum") for alt in prop.get("anyOf", [])]
+        assert high in maxima, (cls.__name__, field, prop)
 
 
 def test_digraph_carries_the_attributes() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -20,6 +21,7 @@ from archrev.model.workspace import (
 )
 from hypothesis import HealthCheck, given, settings
 from model_strategies import system_models
+from read_only_workspace import restore_folder, simulate_read_only_folder
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
@@ -410,3 +412,144 @@ def test_import_then_load_is_lossless(model: SystemModel) -> None:
     with tempfile.TemporaryDirectory() as tmp, Workspace(Path(tmp) / "w.db") as ws:
         ws.import_model(model)
         assert ws.load(model.system.id) == model
+
+
+# -- read-only workspaces -------------------------------------------------------------------
+
+
+def test_readonly_open_reads_and_refuses_every_write(tmp_path: Path) -> None:
+    path = tmp_path / "w.db"
+    with Workspace(path) as ws:
+        ws.import_model(small_model())
+    before = path.read_bytes()
+    with Workspace(path, create=False, readonly=True) as ro:
+        assert [s.id for s in ro.systems()] == ["shop"]
+        model, versions = ro.load_with_versions("shop")
+        assert model.layout["web"] == (2, 2) and versions.system == 1
+        writes = [
+            lambda: ro.add_component("shop", Component(id="cache", kind=Kind.CACHE)),
+            lambda: ro.move("shop", {"web": (5, 5)}),
+            lambda: ro.delete_system("shop"),
+            lambda: ro.import_model(small_model("other")),
+        ]
+        for write in writes:
+            with pytest.raises(WorkspaceError, match=r"w\.db: read-only: .*reading only"):
+                write()
+        # A write inside a read snapshot is refused too, not joined to it.
+        ro.conn.execute("BEGIN")
+        with pytest.raises(WorkspaceError, match="read-only"):
+            ro.clear_positions("shop")
+        ro.conn.execute("COMMIT")
+    assert path.read_bytes() == before
+
+
+def test_readonly_open_creates_nothing_and_keeps_the_journal_mode(tmp_path: Path) -> None:
+    path = tmp_path / "w.db"
+    with pytest.raises(WorkspaceError, match="no workspace here"):
+        Workspace(path, readonly=True)  # readonly never creates, even with create=True
+    assert not path.exists()
+    with Workspace(path) as ws:
+        ws.import_model(small_model())
+        ws.conn.execute("PRAGMA journal_mode = DELETE")
+    with Workspace(path, create=False, readonly=True) as ro:
+        assert ro.conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        assert ro.load("shop").system.id == "shop"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.db"]
+
+
+def test_readonly_open_of_a_path_with_uri_characters(tmp_path: Path) -> None:
+    folder = tmp_path / "a b?c#d%20"
+    folder.mkdir()
+    with Workspace(folder / "w.db") as ws:
+        ws.import_model(small_model())
+    with Workspace(folder / "w.db", create=False, readonly=True) as ro:
+        assert [s.id for s in ro.systems()] == ["shop"]
+
+
+@pytest.fixture
+def read_only_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    path = folder / "w.db"
+    with Workspace(path) as ws:
+        ws.import_model(small_model())
+    simulate_read_only_folder(path, monkeypatch)
+    yield path
+    restore_folder(path)
+
+
+def test_a_workspace_on_a_read_only_folder_can_be_read(read_only_workspace: Path) -> None:
+    before = read_only_workspace.read_bytes()
+    with Workspace(read_only_workspace, create=False, readonly=True) as ro:
+        assert ro.load("shop").components[0].id == "web"
+        with pytest.raises(WorkspaceError, match="read-only"):
+            ro.add_component("shop", Component(id="cache"))
+    assert read_only_workspace.read_bytes() == before
+
+
+def test_opening_a_read_only_workspace_for_writing_says_read_only(
+    read_only_workspace: Path,
+) -> None:
+    with pytest.raises(WorkspaceError) as info:
+        Workspace(read_only_workspace, create=False)
+    message = str(info.value)
+    assert "w.db: read-only: the workspace file or its folder is not writable" in message
+    assert "not an SQLite database" not in message
+
+
+def test_a_write_to_a_file_that_became_read_only_says_read_only(tmp_path: Path) -> None:
+    path = tmp_path / "w.db"
+    with Workspace(path) as ws:
+        ws.import_model(small_model())
+    with Workspace(path, create=False) as ws:
+        # As if the file lost its write permission after it was opened.
+        ws.conn.execute("PRAGMA query_only = ON")
+        with pytest.raises(WorkspaceError, match=r"w\.db: read-only: .*not writable"):
+            ws.add_component("shop", Component(id="cache"))
+
+
+def test_a_pending_write_ahead_log_on_a_read_only_folder_is_explained(
+    read_only_workspace: Path,
+) -> None:
+    wal = Path(f"{read_only_workspace}-wal")
+    wal.parent.chmod(0o755)
+    wal.write_bytes(b"\0" * 32)  # content the main file does not have yet
+    wal.parent.chmod(0o555)
+    with pytest.raises(WorkspaceError, match=r"read-only: .*write-ahead log \(w\.db-wal\)"):
+        Workspace(read_only_workspace, create=False, readonly=True)
+
+
+def test_an_older_workspace_read_only_needs_an_upgrade_it_cannot_get(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for statement in MIGRATIONS[0].split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    monkeypatch.setattr(os, "access", lambda *a, **k: False)
+    with pytest.raises(WorkspaceError, match=r"read-only: .*older archrev \(schema 1;"):
+        Workspace(path, create=False, readonly=True)
+    assert path.read_bytes() == before
+    monkeypatch.undo()
+    # Where the file is writable, reading upgrades it first, as any command would.
+    with Workspace(path, create=False, readonly=True) as ro:
+        assert ro.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert ro.systems() == []
+
+
+def test_an_empty_file_read_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "empty.db"
+    path.touch()
+    monkeypatch.setattr(os, "access", lambda *a, **k: False)
+    with pytest.raises(WorkspaceError, match=r"read-only: this file is empty"):
+        Workspace(path, create=False, readonly=True)
+    assert path.read_bytes() == b""
+    monkeypatch.undo()
+    with Workspace(path, create=False, readonly=True) as ro:  # writable: set up as before
+        assert ro.systems() == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
@@ -22,6 +23,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
@@ -63,6 +65,33 @@ def _date_or_none(text: str, what: str) -> date | None:
         raise ArchrevError(f"{what}: '{text}' is not a date; write it as YYYY-MM-DD") from None
 
 
+# The dialogs' own style: a screen's CSS applies to that screen only, so each dialog
+# carries it (they open on top of the review screen, centred, whole at 80x24).
+DIALOG_CSS = """
+TriageDialog, NoteDialog, StartDialog { align: center middle; }
+    #dialog {
+        width: 90%; max-width: 84; height: auto; max-height: 100%;
+        padding: 1 2; border: thick $primary; background: $surface;
+    }
+    #dialog > Label { width: 100%; margin: 0 0 1 0; }
+    #dialog .field { height: 1; margin: 0 0 1 0; }
+    #dialog .field-label { width: 15; color: $text-muted; }
+    #dialog .field Input, #dialog .field Select { width: 1fr; }
+    #dialog #text { margin: 0 0 1 0; }
+    #dialog #buttons { height: 1; }
+    #dialog #buttons Button { margin: 0 2 0 0; }
+    #error { height: auto; }
+"""
+
+
+def _field(label: str, widget: Input | Select[object]) -> ComposeResult:
+    """A labelled one-line field: the label stays visible once the field holds a value,
+    and one line per field keeps every dialog whole on an 80x24 terminal."""
+    with Horizontal(classes="field"):
+        yield Label(label, classes="field-label")
+        yield widget
+
+
 @dataclass
 class TriageForm:
     state: TriageState
@@ -80,6 +109,7 @@ class TriageDialog(ModalScreen[TriageForm | None]):
     dialog then stays open with the message, so nothing typed is lost.
     """
 
+    CSS = DIALOG_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="review.dialog.cancel")
     ]
@@ -96,31 +126,49 @@ class TriageDialog(ModalScreen[TriageForm | None]):
         t = self.tf.triage
         with Vertical(id="dialog"):
             yield Label(Text(f"{self.tf.finding.title}", style="bold"))
-            yield Select(
-                [(s.label, s) for s in TriageState],
-                value=self.state,
-                allow_blank=False,
-                id="state",
+            yield from _field(
+                "State",
+                Select(
+                    [(s.label, s) for s in TriageState],
+                    value=self.state,
+                    allow_blank=False,
+                    id="state",
+                    compact=True,
+                ),
             )
-            yield Input(t.owner if t else "", placeholder="owner", id="owner")
-            yield Input(
-                t.due.isoformat() if t and t.due else "", placeholder="due YYYY-MM-DD", id="due"
+            yield from _field("Owner", Input(t.owner if t else "", id="owner", compact=True))
+            yield from _field(
+                "Due",
+                Input(
+                    t.due.isoformat() if t and t.due else "",
+                    placeholder="YYYY-MM-DD",
+                    id="due",
+                    compact=True,
+                ),
             )
-            yield Input(t.note if t else "", placeholder="note", id="note")
-            yield Input(
-                t.justification if t else "",
-                placeholder="justification (accepted risk)",
-                id="justification",
+            yield from _field("Note", Input(t.note if t else "", id="note", compact=True))
+            yield from _field(
+                "Justification",
+                Input(
+                    t.justification if t else "",
+                    placeholder="why the risk is accepted",
+                    id="justification",
+                    compact=True,
+                ),
             )
-            yield Input(
-                t.expiry.isoformat() if t and t.expiry else "",
-                placeholder="expiry YYYY-MM-DD (accepted risk)",
-                id="expiry",
+            yield from _field(
+                "Expiry",
+                Input(
+                    t.expiry.isoformat() if t and t.expiry else "",
+                    placeholder="YYYY-MM-DD, when the decision is due again",
+                    id="expiry",
+                    compact=True,
+                ),
             )
             yield Static("", id="error")
-            with Horizontal():
-                yield Button("Save", variant="primary", id="save")
-                yield Button("Cancel", id="cancel")
+            with Horizontal(id="buttons"):
+                yield Button("Save", variant="primary", id="save", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one(
@@ -159,6 +207,7 @@ class TriageDialog(ModalScreen[TriageForm | None]):
 class NoteDialog(ModalScreen[str | None]):
     """One line of text: a note for a checklist answer, or a confirmation."""
 
+    CSS = DIALOG_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="review.note.cancel")
     ]
@@ -172,10 +221,10 @@ class NoteDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label(Text(self.prompt))
-            yield Input(self.value, placeholder=self.hint, id="text")
-            with Horizontal():
-                yield Button("OK", variant="primary", id="ok")
-                yield Button("Cancel", id="cancel")
+            yield Input(self.value, placeholder=self.hint, id="text", compact=True)
+            with Horizontal(id="buttons"):
+                yield Button("OK", variant="primary", id="ok", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -200,6 +249,7 @@ class StartForm:
 class StartDialog(ModalScreen[StartForm | None]):
     """Title (default: the quarter), reviewers and checklist template of a new review."""
 
+    CSS = DIALOG_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="review.start.cancel")
     ]
@@ -215,15 +265,28 @@ class StartDialog(ModalScreen[StartForm | None]):
         default = DEFAULT_TEMPLATE if DEFAULT_TEMPLATE in self.templates else self.templates[0]
         with Vertical(id="dialog"):
             yield Label(Text("Start a review of the live model", style="bold"))
-            yield Input(placeholder="title (empty: this quarter, e.g. 2026-Q4)", id="title")
-            yield Input(placeholder="reviewers, separated by commas", id="reviewers")
-            yield Select(
-                [(t, t) for t in self.templates], value=default, allow_blank=False, id="template"
+            yield from _field(
+                "Title",
+                Input(placeholder="empty: this quarter, e.g. 2026-Q4", id="title", compact=True),
+            )
+            yield from _field(
+                "Reviewers",
+                Input(placeholder="separated by commas", id="reviewers", compact=True),
+            )
+            yield from _field(
+                "Checklist",
+                Select(
+                    [(t, t) for t in self.templates],
+                    value=default,
+                    allow_blank=False,
+                    id="template",
+                    compact=True,
+                ),
             )
             yield Static("", id="error")
-            with Horizontal():
-                yield Button("Start", variant="primary", id="start")
-                yield Button("Cancel", id="cancel")
+            with Horizontal(id="buttons"):
+                yield Button("Start", variant="primary", id="start", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#title", Input).focus()
@@ -256,39 +319,73 @@ class ReviewScreen(Screen[None]):
     ReviewScreen #title { height: auto; padding: 0 1; background: $boost; }
     ReviewScreen #status { height: auto; padding: 0 1; }
     ReviewScreen #tabs { height: 1fr; }
+    ReviewScreen #tabs > ContentSwitcher { height: 1fr; }
     ReviewScreen TabPane { height: 1fr; padding: 0; }
     ReviewScreen DataTable { height: 1fr; }
-    ReviewScreen #detail { height: auto; max-height: 8; padding: 0 1; border-top: solid $primary; }
-    TriageDialog, NoteDialog, StartDialog { align: center middle; }
-    #dialog {
-        width: 90%; max-width: 84; height: auto; max-height: 100%;
-        padding: 1 2; border: thick $primary; background: $surface;
-    }
-    #dialog Input, #dialog Select { margin: 0 0 1 0; }
-    #error { height: auto; }
+    /* the app's stylesheet sizes the system screen's findings panel (#findings, 9 lines);
+       the review screen's table of the same id takes all the room there is */
+    ReviewScreen #findings { height: 1fr; border-top: none; }
+    ReviewScreen #keys { height: auto; padding: 0 1; color: $text-muted; }
+    ReviewScreen #detail { height: auto; max-height: 6; padding: 0 1; border-top: solid $primary; }
     """
 
+    # The footer shows only what works where the user is (see `check_action`), with short
+    # labels so that 80 columns hold them whole; the key legend above the detail line and
+    # the command palette (`ACTION_HELP`) say in full what each key does.
+    TRIAGE_KEYS = Binding.Group("Triage", compact=True)
+    ANSWER_KEYS = Binding.Group("Answer", compact=True)
+    TAB_KEYS = Binding.Group("Tabs", compact=True)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "start", "Start review", id="review.start"),
-        Binding("o", "triage('o')", "Open", id="review.triage.open", show=False),
-        Binding("k", "triage('k')", "Acknowledge", id="review.triage.acknowledge"),
-        Binding("p", "triage('p')", "In progress", id="review.triage.in_progress"),
-        Binding("r", "accept_risk", "Accept risk", id="review.triage.accept_risk"),
-        Binding("m", "triage('m')", "Mitigated", id="review.triage.mitigated"),
-        Binding("f", "triage('f')", "False positive", id="review.triage.false_positive"),
+        Binding("k", "triage('k')", "Ack", id="review.triage.acknowledge", group=TRIAGE_KEYS),
+        Binding("p", "triage('p')", "Doing", id="review.triage.in_progress", group=TRIAGE_KEYS),
+        Binding("m", "triage('m')", "Mitigated", id="review.triage.mitigated", group=TRIAGE_KEYS),
+        Binding(
+            "f", "triage('f')", "False pos.", id="review.triage.false_positive", group=TRIAGE_KEYS
+        ),
+        Binding("r", "accept_risk", "Risk", id="review.triage.accept_risk", group=TRIAGE_KEYS),
+        Binding("o", "triage('o')", "Open", id="review.triage.open", group=TRIAGE_KEYS),
+        Binding("y", "answer('yes')", "Yes", id="review.answer.yes", group=ANSWER_KEYS),
+        Binding("n", "answer('no')", "No", id="review.answer.no", group=ANSWER_KEYS),
+        Binding("x", "answer('n/a')", "N/A", id="review.answer.na", group=ANSWER_KEYS),
         Binding("e", "edit", "Edit", id="review.edit"),
-        Binding("y", "answer('yes')", "Yes", id="review.answer.yes"),
-        Binding("n", "answer('no')", "No", id="review.answer.no"),
-        Binding("x", "answer('n/a')", "N/A", id="review.answer.na"),
-        Binding("ctrl+w", "close_review", "Close review", id="review.close"),
+        Binding("ctrl+w", "close_review", "Close", id="review.close"),
         Binding("ctrl+e", "export", "Export", id="review.export"),
-        Binding("v", "view_snapshot", "View snapshot", id="review.view_snapshot"),
-        Binding("1", "show_tab('tab-findings')", "Findings", id="review.tab.findings"),
-        Binding("2", "show_tab('tab-checklist')", "Checklist", id="review.tab.checklist"),
-        Binding("3", "show_tab('tab-compare')", "Compare", id="review.tab.compare"),
-        Binding("4", "show_tab('tab-reviews')", "Reviews", id="review.tab.reviews"),
+        Binding("v", "view_snapshot", "Snapshot", id="review.view_snapshot"),
+        Binding(
+            "1", "show_tab('tab-findings')", "Findings", id="review.tab.findings", group=TAB_KEYS
+        ),
+        Binding(
+            "2", "show_tab('tab-checklist')", "Checklist", id="review.tab.checklist", group=TAB_KEYS
+        ),
+        Binding("3", "show_tab('tab-compare')", "Compare", id="review.tab.compare", group=TAB_KEYS),
+        Binding("4", "show_tab('tab-reviews')", "Reviews", id="review.tab.reviews", group=TAB_KEYS),
         Binding("escape", "back", "Back", id="review.back"),
     ]
+
+    # What each action does, in full, for the command palette.
+    ACTION_HELP: ClassVar[dict[str, str]] = {
+        "start": "Start a review of the live model (title, reviewers, checklist)",
+        "triage('k')": "Triage: acknowledge the selected finding",
+        "triage('p')": "Triage: mark the selected finding in progress",
+        "triage('m')": "Triage: mark the selected finding mitigated",
+        "triage('f')": "Triage: mark the selected finding a false positive",
+        "accept_risk": "Triage: accept the risk (justification and expiry)",
+        "triage('o')": "Triage: reopen the selected finding",
+        "answer('yes')": "Checklist: answer the selected item yes",
+        "answer('no')": "Checklist: answer the selected item no",
+        "answer('n/a')": "Checklist: answer the selected item not applicable",
+        "edit": "Edit owner, due date and note (checklist: the answer's note)",
+        "close_review": "Close the review: freeze it as a read-only milestone",
+        "export": "Export the report (.md .html .json .csv .sarif)",
+        "view_snapshot": "View the closed review's model snapshot on the canvas",
+        "show_tab('tab-findings')": "Show the findings",
+        "show_tab('tab-checklist')": "Show the checklist",
+        "show_tab('tab-compare')": "Compare with the previous review",
+        "show_tab('tab-reviews')": "List the reviews of this system",
+        "back": "Back to the canvas",
+    }
+    COMMANDS: ClassVar = {lambda: ReviewCommands}  # the class is defined below
 
     def __init__(
         self,
@@ -307,6 +404,12 @@ class ReviewScreen(Screen[None]):
         self.store = ReviewStore(self.ws)
         self.state: ReviewState | None = None
         self.live: Analysed | None = None
+        # The rows of the findings table: the review's findings, or before any review
+        # the live model's (read-only), so that the screen is never empty.
+        self.rows: list[TriagedFinding] = []
+        # The system's open review, if any: while one is open no other can be started,
+        # even when the screen shows an older, closed one.
+        self.open_number: int | None = None
 
     # -- layout ------------------------------------------------------------------------
 
@@ -322,6 +425,7 @@ class ReviewScreen(Screen[None]):
                 yield Static(id="comparison")
             with TabPane("Reviews", id="tab-reviews"):
                 yield DataTable(id="reviews", cursor_type="row")
+        yield Static(id="keys")
         yield Static(id="detail")
         yield Footer()
 
@@ -373,13 +477,58 @@ class ReviewScreen(Screen[None]):
             self.notify(str(exc), severity="error", markup=False)
             review = None
         self._fill_reviews()
+        open_review = self.store.open_review(self.system_id)
+        self.open_number = open_review.number if open_review else None
+        self.query_one("#status", Static).update(Text("analysing…", style="dim"))
         if review is None:
             self.query_one("#title", Static).update(
-                Text(f"{self.system_id}: no review yet. Press s to start one.")
+                Text(f"{self.system_id}: no review yet. Press s to start a review.")
             )
+            self._load_live()
             return
-        self.query_one("#status", Static).update(Text("analysing…", style="dim"))
         self._load(review)
+
+    @work(thread=True, exclusive=True, group="review-load")
+    def _load_live(self) -> None:
+        """The live findings, shown read-only until a review is started."""
+        from archrev.rules.review import analyse, triage_findings
+
+        with Workspace(self.db, create=False) as ws:
+            today = self.today or date.today()
+            live = analyse(ws.load(self.system_id), None, today)
+            # Triage belongs to the system, so decisions taken earlier already show.
+            rows = triage_findings(live.findings, ReviewStore(ws).triage(self.system_id), today)
+        self.app.call_from_thread(self._show_live, live, rows)
+
+    def _show_live(self, live: Analysed, rows: list[TriagedFinding]) -> None:
+        if not self.is_mounted:
+            return
+        self.state = None
+        self.live = live
+        self.query_one("#title", Static).update(
+            Text.assemble((live.model.system.display_name, "bold"), "  no review yet")
+        )
+        by_severity: dict[str, int] = {}
+        for tf in rows:
+            by_severity[tf.finding.severity.value] = (
+                by_severity.get(tf.finding.severity.value, 0) + 1
+            )
+        self.query_one("#status", Static).update(
+            Text.assemble(
+                f"{len(rows)} live findings, read-only ("
+                + ", ".join(f"{n} {sev}" for sev, n in by_severity.items())
+                + "): ",
+                ("press s to start a review", "bold"),
+            )
+        )
+        self._fill_findings(rows, {c.id: c.display_name for c in live.model.components})
+        self.query_one("#checklist", DataTable).clear()
+        self.query_one("#comparison", Static).update(
+            Text(
+                "No review yet: press s to start a review; its checklist and comparison show here."
+            )
+        )
+        self._after_fill()
 
     @work(thread=True, exclusive=True, group="review-load")
     def _load(self, review: Review) -> None:
@@ -409,24 +558,44 @@ class ReviewScreen(Screen[None]):
         status = Text(
             f"{len(state.findings)} findings · "
             + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items() if n)
-            + f" · {len(state.resolved)} resolved since the previous review"
         )
+        if state.previous is not None:
+            status.append(f" · {len(state.resolved)} resolved since review {state.previous.label}")
+        else:
+            status.append(" · the first review of this system")
         expired = sum(tf.expired for tf in state.findings)
         if expired:
             status.append(f" · {expired} accepted risks expired", style="bold red")
         self.query_one("#status", Static).update(status)
-        self._fill_findings()
+        self._fill_findings(state.findings, {c.id: c.display_name for c in state.model.components})
         self._fill_checklist()
         self._fill_comparison()
-        self._show_detail()
+        self._after_fill()
 
-    def _fill_findings(self) -> None:
+    def _after_fill(self) -> None:
+        self._show_detail()
+        self._show_keys()
+        self.refresh_bindings()
+        # The arrow keys move through the rows from the start: without this the tab bar
+        # holds the focus and `down` then `p` would triage the first finding again.
+        if not isinstance(self.focused, DataTable | Input):
+            self._focus_tab_table(self._active_tab())
+
+    def _focus_tab_table(self, tab: str) -> None:
+        table = {
+            "tab-findings": "#findings",
+            "tab-checklist": "#checklist",
+            "tab-reviews": "#reviews",
+        }.get(tab)
+        if table:
+            self.query_one(table, DataTable).focus()
+
+    def _fill_findings(self, rows: list[TriagedFinding], names: dict[str, str]) -> None:
         table = self.query_one("#findings", DataTable)
         row = table.cursor_row
         table.clear()
-        assert self.state is not None
-        names = {c.id: c.display_name for c in self.state.model.components}
-        for tf in self.state.findings:
+        self.rows = rows
+        for tf in rows:
             f, t = tf.finding, tf.triage
             state = Text(tf.state.label)
             if tf.expired:
@@ -441,8 +610,8 @@ class ReviewScreen(Screen[None]):
                 Text(t.due.isoformat() if t and t.due else ""),
                 key=f.fingerprint,
             )
-        if self.state.findings:
-            table.move_cursor(row=min(row, len(self.state.findings) - 1))
+        if rows:
+            table.move_cursor(row=min(row, len(rows) - 1))
 
     def _fill_checklist(self) -> None:
         table = self.query_one("#checklist", DataTable)
@@ -482,7 +651,9 @@ class ReviewScreen(Screen[None]):
             if items:
                 text.append(f"{label}\n", style=f"bold {style}")
                 for f in items:
-                    text.append(f"  {f.severity.value:<8} {f.title}\n")
+                    # The title alone does not say where: name the components too.
+                    text.append(f"  {f.severity.value:<8} {f.title}")
+                    text.append(f" ({', '.join(f.components)})\n", style="dim")
         text.append("\nBy severity (before → now)\n", style="bold")
         for sev, (b, a) in cmp.by_severity.items():
             text.append(f"  {sev:<8} {b} → {a}\n")
@@ -529,10 +700,8 @@ class ReviewScreen(Screen[None]):
         return self.query_one("#tabs", TabbedContent).active or ""
 
     def _selected_finding(self) -> TriagedFinding | None:
-        if self.state is None or not self.state.findings:
-            return None
         row = self.query_one("#findings", DataTable).cursor_row
-        return self.state.findings[row] if 0 <= row < len(self.state.findings) else None
+        return self.rows[row] if 0 <= row < len(self.rows) else None
 
     def _selected_item(self) -> str | None:
         if self.state is None or not self.state.items:
@@ -547,7 +716,9 @@ class ReviewScreen(Screen[None]):
         tab = self._active_tab()
         if tab == "tab-findings" and (tf := self._selected_finding()) is not None:
             f = tf.finding
-            text.append(f"{f.rule_id} {f.fingerprint}\n", style="dim")
+            names = {c.id: c.display_name for c in (self.live or self.state).model.components}  # type: ignore[union-attr]
+            text.append(f"{f.fingerprint}  ", style="dim")
+            text.append(", ".join(names.get(c, c) for c in f.components) + "\n")
             text.append(f"{f.message}\n")
             if f.remediation:
                 text.append(f"Fix: {f.remediation}\n", style="italic")
@@ -555,24 +726,54 @@ class ReviewScreen(Screen[None]):
                 text.append(f"Note: {tf.triage.note} {tf.triage.justification}".rstrip())
         elif tab == "tab-checklist" and self.state and (code := self._selected_item()):
             item = next(i for i in self.state.items if i.item.code == code)
-            text.append(f"{item.item.guidance}\n", style="italic")
-            text.append("; ".join(item.evidence))
+            text.append(f"{item.item.code} ", style="dim")
+            text.append(f"{item.item.question}\n")
+            # The note column is cut at 30 characters: the whole note shows here.
+            if item.answer and item.answer.note:
+                text.append(f"Note: {item.answer.note}\n")
+            if item.item.guidance:
+                text.append(f"{item.item.guidance}\n", style="italic")
+            if item.evidence:
+                text.append("Evidence: " + "; ".join(item.evidence))
         detail.update(text)
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self) -> None:
         self._show_detail()
+        self._show_keys()
         self.refresh_bindings()
+
+    def _is_open(self) -> bool:
+        return self.state is not None and not self.state.review.is_closed
+
+    def _show_keys(self) -> None:
+        """The legend of the keys that work on this tab, in words (the footer is short)."""
+        tab = self._active_tab()
+        if tab == "tab-reviews":
+            legend = "enter open the selected review"
+        elif not self._is_open():
+            if self.open_number is not None:
+                legend = f"review #{self.open_number} is open: enter on it in the Reviews tab (4)"
+            elif self.state is None:
+                legend = "s start a review"
+            else:
+                legend = "s start the next review"
+            if self.state is not None:
+                legend += " · v view the snapshot · ctrl+e export"
+        elif tab == "tab-findings":
+            legend = (
+                "k acknowledge · p in progress · m mitigated · f false positive · "
+                "r accept risk · o reopen · e owner, due, note"
+            )
+        elif tab == "tab-checklist":
+            legend = "y yes · n no · x not applicable · e note"
+        else:
+            legend = "ctrl+w close the review · ctrl+e export"
+        self.query_one("#keys", Static).update(Text(legend + " · ctrl+p all commands"))
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#tabs", TabbedContent).active = tab
-        table = {
-            "tab-findings": "#findings",
-            "tab-checklist": "#checklist",
-            "tab-reviews": "#reviews",
-        }.get(tab)
-        if table:
-            self.query_one(table, DataTable).focus()
+        self._focus_tab_table(tab)
 
     # Triage keys act on the findings tab, answer keys on the checklist tab: the footer
     # shows only the keys that do something where the user is.
@@ -583,12 +784,27 @@ class ReviewScreen(Screen[None]):
     }
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        tab = self._TAB_ACTIONS.get(action)
-        if tab is not None and self.is_mounted:
-            try:
-                return self._active_tab() == tab
-            except NoMatches:  # before the tabs exist
-                return True
+        # Before the widgets exist every key is allowed; afterwards a key shows (and works)
+        # only where it does something, so the footer stays short enough for 80 columns.
+        try:
+            tab = self._active_tab() if self.is_mounted else None
+        except NoMatches:
+            tab = None
+        if tab is None:
+            return True
+        is_open = self._is_open()
+        if action in self._TAB_ACTIONS:
+            return is_open and tab == self._TAB_ACTIONS[action]
+        if action == "edit":
+            return is_open and tab in {"tab-findings", "tab-checklist"}
+        if action == "close_review":
+            return is_open
+        if action == "start":
+            return self.open_number is None
+        if action == "export":
+            return self.state is not None
+        if action == "view_snapshot":
+            return self.state is not None and self.state.review.is_closed
         return True
 
     # -- actions -----------------------------------------------------------------------
@@ -740,7 +956,7 @@ class ReviewScreen(Screen[None]):
                     if answer is AnswerValue.NOT_APPLICABLE
                     else f"The rules say {item.auto_label}; why {answer.value}?"
                 )
-                self.app.push_screen(NoteDialog(f"{code}: {why}", note), save)
+                self.app.push_screen(NoteDialog(f"{code}: {why}", note, hint="reason"), save)
                 return
             save(note)
             return
@@ -795,7 +1011,8 @@ class ReviewScreen(Screen[None]):
             except (ArchrevError, OSError) as exc:
                 self.notify(str(exc), severity="error", markup=False)
                 return
-            self.notify(f"Wrote {path}", markup=False)
+            # A relative name lands in the folder the app was started from: say which.
+            self.notify(f"Wrote {path.resolve()}", markup=False)
 
         self.app.push_screen(
             NoteDialog("Export the report to (.md .html .json .csv .sarif)", default, hint="FILE"),
@@ -918,3 +1135,39 @@ class SnapshotScreen(Screen[None]):
                         f"{tf.finding.title}\n"
                     )
         self.query_one("#snapshot-detail", Static).update(detail)
+
+
+class ReviewCommands(Provider):
+    """Every action of the review screen in the command palette, in words, with its key."""
+
+    def _actions(self) -> list[tuple[str, str, str]]:
+        screen = self.screen
+        if not isinstance(screen, ReviewScreen):
+            return []
+        keys: dict[str, str] = {}
+        for key, bindings in screen._bindings.key_to_bindings.items():
+            for binding in bindings:
+                keys.setdefault(binding.action, self.app.get_key_display(binding) or key)
+        return [
+            (action, help_text, keys.get(action, ""))
+            for action, help_text in ReviewScreen.ACTION_HELP.items()
+            if screen.check_action(action.split("(")[0], ()) is not False
+        ]
+
+    async def discover(self) -> Hits:
+        for action, help_text, key in self._actions():
+            yield DiscoveryHit(
+                help_text, partial(self.screen.run_action, action), help=f"key: {key}"
+            )
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for action, help_text, key in self._actions():
+            score = matcher.match(help_text)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(help_text),
+                    partial(self.screen.run_action, action),
+                    help=f"key: {key}",
+                )

@@ -134,7 +134,7 @@ def _load(args: argparse.Namespace) -> _Loaded:
     else:
         from archrev.model.workspace import open_workspace
 
-        with open_workspace(args.db, create=False) as ws:
+        with open_workspace(args.db, create=False, readonly=True) as ws:
             model = ws.load(ws.resolve_system(args.system))
         source = None
         where = f"system {model.system.id}"

@@ -237,7 +237,7 @@ def cmd_import_report(args: argparse.Namespace) -> int:
     from archrev.model.reimport import import_reports
     from archrev.model.workspace import open_workspace
 
-    with open_workspace(args.db, create=False) as ws:
+    with open_workspace(args.db, create=False, readonly=True) as ws:
         system_id = ws.resolve_system(args.system)
         reports = import_reports(ws, system_id)
     if not reports:

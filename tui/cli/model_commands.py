@@ -68,10 +68,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(exc, file=sys.stderr)
             failed = True
             continue
-        comps, links = len(model.components), len(model.links)
         print(
-            f"{path}: ok: system '{model.system.id}', {comps} component{'s' * (comps != 1)}, "
-            f"{links} link{'s' * (links != 1)}"
+            f"{path}: ok: system '{model.system.id}', "
+            f"{_count(len(model.components), 'component')}, {_count(len(model.links), 'link')}"
         )
     return 2 if failed else 0
 
@@ -80,7 +79,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from archrev.model.modelfile import write_model
     from archrev.model.workspace import open_workspace
 
-    with open_workspace(args.db, create=False) as ws:
+    with open_workspace(args.db, create=False, readonly=True) as ws:
         system_id = ws.resolve_system(args.system)
         model = ws.load(system_id)
         header = ws.header(system_id)
@@ -96,12 +95,20 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_systems(args: argparse.Namespace) -> int:
     from archrev.model.workspace import open_workspace
 
-    with open_workspace(args.db, create=False) as ws:
+    with open_workspace(args.db, create=False, readonly=True) as ws:
         systems = ws.systems()
     if not systems:
         print("no systems yet; add one with `archrev import MODEL.yaml`")
         return 0
     width = max(len(s.id) for s in systems)
     for s in systems:
-        print(f"{s.id:<{width}}  {s.name}  ({s.components} components, {s.links} links)")
+        print(
+            f"{s.id:<{width}}  {s.name}  "
+            f"({_count(s.components, 'component')}, {_count(s.links, 'link')})"
+        )
     return 0
+
+
+def _count(n: int, word: str) -> str:
+    """`1 component`, `2 components`, `0 links`."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

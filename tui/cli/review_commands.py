@@ -173,11 +173,12 @@ def _policy(args: argparse.Namespace) -> Any:
 class _Session:
     """The workspace, the store and the system a command works on."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(self, args: argparse.Namespace, *, readonly: bool = False) -> None:
         from archrev.model.reviews import ReviewStore
         from archrev.model.workspace import open_workspace
 
-        self.ws = open_workspace(args.db, create=False)
+        # Commands that only read pass readonly=True: they work on a read-only workspace.
+        self.ws = open_workspace(args.db, create=False, readonly=readonly)
         try:
             self.system = self.ws.resolve_system(args.system)
         except BaseException:
@@ -220,7 +221,7 @@ def cmd_start(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    with _Session(args) as s:
+    with _Session(args, readonly=True) as s:
         reviews = s.store.reviews(s.system)
     if not reviews:
         print(f"no reviews of '{s.system}' yet; start one with `archrev review start`")
@@ -243,7 +244,7 @@ def _state(s: _Session, ref: str, args: argparse.Namespace) -> Any:
 def cmd_show(args: argparse.Namespace) -> int:
     from archrev.rules.checklists import summarize
 
-    with _Session(args) as s:
+    with _Session(args, readonly=True) as s:
         st = _state(s, args.review, args)
     r = st.review
     print(
@@ -388,7 +389,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from archrev.rules.review import analyse, snapshot_side
 
     today = _today(args)
-    with _Session(args) as s:
+    with _Session(args, readonly=True) as s:
         first = s.store.review(s.system, args.review)
         a = (
             snapshot_side(first)
@@ -461,7 +462,7 @@ def _q(quarter: int | None) -> str:
 def cmd_export(args: argparse.Namespace) -> int:
     from archrev.rules.reports import render
 
-    with _Session(args) as s:
+    with _Session(args, readonly=True) as s:
         st = _state(s, args.review, args)
     write_output(render(st, args.format), args.output)
     if args.output is not None:
