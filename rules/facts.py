@@ -31,7 +31,7 @@ DEFAULT_RUNWAY_THRESHOLD = 0.8
 # may be huge (1e308): multiplied along links they would overflow to inf, and inf / inf is
 # nan, which no JSON reader accepts. Past this bound a number means "more than anyone runs";
 # the components whose figures were cut to it are listed in `Facts.overflowed`.
-NUMBER_LIMIT = 1e12
+NUMBER_LIMIT = 1e15  # above any capacity the model allows (1e9 rps x 100,000 replicas)
 
 
 def bounded(value: float) -> float:

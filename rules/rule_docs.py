@@ -39,9 +39,9 @@ DEFINITIONS = """## Definitions the rules share
 Where a rule needs a field the model lacks (no capacity, no latency), it stays silent
 rather than guess; SCL-UNKNOWN and the monitoring rules make those gaps visible.
 
-Rates and latencies are carried up to 10^12 (requests per second, or ms): a model whose
-numbers multiply past that is analysed with them cut to 10^12 (SCL-UTIL says so), so no
-result is ever infinite or not a number.
+Rates and latencies are carried up to 10^15 (requests per second, or ms): a model whose
+numbers multiply past that is analysed with them cut to 10^15 (SCL-UTIL then says "more
+than"), so no result is ever infinite or not a number.
 
 ## One finding per root cause
 

@@ -242,8 +242,8 @@ def num(value: float | int | None, digits: int = 2) -> str:
     """A number as a message shows it: thousands separated, no trailing zeros."""
     if value is None:
         return "unknown"
-    if not abs(value) < 1e15:  # past a quadrillion digits say nothing; nan/inf never printed
-        return f"{value:.3g}" if abs(value) < float("inf") else "more than 1e12"
+    if not abs(value) < 1e16:  # past ten quadrillion digits say nothing; no nan/inf
+        return f"{value:.3g}" if abs(value) < float("inf") else "more than 1e15"
     if float(value).is_integer():
         return f"{int(value):,}"
     text = f"{value:,.{digits}f}".rstrip("0").rstrip(".")

@@ -81,22 +81,21 @@ def hot_now(ctx: RuleContext) -> Iterator[Hit]:
         util = facts.utilization(comp.id)
         if util is None or util[0] < limit:
             continue
+        more = "more than " if comp.id in facts.overflowed else ""
         yield Hit(
             components=(comp.id,),
             message=(
-                f"{ctx.name(comp.id)} takes {num(facts.load[comp.id], 1)} rps at peak against a "
-                f"capacity of {_capacity_text(comp, facts)}: utilization {pct(util[0])} now"
+                f"{ctx.name(comp.id)} takes {more}{num(facts.load[comp.id], 1)} rps at peak "
+                f"against a capacity of {_capacity_text(comp, facts)}: utilization "
+                f"{'at least ' if more else ''}{pct(util[0])} now"
                 + (", over capacity." if util[0] >= 1.0 else f" (limit {pct(limit)}).")
-                + (
-                    f" (Figures above {num(NUMBER_LIMIT)} rps are counted as {num(NUMBER_LIMIT)}.)"
-                    if comp.id in facts.overflowed
-                    else ""
-                )
             ),
             evidence={
                 "load_rps": round(facts.load[comp.id], 3),
                 "capacity_rps": facts.capacity[comp.id],
                 "utilization": round(util[0], 3),
+                # the load multiplied past what the analysis carries: figures are floors
+                **({"load_bounded_at": NUMBER_LIMIT} if more else {}),
             },
             severity=Severity.CRITICAL if util[0] >= 1.0 else None,
         )

@@ -114,6 +114,9 @@ def test_huge_numbers_never_give_inf_or_nan(capsys, tmp_path: Path) -> None:
     doc = findings_document(model, analysis.findings)
     _strict(dumps(doc))
     assert {"s79", "s80"} <= analysis.facts.overflowed
+    (hot,) = [f for f in analysis.findings if f.rule_id == "SCL-UTIL" and f.components == ("s80",)]
+    assert "s80 takes more than 1,000,000,000,000,000 rps at peak" in hot.message
+    assert hot.evidence["load_bounded_at"] == 1e15
     _strict(json.dumps(sarif_document(model, analysis.findings), allow_nan=False))
     for finding in analysis.findings:
         assert "inf" not in finding.message.split() and "nan" not in finding.message
