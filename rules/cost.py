@@ -6,8 +6,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from archrev.model.types import Kind, Tier
+from archrev.rules.facts import bounded
 from archrev.rules.findings import Severity
-from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, pct, rule
+from archrev.rules.rulebook import (
+    Hit,
+    Principle,
+    RuleContext,
+    Threshold,
+    kind_noun,
+    num,
+    pct,
+    plural,
+    rule,
+)
 
 CATEGORY = "cost"
 
@@ -68,7 +79,7 @@ def oversized(ctx: RuleContext) -> Iterator[Hit]:
             continue
         if comp.kind not in _COMPUTE or comp.is_stateful:
             continue  # managed stores and brokers keep replicas for durability, not load
-        running = comp.capacity_rps * comp.instances  # the fleet that always runs
+        running = bounded(comp.capacity_rps * comp.instances)  # the fleet that always runs
         peak = facts.projected_load(comp.id, facts.horizon) / running
         if peak > limit:
             continue
@@ -111,7 +122,7 @@ def spot(ctx: RuleContext) -> Iterator[Hit]:
             components=(comp.id,),
             message=(
                 f"{ctx.name(comp.id)} is a non-critical, stateless "
-                f"{comp.kind.value.replace('_', ' ')} running on on-demand capacity; "
+                f"{kind_noun(comp.kind)} running on on-demand capacity; "
                 "it could run on spot or serverless."
             ),
         )
@@ -139,7 +150,7 @@ def idle(ctx: RuleContext) -> Iterator[Hit]:
             components=(comp.id,),
             message=(
                 f"Nothing links to {ctx.name(comp.id)} and it is not an entry point"
-                + (f" (it links to {out} others)" if out else "")
+                + (f" (it links to {plural(out, 'other')})" if out else "")
                 + ": it is unused, or the model misses its caller."
             ),
             evidence={"fan_out": out},

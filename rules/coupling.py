@@ -7,7 +7,17 @@ from collections.abc import Iterator
 
 from archrev.model.types import Kind, Mode
 from archrev.rules.findings import Severity
-from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, plural, rule
+from archrev.rules.rulebook import (
+    Hit,
+    Principle,
+    RuleContext,
+    Threshold,
+    kind_noun,
+    num,
+    plural,
+    rule,
+    with_article,
+)
 
 CATEGORY = "coupling"
 
@@ -200,8 +210,9 @@ def shared_data(ctx: RuleContext) -> Iterator[Hit]:
                 components=(cid, *users),
                 key=(cid,),
                 message=(
-                    f"{ctx.name(cid)}, a {comp.kind.value.replace('_', ' ')}, is used directly by "
-                    f"{len(users)} components: {ctx.names(users)}. Its schema couples them."
+                    f"{ctx.name(cid)}, {with_article(kind_noun(comp.kind))}, is used directly "
+                    f"by {plural(len(users), 'component')}: {ctx.names(users)}. "
+                    "Its schema couples them."
                 ),
                 evidence={"users": users, "count": len(users)},
             )

@@ -8,7 +8,7 @@ rule's metadata, the policy's severity and a stable fingerprint. Findings come w
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from archrev.model.errors import ArchrevError
@@ -124,5 +124,52 @@ def _analyze(
                     fingerprint=fingerprint(rule.id, hit.key or hit.components),
                 )
             )
+    findings = merge_restatements(findings)
     findings.sort(key=sort_key)
     return Analysis(model=model, findings=findings, facts=facts, rules=rules, policy=policy)
+
+
+# Rules that state the same fact as another about the same component: where the primary
+# (first that fired) is present, the restating one is folded into it, so a review counts one
+# decision per root cause. The primary keeps its own severity (a policy that re-grades it is
+# obeyed; by default each primary is at least as severe as what it absorbs), and its evidence
+# lists what it absorbed under "also" (rule ids) and "also_findings" (each one's message,
+# fingerprint and evidence). The restating rule still fires alone where no primary does.
+RESTATEMENTS: dict[str, tuple[str, ...]] = {
+    # "runs as a single instance" is part of "keeps state on a single instance" and of
+    # "every path passes through it, a single instance"
+    "SPOF-SINGLE": ("SPOF-STATE", "SPOF-CHOKEPOINT"),
+    # for a database, "not sharded and its load passes capacity" is DB-SHARD's fact
+    "SCL-STATEFUL": ("DB-SHARD",),
+}
+
+
+def merge_restatements(findings: list[Finding]) -> list[Finding]:
+    """Fold each restating finding into its primary about the same component (see
+    `RESTATEMENTS`); findings of other rules are returned unchanged, in their order."""
+    index: dict[tuple[str, str], int] = {}
+    for i, f in enumerate(findings):
+        if f.components:
+            index.setdefault((f.rule_id, f.components[0]), i)
+    merged = list(findings)
+    dropped: set[int] = set()
+    for i, f in enumerate(findings):
+        primaries = RESTATEMENTS.get(f.rule_id)
+        if not primaries or not f.components or len(f.components) != 1:
+            continue
+        target = next(
+            (index[(p, f.components[0])] for p in primaries if (p, f.components[0]) in index),
+            None,
+        )
+        if target is None:
+            continue
+        primary = merged[target]
+        evidence = dict(primary.evidence)
+        evidence["also"] = [*evidence.get("also", ()), f.rule_id]
+        evidence["also_findings"] = {
+            **evidence.get("also_findings", {}),
+            f.rule_id: {"message": f.message, "fingerprint": f.fingerprint, **f.evidence},
+        }
+        merged[target] = replace(primary, evidence=evidence)
+        dropped.add(i)
+    return [f for i, f in enumerate(merged) if i not in dropped]

@@ -27,6 +27,18 @@ import networkx as nx
 from archrev.model.types import Component, Kind, Mode, SystemModel
 
 DEFAULT_RUNWAY_THRESHOLD = 0.8
+# The largest rate (requests per second) or latency sum the analysis carries. Model fields
+# may be huge (1e308): multiplied along links they would overflow to inf, and inf / inf is
+# nan, which no JSON reader accepts. Past this bound a number means "more than anyone runs";
+# the components whose figures were cut to it are listed in `Facts.overflowed`.
+NUMBER_LIMIT = 1e15  # above any capacity the model allows (1e9 rps x 100,000 replicas)
+
+
+def bounded(value: float) -> float:
+    """`value`, or `NUMBER_LIMIT` when it is larger (or not a number at all)."""
+    return value if value < NUMBER_LIMIT else NUMBER_LIMIT
+
+
 _ROOT = ""  # the virtual node in front of every entry point (no component id is empty)
 
 
@@ -36,6 +48,40 @@ class BlastRadius:
 
     failed: frozenset[str]
     entry_points_cut: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class BlastCounts:
+    """The numbers of a blast radius as every face of archrev states them (`archrev blast`,
+    the app's status line and inspector), so that they agree:
+
+    failed_total = 1 (the component) + others_failed + the entry points cut other than it.
+    """
+
+    component: str
+    failed_total: int  # everything down: the component, the others, the entry points cut
+    others_failed: int  # components that fail with it: neither itself nor an entry point
+    entry_points_cut: int  # entry points that go down (the component too, if it is one)
+    entry_points_total: int
+    components_total: int
+    critical_failed: int  # tier-critical components among failed_total
+
+    def summary(self, name: str | None = None) -> str:
+        """One sentence that says what each count includes."""
+        who = name or self.component
+        n, eps = self.others_failed, self.entry_points_total
+        others = (
+            "no other component fails with it"
+            if n == 0
+            else f"{n} other component{'s fail' if n != 1 else ' fails'} with it "
+            f"({'they require' if n != 1 else 'it requires'} it, directly or through others)"
+        )
+        return (
+            f"If {who} fails, {others} and {self.entry_points_cut} of {eps} "
+            f"entry point{'s are' if eps != 1 else ' is'} cut off: {self.failed_total} of "
+            f"{self.components_total} components down in all, counting {who} and the entry "
+            "points."
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +153,11 @@ class Facts:
                 cycle = self.cycles[self.scc_of[members[0]]]
                 self.order.extend(self._cycle_order(cycle))
 
+        self.overflowed: set[str] = set()
         self.load: dict[str, float] = self._load()
-        self.capacity: dict[str, float | None] = {cid: c.capacity_total for cid, c in comps.items()}
+        self.capacity: dict[str, float | None] = {
+            cid: self._bounded(cid, c.capacity_total) for cid, c in comps.items()
+        }
         self._utilization: dict[str, list[float] | None] = {}
 
     @cached_property
@@ -161,6 +210,12 @@ class Facts:
         return order
 
     # ----------------------------------------------------------------- load model
+    def _bounded(self, cid: str, value: float | None) -> float | None:
+        if value is None or value < NUMBER_LIMIT:
+            return value
+        self.overflowed.add(cid)
+        return NUMBER_LIMIT
+
     def _load(self) -> dict[str, float]:
         comps, succ = self.components, self.succ
         load = {cid: float(comps[cid].peak_rps or 0.0) for cid in comps}
@@ -179,6 +234,10 @@ class Facts:
                     # the queue absorbs the peaks; what leaves it is not averaged again
                     flow /= peak_to_average
                 load[target] += flow
+        for cid, value in load.items():
+            if not value < NUMBER_LIMIT:
+                load[cid] = NUMBER_LIMIT
+                self.overflowed.add(cid)
         return load
 
     def growth(self, cid: str) -> float:
@@ -195,7 +254,7 @@ class Facts:
         else:
             base = self.load[comp_id] / cap
             factor = (1.0 + self.growth(comp_id)) ** 0.25
-            result = [base * factor**q for q in range(self.horizon + 1)]
+            result = [bounded(base * factor**q) for q in range(self.horizon + 1)]
         self._utilization[comp_id] = result
         return result
 
@@ -211,7 +270,7 @@ class Facts:
         return None
 
     def projected_load(self, comp_id: str, quarter: int) -> float:
-        return self.load[comp_id] * (1.0 + self.growth(comp_id)) ** (quarter / 4)
+        return bounded(self.load[comp_id] * (1.0 + self.growth(comp_id)) ** (quarter / 4))
 
     # ----------------------------------------------------------------- coupling
     @cached_property
@@ -311,7 +370,7 @@ class Facts:
             for t in self._dag_edges_forward(cid, Mode.SYNC):
                 if total[t] > best or best_t is None:
                     best, best_t = total[t], t
-            total[cid] = (comps[cid].latency_ms or 0.0) + best
+            total[cid] = bounded((comps[cid].latency_ms or 0.0) + best)
             nxt[cid] = best_t
         return total, nxt
 
@@ -337,7 +396,7 @@ class Facts:
         comps = self.components
         return SyncChain(
             path=path,
-            latency_ms=sum(comps[c].latency_ms or 0.0 for c in path),
+            latency_ms=bounded(sum(comps[c].latency_ms or 0.0 for c in path)),
             unknown_latency=tuple(c for c in path if comps[c].latency_ms is None),
         )
 
@@ -487,6 +546,44 @@ class Facts:
         not across a queue, whose producers do not wait for consumers) fail too."""
         failed = frozenset(self.failed_with(comp_id))
         return BlastRadius(failed=failed, entry_points_cut=failed & self.entry_points)
+
+    def blast_counts(self, comp_id: str) -> BlastCounts:
+        """The counts of `blast_radius(comp_id)`, defined once for the CLI and the app."""
+        radius = self.blast_radius(comp_id)
+        return BlastCounts(
+            component=comp_id,
+            failed_total=len(radius.failed),
+            others_failed=len(radius.failed - {comp_id} - radius.entry_points_cut),
+            entry_points_cut=len(radius.entry_points_cut),
+            entry_points_total=len(self.entry_points),
+            components_total=len(self.components),
+            critical_failed=sum(
+                1 for c in radius.failed if self.components[c].tier.value == "critical"
+            ),
+        )
+
+    def failure_path(self, dependent: str, failed: str) -> list[str]:
+        """The shortest chain of required links (not across a queue) from `dependent` to
+        `failed`: why `dependent` fails with it. `[dependent]` when they are the same, `[]`
+        when `dependent` does not require it."""
+        if dependent == failed:
+            return [dependent]
+        came_from: dict[str, str] = {dependent: dependent}
+        frontier = deque([dependent])
+        serving = self.serving_succ
+        while frontier:
+            cid = frontier.popleft()
+            for t in serving[cid]:
+                if t in came_from:
+                    continue
+                came_from[t] = cid
+                if t == failed:
+                    path = [t]
+                    while path[-1] != dependent:
+                        path.append(came_from[path[-1]])
+                    return path[::-1]
+                frontier.append(t)
+        return []
 
     def in_order(self, ids: Iterable[str]) -> list[str]:
         """Component ids in the order the model lists them, for stable messages."""

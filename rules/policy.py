@@ -90,10 +90,19 @@ class Policy:
     def check_rule_ids(self, rules: Iterable[Rule]) -> None:
         """Refuse settings for rules or thresholds that do not exist: a typo must not
         silently leave a rule at its default."""
+        problems = self.rule_id_problems(rules)
+        if problems:
+            raise InputFileError(problems)
+
+    def rule_id_problems(
+        self, rules: Iterable[Rule], also_known: Iterable[str] = ()
+    ) -> list[Problem]:
+        """Each setting for a rule or threshold that does not exist, located.
+        `also_known`: custom rule ids declared in the same file but not compiled."""
         import difflib
 
         known = {r.id: r for r in rules}
-        custom_ids = {r.id for r in self.custom_rules}
+        custom_ids = {r.id for r in self.custom_rules} | set(also_known)
         problems: list[Problem] = []
         for rule_id, where in self.rule_marks.items():
             if rule_id in known or rule_id in custom_ids:
@@ -116,8 +125,7 @@ class Policy:
                 problems.append(
                     _at(where, f"{rule_id} has no threshold '{name}' (its thresholds: {listed})")
                 )
-        if problems:
-            raise InputFileError(problems)
+        return problems
 
 
 def _at(where: Problem, message: str) -> Problem:
@@ -128,6 +136,7 @@ class _Reader:
     def __init__(self, filename: str) -> None:
         self.file = filename
         self.problems: list[Problem] = []
+        self.custom_ids: set[str] = set()  # declared, whether or not they compiled
 
     def mark(self, mark: Mark) -> Problem:
         return Problem(self.file, mark[0], mark[1], "")
@@ -159,7 +168,24 @@ def policy_from_mapping(doc: Any, filename: str) -> Policy:
     _read_rule_settings(doc, reader, policy)
     _read_custom(doc, reader, policy)
     if reader.problems:
-        raise InputFileError(reader.problems)
+        # Report the unknown rule ids and thresholds in the same run as the other problems,
+        # so a user fixes the file once (without other problems they are checked when the
+        # policy meets the rules it runs with: a custom rule may come from another file).
+        from archrev.rules.rulebook import catalogue
+
+        problems = reader.problems + policy.rule_id_problems(catalogue(), reader.custom_ids)
+        raise InputFileError(sorted(problems, key=lambda p: (p.line, p.col)))
+    return policy
+
+
+def check_policy_section(model: SystemModel, source: Any = None) -> Policy | None:
+    """The model's `policy:` section checked as `archrev check` would use it: every problem
+    (syntax, values, unknown rules and thresholds) at once, located in the model file."""
+    from archrev.rules.rulebook import catalogue
+
+    policy = policy_from_model(model, source)
+    if policy is not None:
+        policy.check_rule_ids(catalogue())
     return policy
 
 
@@ -307,6 +333,11 @@ def _expression_mark(entry: YamlMap, key: str, offset: int, text: str) -> Mark:
     return (line, col + offset)
 
 
+def _excerpt(text: str, most: int = 80) -> str:
+    """An expression quoted in an error: whole when short, else its start."""
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
 def _custom_rule(entry: YamlMap, reader: _Reader) -> Rule | None:
     ok = True
     for k in entry:
@@ -329,6 +360,7 @@ def _custom_rule(entry: YamlMap, reader: _Reader) -> Rule | None:
         )
         return None
     rule_id = rule_id.upper()
+    reader.custom_ids.add(rule_id)
     # From here on every field is checked, so that one run reports all of a rule's problems.
     severity = _severity(entry["severity"])
     if severity is None:
@@ -352,7 +384,7 @@ def _custom_rule(entry: YamlMap, reader: _Reader) -> Rule | None:
         except ExpressionError as exc:
             reader.problem(
                 _expression_mark(entry, "when", exc.offset, texts["when"]),
-                f"custom {rule_id}.when: {exc} (in `{texts['when']}`)",
+                f"custom {rule_id}.when: {exc} (in `{_excerpt(texts['when'])}`)",
             )
     if "message" in texts:
         try:
@@ -426,13 +458,26 @@ def policy_from_model(model: SystemModel, source: Any = None) -> Policy | None:
 
 
 def _locate(value: Any) -> Any:
-    if isinstance(value, dict):
-        out = YamlMap()
-        for k, v in value.items():
-            out[k] = _locate(v)
+    """Plain dicts and lists as position-free `YamlMap`/`YamlSeq`, iteratively: a workspace
+    keeps the section as JSON, and no nesting depth of it may overflow the stack."""
+
+    def copy(item: Any) -> Any:
+        if isinstance(item, dict):
+            out: Any = YamlMap()
+        elif isinstance(item, list):
+            out = YamlSeq()
+        else:
+            return item
+        pending.append((item, out))
         return out
-    if isinstance(value, list):
-        seq = YamlSeq()
-        seq.extend(_locate(v) for v in value)
-        return seq
-    return value
+
+    pending: list[tuple[Any, Any]] = []
+    root = copy(value)
+    while pending:
+        source, target = pending.pop()
+        if isinstance(source, dict):
+            for k, v in source.items():
+                target[k] = copy(v)
+        else:
+            target.extend(copy(v) for v in source)
+    return root

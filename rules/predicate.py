@@ -145,6 +145,10 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _KEYWORDS = {"and", "or", "not", "in", "true", "false", "null"}
+# Brackets, `not` and unary minus nest the recursive-descent parser (and the compiled
+# closures, which call each other as deep): past this a policy is refused with its position
+# instead of overflowing Python's stack. No honest predicate comes near it.
+MAX_NESTING = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +220,17 @@ class _Parser:
         self.toks = _tokens(text)
         self.i = 0
         self.names: set[str] = set()
+        self.depth = 0
+
+    def deeper(self, offset: int) -> None:
+        """Enter one more level of nesting; refuse past `MAX_NESTING`."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise ExpressionError(
+                f"expression nested too deeply (more than {MAX_NESTING} levels of brackets, "
+                "`not` or `-`); simplify it",
+                offset,
+            )
 
     @property
     def tok(self) -> _Tok:
@@ -256,7 +271,9 @@ class _Parser:
 
     def negation(self) -> Compiled:
         if self.take("kw", "not"):
+            self.deeper(self.toks[self.i - 1].offset)
             inner = self.negation()
+            self.depth -= 1
             return lambda env: not bool(inner(env))
         return self.compare()
 
@@ -295,26 +312,36 @@ class _Parser:
         return left
 
     def sum(self) -> Compiled:
-        node = self.product()
-        while self.tok.kind == "op" and self.tok.text in ("+", "-"):
-            fn = _arith(self.tok.text)
-            self.i += 1
-            left, right = node, self.product()
-            node = lambda env, left=left, right=right, fn=fn: fn(left(env), right(env))  # noqa: E731
-        return node
+        return self._chain(self.product, ("+", "-"))
 
     def product(self) -> Compiled:
-        node = self.unary()
-        while self.tok.kind == "op" and self.tok.text in ("*", "/"):
+        return self._chain(self.unary, ("*", "/"))
+
+    def _chain(self, operand: Callable[[], Compiled], ops: tuple[str, ...]) -> Compiled:
+        """`a + b - c ...` as one flat list applied left to right: a long chain must not
+        become as many nested closures (evaluating them would overflow the stack)."""
+        first = operand()
+        rest: list[tuple[Callable[[Value, Value], Value], Compiled]] = []
+        while self.tok.kind == "op" and self.tok.text in ops:
             fn = _arith(self.tok.text)
             self.i += 1
-            left, right = node, self.unary()
-            node = lambda env, left=left, right=right, fn=fn: fn(left(env), right(env))  # noqa: E731
-        return node
+            rest.append((fn, operand()))
+        if not rest:
+            return first
+
+        def apply(env: Callable[[str], Value]) -> Value:
+            value = first(env)
+            for fn, right in rest:
+                value = fn(value, right(env))
+            return value
+
+        return apply
 
     def unary(self) -> Compiled:
         if self.take("op", "-"):
+            self.deeper(self.toks[self.i - 1].offset)
             inner = self.unary()
+            self.depth -= 1
             return lambda env: _arith("-")(0, inner(env))
         return self.atom()
 
@@ -341,16 +368,20 @@ class _Parser:
             self.names.add(name)
             return lambda env: env(name)
         if tok.kind == "op" and tok.text == "(":
+            self.deeper(tok.offset)
             inner = self.expr()
             self.expect("op", ")")
+            self.depth -= 1
             return inner
         if tok.kind == "op" and tok.text == "[":
+            self.deeper(tok.offset)
             items: list[Compiled] = []
             if not self.take("op", "]"):
                 items.append(self.expr())
                 while self.take("op", ","):
                     items.append(self.expr())
                 self.expect("op", "]")
+            self.depth -= 1
             return lambda env: [item(env) for item in items]
         what = "the end of the expression" if tok.kind == "end" else repr(tok.text)
         raise ExpressionError(f"expected a value, got {what}", tok.offset)

@@ -115,4 +115,6 @@ def findings_document(
 
 
 def dumps(document: dict[str, Any]) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    # allow_nan=False: a NaN or Infinity would make the file unreadable to strict parsers;
+    # the engine bounds every number, so this only fails on our bug, loudly.
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

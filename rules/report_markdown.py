@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from archrev.model.types import SystemModel
 from archrev.rules.findings import Finding, Severity, sort_key
+from archrev.rules.grouping import FindingGroup, grouped_rows
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~<>-])")
 
@@ -45,21 +46,33 @@ def findings_markdown(
         return "\n".join(lines) + "\n"
     lines += ["| Severity | Rule | Components | Finding |", "| --- | --- | --- | --- |"]
     ordered = sorted(findings, key=sort_key)
-    for f in ordered:
-        comps = ", ".join(escape(c) for c in f.components[:4])
-        if len(f.components) > 4:
-            comps += f" \\+{len(f.components) - 4}"
+    # many components with the same gap (no metrics, no capacity) read as one row each rule
+    rows = grouped_rows(ordered, len(model.components))
+    for f in rows:
+        if isinstance(f, FindingGroup):
+            comps = f"{len(f.findings)} components"
+        else:
+            comps = ", ".join(escape(c) for c in f.components[:4])
+            if len(f.components) > 4:
+                comps += f" \\+{len(f.components) - 4}"
         lines.append(f"| {f.severity.value} | {f.rule_id} | {comps} | {escape(f.message)} |")
     lines.append("")
     for severity in Severity:
-        group = [f for f in ordered if f.severity == severity]
+        group = [f for f in rows if f.severity == severity]
         if not group:
             continue
-        lines += [f"{h}# {severity.value.capitalize()} ({len(group)})", ""]
+        count = sum(len(f.findings) if isinstance(f, FindingGroup) else 1 for f in group)
+        lines += [f"{h}# {severity.value.capitalize()} ({count})", ""]
         for f in group:
             lines.append(f"- **{f.rule_id}** {escape(f.title)}: {escape(f.message)}")
             if f.remediation:
                 lines.append(f"  *What to do:* {escape(f.remediation)}")
-            lines.append(f"  <sub>{escape(f.category)} · fingerprint `{f.fingerprint}`</sub>")
+            if isinstance(f, FindingGroup):
+                lines.append(
+                    f"  <sub>{escape(f.findings[0].category)} · {len(f.findings)} findings, "
+                    "one per component in the JSON and SARIF reports</sub>"
+                )
+            else:
+                lines.append(f"  <sub>{escape(f.category)} · fingerprint `{f.fingerprint}`</sub>")
         lines.append("")
     return "\n".join(lines)

@@ -16,7 +16,9 @@ DEFINITIONS = """## Definitions the rules share
 - The **serving path** is the entry points and everything they reach through `required`
   links, without passing through a queue or stream: the queue is on the path (it holds up
   the request), its consumers are not.
-- **Single instance**: `replicas <= 1` and no autoscaler with `min >= 2`.
+- **Single instance**: `replicas <= 1` and no autoscaler with `min >= 2`. `replicas: 0`
+  without an autoscaler is no instance at all: where it receives traffic SCL-UTIL reports it
+  as critical ("has no running instance"), and no rule calls it a single instance.
 - **Load**: an entry point's own load is its `peak_rps`. Each link passes on the source's
   load times `calls`. A cache passes on only its misses (`1 - hit_ratio`). An async link
   into a queue or stream passes on the average, load / `peak_to_average` (the queue absorbs
@@ -37,7 +39,42 @@ DEFINITIONS = """## Definitions the rules share
 Where a rule needs a field the model lacks (no capacity, no latency), it stays silent
 rather than guess; SCL-UNKNOWN and the monitoring rules make those gaps visible.
 
+Rates and latencies are carried up to 10^15 (requests per second, or ms): a model whose
+numbers multiply past that is analysed with them cut to 10^15 (SCL-UTIL then says "more
+than"), so no result is ever infinite or not a number.
+
+## One finding per root cause
+
+Where two rules state the same fact about the same component, the report keeps one primary
+finding: the restating rule is folded into it. The primary keeps its own severity (by
+default at least that of what it absorbs; a policy's grading of it is obeyed). Its
+evidence lists the folded rule ids under `also` and, under `also_findings`, each folded
+finding's message, fingerprint and evidence. The restating rule still fires on its
+own wherever its primary does not.
+
+{restatements}
+
+## Grouped rows
+
+In the text and Markdown reports, rules that flag the same gap on many components
+({grouped}) are shown as one row per rule when they fire on {min_group} or more components,
+e.g. "OBS-METRICS: 11 of 12 components have no metrics: a, b, c, ...". JSON and SARIF keep
+one finding per component, so triage by fingerprint works as before.
+
 ## Catalogue"""
+
+
+def _definitions() -> str:
+    from archrev.rules.engine import RESTATEMENTS
+    from archrev.rules.grouping import GROUPED_RULES, MIN_GROUP
+
+    rows = ["| Folded rule | Into (the first that fires for the component) |", "| --- | --- |"]
+    rows += [f"| {rule} | {', '.join(into)} |" for rule, into in RESTATEMENTS.items()]
+    return DEFINITIONS.format(
+        restatements="\n".join(rows),
+        grouped=", ".join(GROUPED_RULES),
+        min_group=MIN_GROUP,
+    )
 
 
 def _text(rule: Rule, text: str) -> str:
@@ -54,7 +91,7 @@ def catalogue_markdown(rules: Sequence[Rule]) -> str:
         "`archrev rules explain ID` prints one rule. Thresholds can be overridden and rules "
         "disabled or re-graded in a policy (see [policy.md](policy.md)).",
         "",
-        DEFINITIONS,
+        _definitions(),
         "",
         "| Rule | Default severity | Category | Title |",
         "| --- | --- | --- | --- |",

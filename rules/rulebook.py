@@ -242,6 +242,8 @@ def num(value: float | int | None, digits: int = 2) -> str:
     """A number as a message shows it: thousands separated, no trailing zeros."""
     if value is None:
         return "unknown"
+    if not abs(value) < 1e16:  # past ten quadrillion digits say nothing; no nan/inf
+        return f"{value:.3g}" if abs(value) < float("inf") else "more than 1e15"
     if float(value).is_integer():
         return f"{int(value):,}"
     text = f"{value:,.{digits}f}".rstrip("0").rstrip(".")
@@ -249,7 +251,35 @@ def num(value: float | int | None, digits: int = 2) -> str:
 
 
 def pct(value: float) -> str:
+    if not abs(value) < 1e4:  # past a million per cent the figure says nothing; no inf/nan
+        return "over 1,000,000 %"
     return f"{value * 100:.0f} %"
+
+
+# How a message names a kind after "a"/"an": the words an architect would use.
+_KIND_NOUNS = {
+    "load_balancer": "load balancer",
+    "object_store": "object store",
+    "search": "search index",
+    "ml_model": "ML model",
+    "external": "external service",
+    "cdn": "CDN",
+    "other": "component",
+}
+
+
+def kind_noun(kind: str) -> str:
+    """A kind as a noun: `object_store` -> "object store", `search` -> "search index"."""
+    value = str(getattr(kind, "value", kind))
+    return _KIND_NOUNS.get(value, value.replace("_", " "))
+
+
+def with_article(noun: str) -> str:
+    """`noun` after "a" or "an", by its sound ("an object store", "a user", "an ML model")."""
+    first = noun[:1].lower()
+    vowel_sound = first in "aeio" or (first == "u" and not noun.lower().startswith(("us", "un")))
+    acronym_vowel = noun[:2].isupper() and first in "fhlmnrsx"
+    return f"{'an' if vowel_sound or acronym_vowel else 'a'} {noun}"
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:

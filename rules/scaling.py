@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from archrev.model.types import Component, Kind
-from archrev.rules.facts import Facts
+from archrev.rules.facts import NUMBER_LIMIT, Facts, bounded
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, pct, rule
 
@@ -28,6 +28,35 @@ def _series(values: list[float]) -> list[float]:
     return [round(v, 3) for v in values]
 
 
+def no_instance(comp: Component) -> bool:
+    """Deployed by the team with `replicas: 0` and no autoscaler: nothing runs at all."""
+    return (
+        comp.replicas == 0
+        and comp.autoscaling is None
+        and comp.kind not in (Kind.CLIENT, Kind.EXTERNAL)
+        and not comp.serverless
+    )
+
+
+def _no_instance_hit(ctx: RuleContext, comp: Component) -> Hit:
+    load = ctx.facts.load[comp.id]
+    demand = f"{num(load, 1)} rps at peak" if load > 0 else "requests"
+    return Hit(
+        components=(comp.id,),
+        message=(
+            f"{ctx.name(comp.id)} has no running instance (replicas: 0, no autoscaling) but "
+            f"receives {demand}: every request that needs it fails."
+        ),
+        evidence={
+            "load_rps": round(load, 3),
+            "capacity_rps": 0,
+            "replicas": 0,
+            "no_running_instance": True,
+        },
+        severity=Severity.CRITICAL,
+    )
+
+
 @rule(
     id="SCL-UTIL",
     title="Running hot now",
@@ -36,7 +65,8 @@ def _series(values: list[float]) -> list[float]:
     severity=Severity.HIGH,
     rationale="""Past about 80 % utilization queueing delay grows steeply and a traffic spike or
     the loss of one replica pushes the component over its capacity. Critical when the modelled
-    peak load already exceeds capacity.""",
+    peak load already exceeds capacity, or when the component receives traffic with no running
+    instance at all (`replicas: 0` and no autoscaler).""",
     remediation="""Add replicas or raise the autoscaling max, make each call cheaper, or shed
     load in front of it (cache, rate limit, queue).""",
     thresholds=[Threshold("utilization", 0.8, "utilization now at or above which it triggers")],
@@ -45,20 +75,27 @@ def hot_now(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("utilization")
     for comp in ctx.model.components:
+        if no_instance(comp) and (facts.load[comp.id] > 0 or comp.id in facts.serving_path):
+            yield _no_instance_hit(ctx, comp)
+            continue
         util = facts.utilization(comp.id)
         if util is None or util[0] < limit:
             continue
+        more = "more than " if comp.id in facts.overflowed else ""
         yield Hit(
             components=(comp.id,),
             message=(
-                f"{ctx.name(comp.id)} takes {num(facts.load[comp.id], 1)} rps at peak against a "
-                f"capacity of {_capacity_text(comp, facts)}: utilization {pct(util[0])} now"
+                f"{ctx.name(comp.id)} takes {more}{num(facts.load[comp.id], 1)} rps at peak "
+                f"against a capacity of {_capacity_text(comp, facts)}: utilization "
+                f"{'at least ' if more else ''}{pct(util[0])} now"
                 + (", over capacity." if util[0] >= 1.0 else f" (limit {pct(limit)}).")
             ),
             evidence={
                 "load_rps": round(facts.load[comp.id], 3),
                 "capacity_rps": facts.capacity[comp.id],
                 "utilization": round(util[0], 3),
+                # the load multiplied past what the analysis carries: figures are floors
+                **({"load_bounded_at": NUMBER_LIMIT} if more else {}),
             },
             severity=Severity.CRITICAL if util[0] >= 1.0 else None,
         )
@@ -139,7 +176,7 @@ def ceiling(ctx: RuleContext) -> Iterator[Hit]:
         if util is None or util[-1] < limit:
             continue
         quarter = next(q for q, u in enumerate(util) if u >= limit)
-        needed = facts.projected_load(comp.id, facts.horizon) / (comp.capacity_rps or 1.0)
+        needed = bounded(facts.projected_load(comp.id, facts.horizon) / (comp.capacity_rps or 1.0))
         yield Hit(
             components=(comp.id,),
             message=(

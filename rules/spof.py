@@ -37,6 +37,12 @@ def _fails_whole(comp: Component) -> bool:
     return False
 
 
+def _one_instance(comp: Component) -> bool:
+    """Runs exactly one instance: `replicas: 0` without an autoscaler runs none, which is
+    not a single point of failure but an outage (SCL-UTIL reports it)."""
+    return comp.single_instance and not (comp.replicas == 0 and comp.autoscaling is None)
+
+
 def _replicas_text(comp: Component) -> str:
     if comp.autoscaling is not None:
         return f"replicas: {comp.replicas}, autoscaling min {comp.autoscaling.min}"
@@ -59,7 +65,7 @@ def single_instance(ctx: RuleContext) -> Iterator[Hit]:
     using = facts.entry_points_using
     for cid in facts.in_order(facts.serving_path):
         comp = facts.components[cid]
-        if not _deployed(comp) or not comp.single_instance:
+        if not _deployed(comp) or not _one_instance(comp):
             continue
         eps = facts.entry_points_in(using.get(cid, 0))
         if eps == [cid]:
@@ -128,7 +134,7 @@ def single_zone(ctx: RuleContext) -> Iterator[Hit]:
 )
 def stateful_alone(ctx: RuleContext) -> Iterator[Hit]:
     for comp in ctx.model.components:
-        if not comp.is_stateful or not _deployed(comp) or not comp.single_instance:
+        if not comp.is_stateful or not _deployed(comp) or not _one_instance(comp):
             continue
         if comp.read_replicas > 0 or comp.failover == Failover.AUTOMATIC:
             continue
@@ -176,7 +182,7 @@ def chokepoints(ctx: RuleContext) -> Iterator[Hit]:
     share = ctx.threshold("min_share")
     for cid, count in facts.dominated_count.items():
         comp = facts.components[cid]
-        if not count or not _deployed(comp) or not comp.single_instance:
+        if not count or not _deployed(comp) or not _one_instance(comp):
             continue
         others = len(reached) - (cid in reached)
         if others < 1 or count / others < share:
@@ -274,18 +280,31 @@ def blast_radius(ctx: RuleContext) -> Iterator[Hit]:
         failed = facts.failed_count(cid)
         cut = facts.entry_points_in(using.get(cid, 0))
         critical_lost = facts.critical_in(critical.get(cid, 0))
+        # counted as `Facts.blast_counts` and `archrev blast` count: neither the component
+        # itself nor the entry points (named above) are "other components"
+        others = failed - len({*cut, cid})
+        fail_with = (
+            "no other component fails with it"
+            if others == 0
+            else f"{plural(others, 'other component')} {'fails' if others == 1 else 'fail'} with it"
+        )
         yield Hit(
             components=(cid,),
             message=(
                 f"If {ctx.name(cid)} fails, {lost} of the {total} entry points that reach "
                 f"critical components go down ({pct(lost / total)}): {ctx.names(cut, 6)}; "
-                f"{plural(failed, 'component')} fail with it"
-                + (f", {len(critical_lost)} of them critical." if critical_lost else ".")
+                f"{fail_with}"
+                + (
+                    f"; {plural(len(critical_lost), 'critical component')} down in all."
+                    if critical_lost
+                    else "."
+                )
             ),
             evidence={
                 # the whole list is `archrev blast`'s; a finding keeps the count and the
                 # nearest dependents, so that 10,000-component reports stay readable
-                "failed_count": failed,
+                "failed_count": failed,  # everything down, itself and the entry points included
+                "others_failed": others,
                 "failed_nearest": facts.nearest_failing(cid),
                 "entry_points_cut": cut,
                 "critical_failed": critical_lost,

@@ -157,7 +157,7 @@ CASES = {
         build(
             {
                 "e": {"kind": "client", "peak_rps": 150},
-                "db": {"kind": "database", "capacity_rps": 100},
+                "db": {"kind": "search", "capacity_rps": 100},
             },
             ["e>db"],
         ),
@@ -165,7 +165,7 @@ CASES = {
         build(
             {
                 "e": {"kind": "client", "peak_rps": 150},
-                "db": {"kind": "database", "capacity_rps": 100, "read_replicas": 1},
+                "db": {"kind": "search", "capacity_rps": 100, "read_replicas": 1},
             },
             ["e>db"],
         ),

@@ -158,11 +158,31 @@ def test_capacity(capsys, hot: Path) -> None:
 def test_blast(capsys) -> None:
     code, out, _ = run(capsys, "blast", "redis-cart", str(BOUTIQUE))
     assert code == 0
-    assert "If redis-cart fails, 5 of 12 components fail" in out
+    flat = " ".join(out.split())
+    assert (
+        "If redis-cart fails, 3 other components fail with it (they require it, directly or "
+        "through others) and 1 of 1 entry point is cut off: 5 of 12 components down in all, "
+        "counting redis-cart and the entry points." in flat
+    )
+    assert (
+        "loadgenerator is cut off from redis-cart: loadgenerator -> frontend -> cartservice "
+        "-> redis-cart, every link required" in flat
+    )
     assert "cartservice" in out and "checkoutservice" in out
     code, out, _ = run(capsys, "blast", "emailservice", str(BOUTIQUE), "--format", "json")
     doc = json.loads(out)
     assert set(doc["failed"]) == {"emailservice", "checkoutservice", "frontend", "loadgenerator"}
+    assert doc["counts"] == {
+        "failed_total": 4,
+        "others_failed": 2,
+        "entry_points_cut": 1,
+        "entry_points_total": 1,
+        "components_total": 12,
+        "critical_failed": len(doc["critical_failed"]),
+    }
+    assert doc["entry_point_paths"] == {
+        "loadgenerator": ["loadgenerator", "frontend", "checkoutservice", "emailservice"]
+    }
     code, _, err = run(capsys, "blast", "redis", str(BOUTIQUE))
     assert code == 2 and "did you mean 'redis-cart'" in err
 

@@ -62,7 +62,10 @@ def test_boutique_redis_cart_single_stateful(boutique: Analysis) -> None:
     (state,) = about(boutique, "SPOF-STATE")["redis-cart"]
     assert state.severity == Severity.HIGH
     assert "single instance" in state.message and "redis" in state.message
-    assert "redis-cart" in about(boutique, "SPOF-SINGLE")
+    # the single instance is part of the same root cause: folded into SPOF-STATE
+    assert "redis-cart" not in about(boutique, "SPOF-SINGLE")
+    assert state.evidence["also"] == ["SPOF-SINGLE"]
+    assert "runs as a single instance" in state.evidence["also_findings"]["SPOF-SINGLE"]["message"]
     assert "redis-cart" in about(boutique, "DB-BACKUP")
     assert set(about(boutique, "SPOF-STATE")) == {"redis-cart"}
 

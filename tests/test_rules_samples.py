@@ -36,7 +36,9 @@ def test_online_shop() -> None:
         f for f in a.findings if f.rule_id == "CPL-FANOUT" and f.components[0] == "storefront"
     ]
     assert fanout.evidence["count"] == 7
-    assert "cart-redis" in ids_of(a, "SPOF-STATE") and "cart-redis" in ids_of(a, "SPOF-SINGLE")
+    assert "cart-redis" in ids_of(a, "SPOF-STATE") and "cart-redis" not in ids_of(a, "SPOF-SINGLE")
+    (state,) = [f for f in a.findings if f.rule_id == "SPOF-STATE" and "cart-redis" in f.components]
+    assert state.evidence["also"] == ["SPOF-SINGLE"]
     assert ("checkout", "email") in pairs_of(a, "ASY-NONCRITICAL-SYNC")
     assert "product-db" in ids_of(a, "CCH-READ-HEAVY")
     assert "product-db" in ids_of(a, "DB-REPLICAS")
@@ -64,9 +66,15 @@ def test_ai_platform() -> None:
         "usage-aggregator",
         "model-registry",
     }
-    assert "postgres-main" in ids_of(a, "DB-REPLICAS") and "postgres-main" in ids_of(
-        a, "SPOF-SINGLE"
-    )
+    assert "postgres-main" in ids_of(a, "DB-REPLICAS")
+    # one decision per root cause: the single instance is SPOF-STATE's, the load DB-SHARD's
+    primary = {
+        f.rule_id: f for f in a.findings if f.components and f.components[0] == "postgres-main"
+    }
+    assert "SPOF-SINGLE" not in primary and "SCL-STATEFUL" not in primary
+    assert primary["SPOF-STATE"].evidence["also"] == ["SPOF-SINGLE"]
+    assert primary["DB-SHARD"].evidence["also"] == ["SCL-STATEFUL"]
+    assert "quarter" in primary["DB-SHARD"].evidence["also_findings"]["SCL-STATEFUL"]["message"]
     slow = pairs_of(a, "ASY-SLOW-SYNC")
     assert {("chat-service", "llm-inference"), ("chat-service", "external-llm-api")} <= slow
     assert "chat-service" in ids_of(a, "CPL-FANOUT")

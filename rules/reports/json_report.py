@@ -64,4 +64,4 @@ def review_document(state: ReviewState) -> dict[str, Any]:
 
 
 def json_report(state: ReviewState) -> str:
-    return json.dumps(review_document(state), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(review_document(state), indent=2, ensure_ascii=False, allow_nan=False) + "\n"

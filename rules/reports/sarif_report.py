@@ -91,4 +91,4 @@ def sarif_report(state: ReviewState) -> str:
         "status": state.review.status.value,
         "asOf": state.today.isoformat(),
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

@@ -197,7 +197,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         from archrev.rules.report_sarif import sarif_document
 
         doc = sarif_document(loaded.model, findings, source=loaded.source, rules=analysis.rules)
-        write_output(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", args.output)
+        write_output(
+            json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n", args.output
+        )
     elif args.format == "markdown":
         from archrev.rules.report_markdown import findings_markdown
 
@@ -238,6 +240,7 @@ def _print_findings(
     explain: bool = False,
 ) -> None:
     from archrev.rules.findings import Severity
+    from archrev.rules.grouping import FindingGroup, grouped_rows
     from archrev.rules.report_markdown import summary_line
     from rich.table import Table
     from rich.text import Text
@@ -263,10 +266,13 @@ def _print_findings(
         table.add_column("Rule", no_wrap=True, style=_STYLE[severity.value])
         table.add_column("Component", no_wrap=True, max_width=28)
         table.add_column("Finding", ratio=1)
-        for f in group:
-            where = f.components[0] if f.components else ""
-            if loaded.source is not None and where in loaded.source.components:
-                where += f" :{loaded.source.components[where][0]}"
+        for f in grouped_rows(group, len(model.components)):
+            if isinstance(f, FindingGroup):
+                where = f"{len(f.findings)} components"
+            else:
+                where = f.components[0] if f.components else ""
+                if loaded.source is not None and where in loaded.source.components:
+                    where += f" :{loaded.source.components[where][0]}"
             # Text(), never a markup string: names typed by users are data.
             finding = Text(f.message)
             if explain and f.remediation:
@@ -398,13 +404,16 @@ def cmd_rules_explain(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- capacity
 def _capacity_rows(loaded: _Loaded, include_all: bool) -> tuple[Any, list[dict[str, Any]]]:
     from archrev.rules.engine import analyze
+    from archrev.rules.scaling import no_instance
 
     analysis = analyze(loaded.model, loaded.policy, today=None)
     facts = analysis.facts
     rows = []
     for comp in loaded.model.components:
         util = facts.utilization(comp.id)
-        if util is None and not include_all:
+        # replicas 0 with traffic: no capacity at all, out of headroom now
+        outage = no_instance(comp) and (facts.load[comp.id] > 0 or comp.id in facts.serving_path)
+        if util is None and not include_all and not outage:
             continue
         rows.append(
             {
@@ -415,8 +424,9 @@ def _capacity_rows(loaded: _Loaded, include_all: bool) -> tuple[Any, list[dict[s
                 "capacity_rps": facts.capacity[comp.id],
                 "growth_per_year": facts.growth(comp.id),
                 "utilization": None if util is None else [round(u, 4) for u in util],
-                "runway_quarter": facts.runway(comp.id),
+                "runway_quarter": 0 if outage else facts.runway(comp.id),
                 "on_serving_path": comp.id in facts.serving_path,
+                "no_running_instance": outage,
             }
         )
     return facts, rows
@@ -438,7 +448,7 @@ def cmd_capacity(args: argparse.Namespace) -> int:
             "entering_rps": facts.entering_rps,
             "components": rows,
         }
-        write_output(json.dumps(doc, indent=2) + "\n", args.output)
+        write_output(json.dumps(doc, indent=2, allow_nan=False) + "\n", args.output)
         return 0
     from archrev.rules.rulebook import num
     from rich.table import Table
@@ -474,7 +484,9 @@ def cmd_capacity(args: argparse.Namespace) -> int:
                 style = "bold red" if u >= 1 else ("yellow" if u >= facts.runway_threshold else "")
                 cells.append(Text(f"{u:.0%}", style=style))
         runway = row["runway_quarter"]
-        if util is None:
+        if row["no_running_instance"]:
+            runway_text = Text("now: no instance", style="bold red")
+        elif util is None:
             runway_text = Text("unknown", style="dim")
         elif runway is None:
             runway_text = Text(f"> {horizon}q")
@@ -503,7 +515,10 @@ def cmd_capacity(args: argparse.Namespace) -> int:
     missing = sum(1 for c in loaded.model.components if facts.capacity[c.id] is None)
     if missing and not args.all:
         console.print(
-            Text(f"{missing} components without a known capacity are left out (--all shows them).")
+            Text(
+                f"{missing} component{'s' * (missing != 1)} without a known capacity "
+                f"{'are' if missing != 1 else 'is'} left out (--all shows them)."
+            )
         )
     _emit(console, buffer, args.output)
     return 0
@@ -512,6 +527,8 @@ def cmd_capacity(args: argparse.Namespace) -> int:
 def _capacity_cell(loaded: _Loaded, row: dict[str, Any]) -> str:
     from archrev.rules.rulebook import num
 
+    if row["no_running_instance"]:
+        return "0 (replicas: 0)"
     if row["capacity_rps"] is not None:
         return num(row["capacity_rps"], 1)
     comp = loaded.model.component(row["component"])
@@ -534,10 +551,13 @@ def cmd_blast(args: argparse.Namespace) -> int:
         hint = f"; did you mean '{close[0]}'?" if close else ""
         raise ArchrevError(f"{loaded.where} has no component '{args.component}'{hint}")
     radius = facts.blast_radius(args.component)
+    counts = facts.blast_counts(args.component)
     failed = facts.in_order(radius.failed)
     cut = facts.in_order(radius.entry_points_cut)
     critical = [c for c in failed if facts.components[c].tier == "critical"]
     survivors = facts.in_order(facts.entry_points - radius.entry_points_cut)
+    # why each entry point goes down: the chain of required links to the failed component
+    paths = {ep: facts.failure_path(ep, args.component) for ep in cut}
     if args.format == "json":
         import json
 
@@ -546,31 +566,46 @@ def cmd_blast(args: argparse.Namespace) -> int:
             "kind": "blast_radius",
             "system": loaded.model.system.id,
             "component": args.component,
+            "counts": {
+                "failed_total": counts.failed_total,
+                "others_failed": counts.others_failed,
+                "entry_points_cut": counts.entry_points_cut,
+                "entry_points_total": counts.entry_points_total,
+                "components_total": counts.components_total,
+                "critical_failed": counts.critical_failed,
+            },
             "failed": failed,
             "entry_points_cut": cut,
+            "entry_point_paths": paths,
             "entry_points_unaffected": survivors,
             "critical_failed": critical,
         }
-        write_output(json.dumps(doc, indent=2) + "\n", args.output)
+        write_output(json.dumps(doc, indent=2, allow_nan=False) + "\n", args.output)
         return 0
     from rich.text import Text
 
     console, buffer = _console(args.output)
     name = facts.components[args.component].display_name
-    console.print(
-        Text(
-            f"If {name} fails, {len(failed)} of {len(facts.components)} components fail "
-            f"(it and everything that requires it) and {len(cut)} of "
-            f"{len(facts.entry_points)} entry points go down.",
-            style="bold",
-        )
-    )
+    console.print(Text(counts.summary(name), style="bold"))
+    others = [c for c in failed if c != args.component and c not in radius.entry_points_cut]
     for label, ids in (
-        ("Fails", failed),
+        ("Fails with it (requires it, directly or through others)", others),
         ("Entry points cut", cut),
         ("Critical components lost", critical),
         ("Entry points still serving", survivors),
     ):
         console.print(Text(f"{label} ({len(ids)}): " + (", ".join(ids) if ids else "none")))
+    indirect = [ep for ep in cut if len(paths[ep]) > 2]
+    if indirect:
+        console.print(Text("Cut off only through what they require:"))
+        for ep in indirect:
+            chain = " -> ".join(paths[ep])
+            console.print(
+                Text(
+                    f"  {ep} is cut off from {args.component}: {chain}, every link required; "
+                    "one optional link on the way (graceful degradation) keeps it serving "
+                    f"what does not need {args.component}."
+                )
+            )
     _emit(console, buffer, args.output)
     return 0

@@ -91,6 +91,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         netpol=args.netpol,
     )
     results = read_sources(sources, options)
+    if sources.format == "archrev":
+        _check_policy_sections(sources.files, results)
     ids = [r.model.system.id for r in results]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
@@ -121,6 +123,26 @@ def cmd_import(args: argparse.Namespace) -> int:
             result, changes, result.files or names, db, dry_run=args.dry_run, quiet=args.quiet
         )
     return 0
+
+
+def _check_policy_sections(files: list[Path], results: list[Any]) -> None:
+    """Refuse archrev models whose `policy:` section `archrev check` would refuse, with every
+    problem of every file located, before anything is written."""
+    from archrev.model.errors import InputFileError, Problem
+    from archrev.model.modelfile import read_model_with_source
+    from archrev.rules.policy import check_policy_section
+
+    problems: list[Problem] = []
+    for path, result in zip(files, results, strict=True):
+        if result.model.policy is None:
+            continue
+        model, source = read_model_with_source(path)
+        try:
+            check_policy_section(model, source)
+        except InputFileError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputFileError(problems)
 
 
 def _plural(n: int, word: str) -> str:

@@ -55,12 +55,15 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from archrev.model.errors import ArchrevError
-    from archrev.model.modelfile import read_model
+    from archrev.model.modelfile import read_model_with_source
+    from archrev.rules.policy import check_policy_section
 
     failed = False
     for path in args.files:
         try:
-            model = read_model(path)
+            model, source = read_model_with_source(path)
+            # the `policy:` section is checked as `archrev check` will read it
+            check_policy_section(model, source)
         except ArchrevError as exc:
             print(exc, file=sys.stderr)
             failed = True
