@@ -185,9 +185,9 @@ async def test_blast_status_and_inspector_count_like_the_cli(
     demo_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli_main(["blast", "api-gateway", str(SAMPLE)]) == 0
-    cli_line = capsys.readouterr().out.splitlines()[0]
-    assert "3 of 25 components fail" in cli_line
-    assert "2 of 3 entry points" in cli_line
+    cli = " ".join(capsys.readouterr().out.split())
+    assert "no other component fails with it and 2 of 3 entry points are cut off" in cli
+    assert "3 of 25 components down in all" in cli
     app = demo_app(demo_path)
     async with app.run_test(size=(200, 50)) as pilot:
         await settle(pilot)
@@ -195,33 +195,46 @@ async def test_blast_status_and_inspector_count_like_the_cli(
         await pilot.press("b")
         await pilot.pause(0.2)
         status = status_text(screen)
-        assert "3 of 25 components fail (it and 2 that require it)" in status
-        assert "2 of 3 entry points cut off" in status
+        assert (
+            "if API gateway fails: no other component fails with it, 2 of 3 entry points"
+            " cut off: 3 of 25 components down in all · b/esc leaves"
+        ) in status
         body = screen.inspector.text.plain
-        assert "3 of 25 components fail (it and 2 that require it): " in body
-        assert "Partner API clients, Web app" in body
-        assert "2 of 3 entry points cut off" in body
+        assert "3 of 25 components down in all, counting it and the entry points" in body
+        assert "No other component fails with it\n" in body
+        assert "2 of 3 entry points cut off: Partner API clients, Web app" in body
     async with demo_app(demo_path).run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = await select(pilot, "api-gateway")
         await pilot.press("b")
         await pilot.pause(0.2)
-        status = status_text(screen)
-        # At 80 columns the counts stay whole; the explanation gives way.
-        assert "3 of 25 components fail" in status
-        assert status.rstrip().endswith("2 of 3 entry points cut off")
+        status = status_text(screen).rstrip()
+        # At 80 columns the counts stay whole; the split and the way out give way.
+        assert status.endswith("3 of 25 components down in all, 2 of 3 entry points cut off")
 
 
-async def test_blast_of_a_component_nothing_requires(demo_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("comp_id", "others"),
+    [("web-app", "no other component fails with it"), ("vector-db", "3 other components fail")],
+)
+async def test_blast_counts_agree_with_the_cli(
+    demo_path: Path, capsys: pytest.CaptureFixture[str], comp_id: str, others: str
+) -> None:
+    assert cli_main(["blast", comp_id, str(SAMPLE)]) == 0
+    cli = " ".join(capsys.readouterr().out.split())
     app = demo_app(demo_path)
     async with app.run_test(size=(200, 50)) as pilot:
         await settle(pilot)
-        screen = await select(pilot, "web-app")
+        screen = await select(pilot, comp_id)
         await pilot.press("b")
         await pilot.pause(0.2)
-        assert "1 of 25 components fail (only itself), 1 of 3 entry points cut off" in (
-            status_text(screen)
-        )
+        counts = screen.analysis.facts.blast_counts(comp_id)
+        total = f"{counts.failed_total} of 25 components down in all"
+        cut = f"{counts.entry_points_cut} of 3 entry points"
+        status = status_text(screen)
+        for phrase in (total, cut, others):
+            assert phrase in cli
+            assert phrase in status
 
 
 # -- item 20: form errors -----------------------------------------------------------------

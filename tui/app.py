@@ -426,16 +426,14 @@ class SystemScreen(Screen[None]):
         )
 
     def blast_summary(self, comp_id: str) -> BlastSummary:
-        """The blast radius of `comp_id` with the counts `archrev blast` prints."""
+        """The blast radius of `comp_id`: the counts `archrev blast` prints, and the ids."""
         assert self.analysis is not None
         facts = self.analysis.facts
         radius = facts.blast_radius(comp_id)
         return BlastSummary(
-            component=comp_id,
-            failed=radius.failed,
+            counts=facts.blast_counts(comp_id),
+            others=radius.failed - {comp_id} - radius.entry_points_cut,
             entry_points_cut=radius.entry_points_cut,
-            components=len(facts.components),
-            entry_points=len(facts.entry_points),
         )
 
     def update_status(self) -> None:
@@ -462,15 +460,15 @@ class SystemScreen(Screen[None]):
                 blast = self.blast_summary(selected)
                 text.append(" if ")
                 text.append(names.get(selected, selected), style="bold")
-                # The counts must stay on the line at 80 columns: the explanation in
-                # brackets and the way out give way first (the inspector says both).
+                # The counts must stay on the line at 80 columns: the split into the others
+                # and the entry points, then the way out, give way first (the inspector
+                # lists them all).
                 room = self.size.width - text.cell_len
                 variants = [
-                    f" fails: {blast.components_phrase()}, {blast.entry_points_phrase()}"
-                    " · b/esc leaves",
-                    f" fails: {blast.components_phrase(why=False)},"
-                    f" {blast.entry_points_phrase()} · b leaves",
-                    f" fails: {blast.components_phrase(why=False)}, {blast.entry_points_phrase()}",
+                    f" fails: {blast.others_phrase()}, {blast.entry_points_phrase()}:"
+                    f" {blast.total_phrase()} · b/esc leaves",
+                    f" fails: {blast.total_phrase()}, {blast.entry_points_phrase()} · b leaves",
+                    f" fails: {blast.total_phrase()}, {blast.entry_points_phrase()}",
                 ]
                 text.append(next((v for v in variants if len(v) <= room), variants[-1]))
         elif self.view == "growth":

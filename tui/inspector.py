@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from archrev.model.types import Component, Link
+from archrev.rules.facts import BlastCounts
 from archrev.tui.findings_panel import SEVERITY_STYLE
 from rich.segment import Segment
 from rich.text import Text
@@ -28,33 +29,27 @@ BARS = " ▁▂▃▄▅▆▇█"
 
 @dataclass(frozen=True, slots=True)
 class BlastSummary:
-    """What fails with `component`, counted the way `archrev blast` counts it: the failed
-    components include the component itself and the entry points that go down with it."""
+    """What fails with a component, in `Facts.blast_counts`'s numbers (those `archrev blast`
+    prints) and with the ids behind them, for the names the inspector lists."""
 
-    component: str
-    failed: frozenset[str]
-    entry_points_cut: frozenset[str]
-    components: int  # in the whole system
-    entry_points: int  # in the whole system
+    counts: BlastCounts
+    others: frozenset[str]  # fail with it: neither the component itself nor an entry point
+    entry_points_cut: frozenset[str]  # the component too, when it is an entry point
 
-    @property
-    def dependents(self) -> frozenset[str]:
-        """The other components that fail: everything that requires the component."""
-        return self.failed - {self.component}
-
-    def components_phrase(self, *, why: bool = True) -> str:
-        n, more, total = len(self.failed), len(self.dependents), self.components
-        phrase = f"{n} of {total} component{'s fail' if total != 1 else ' fails'}"
-        if not why:
-            return phrase
-        if more == 0:
-            return phrase + " (only itself)"
-        return phrase + f" (it and {more} that require{'s' if more == 1 else ''} it)"
+    def others_phrase(self) -> str:
+        n = self.counts.others_failed
+        if n == 0:
+            return "no other component fails with it"
+        return f"{n} other component{'s fail' if n != 1 else ' fails'} with it"
 
     def entry_points_phrase(self) -> str:
-        total = self.entry_points
+        total = self.counts.entry_points_total
         noun = "entry point" if total == 1 else "entry points"
-        return f"{len(self.entry_points_cut)} of {total} {noun} cut off"
+        return f"{self.counts.entry_points_cut} of {total} {noun} cut off"
+
+    def total_phrase(self) -> str:
+        c = self.counts
+        return f"{c.failed_total} of {c.components_total} components down in all"
 
 
 def utilization_style(value: float) -> str:
@@ -244,17 +239,16 @@ class Inspector(Vertical):
             self._growth(text, *growth, width=self._shown_width)
         if blast is not None:
             text.append("\nBlast radius\n", style="bold underline")
-            text.append(blast.components_phrase(), style="bold")
-            others = sorted(names.get(c, c) for c in blast.dependents)
+            text.append(blast.total_phrase(), style="bold")
+            text.append(", counting it and the entry points\n", style="dim")
+            text.append(blast.others_phrase().capitalize())
+            others = sorted(names.get(c, c) for c in blast.others)
             text.append(": " + ", ".join(others) if others else "")
             text.append("\n")
-            if blast.entry_points_cut:
-                text.append(blast.entry_points_phrase(), style="bold red")
-                text.append(
-                    ": " + ", ".join(sorted(names.get(c, c) for c in blast.entry_points_cut))
-                )
-            else:
-                text.append(blast.entry_points_phrase(), style="green")
+            cut = sorted(names.get(c, c) for c in blast.entry_points_cut)
+            style = "bold red" if cut else "green"
+            text.append(blast.entry_points_phrase().capitalize(), style=style)
+            text.append(": " + ", ".join(cut) if cut else "")
             text.append("\n")
         if findings:
             text.append(f"\nFindings ({len(findings)})\n", style="bold underline")
