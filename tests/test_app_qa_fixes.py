@@ -408,3 +408,21 @@ async def test_findings_table_repaints_at_the_widened_columns(demo_path: Path) -
         if many:
             cell = app.screen.findings_panel._components_cell(many[0])
             assert cell.endswith(f"+{len(many[0].components) - 3} more")
+
+
+async def test_inspector_says_how_to_scroll_it(demo_path: Path) -> None:
+    app = demo_app(demo_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await select(pilot, "api-gateway")
+        body = screen.inspector.query_one(InspectorBody)
+        last = body._visible()[-1].plain
+        assert last.startswith("↓ ") and last.endswith("more lines: tab, ↓")
+        await pilot.press("tab")
+        await pilot.pause()
+        assert app.focused is body
+        before = body.offset_y
+        await pilot.press("down")
+        await pilot.pause()
+        assert body.offset_y == before + 1
+        assert body._visible()[-1].plain.endswith("more lines")

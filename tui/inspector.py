@@ -150,7 +150,10 @@ class InspectorBody(Widget, can_focus=True):
         self.offset_y = top
         shown = lines[top : top + height]
         if top + height < len(lines) and shown:
-            shown[-1] = Text(f"↓ {len(lines) - top - height + 1} more lines", style="dim")
+            more = len(lines) - top - height + 1
+            # Say how to get there: the arrows scroll here only once tab has moved in.
+            how = "" if self.has_focus else ": tab, ↓"
+            shown[-1] = Text(f"↓ {more} more lines{how}", style="dim")
         return shown
 
     def render_line(self, y: int) -> Strip:
@@ -170,6 +173,12 @@ class InspectorBody(Widget, can_focus=True):
 
     def action_scroll_by(self, rows: int) -> None:
         self.offset_y = max(self.offset_y + rows, 0)
+        self.refresh_lines()
+
+    def on_focus(self) -> None:
+        self.refresh_lines()
+
+    def on_blur(self) -> None:
         self.refresh_lines()
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
