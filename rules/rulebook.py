@@ -63,12 +63,14 @@ class Threshold:
     description: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Hit:
     """What a check found, before the engine dresses it as a finding.
 
     `key` are the component ids that identify the finding (its fingerprint); they default to
     `components`. `severity` overrides the rule's default when the numbers call for it.
+    Not frozen: a hit lives only until the engine reads it, and a large model makes tens of
+    thousands of them (a frozen dataclass's constructor costs about twice as much).
     """
 
     components: tuple[str, ...]
