@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archrev.model.types import Kind, Mode, Tier
+from archrev.model.types import Kind, Tier
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, plural, rule
 
@@ -30,10 +30,9 @@ _BATCH_KINDS = frozenset({Kind.WORKER, Kind.ML_MODEL})
 def slow_sync(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("latency_ms")
-    for link in ctx.model.links:
-        if link.mode != Mode.SYNC or not link.required or link.source not in facts.serving_path:
-            continue
-        if facts.components[link.source].is_messaging:
+    serving, messaging = facts.serving_path, facts.messaging
+    for link in facts.required_sync_links:
+        if link.source not in serving or link.source in messaging:
             continue
         target = facts.components[link.target]
         slow = target.latency_ms is not None and target.latency_ms >= limit
@@ -71,11 +70,11 @@ def slow_sync(ctx: RuleContext) -> Iterator[Hit]:
 )
 def noncritical_sync(ctx: RuleContext) -> Iterator[Hit]:
     comps = ctx.components
-    for link in ctx.model.links:
-        if link.mode != Mode.SYNC or not link.required:
-            continue
+    # bound once: looking a member up on an enum class is slow in a loop over every link
+    critical, non_critical = Tier.CRITICAL, Tier.NON_CRITICAL
+    for link in ctx.facts.required_sync_links:
         src, dst = comps[link.source], comps[link.target]
-        if src.tier == Tier.CRITICAL and dst.tier == Tier.NON_CRITICAL:
+        if src.tier == critical and dst.tier == non_critical:
             yield Hit(
                 components=(link.source, link.target),
                 message=(

@@ -8,9 +8,9 @@ rule's metadata, the policy's severity and a stable fingerprint. Findings come w
 from __future__ import annotations
 
 import gc
-from operator import attrgetter
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 
 from archrev.model.errors import ArchrevError
 from archrev.model.types import SystemModel

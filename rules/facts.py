@@ -24,7 +24,7 @@ from functools import cached_property
 from itertools import compress
 
 import networkx as nx
-from archrev.model.types import Component, Kind, Mode, SystemModel
+from archrev.model.types import Component, Kind, Link, Mode, SystemModel
 
 DEFAULT_RUNWAY_THRESHOLD = 0.8
 _ROOT = ""  # the virtual node in front of every entry point (no component id is empty)
@@ -87,6 +87,11 @@ class Facts:
             for cid, out in self.succ.items()
         }
         self.serving_path: frozenset[str] = self._serving_path()
+        # The links a caller waits on and cannot do without, in model order (several rules
+        # look only at these; most links of a large model are not).
+        self.required_sync_links: list[Link] = [
+            link for link in model.links if link.required and link.mode == Mode.SYNC
+        ]
 
         # Tarjan gives the strongly connected components sinks first: reversed, a processing
         # order in which every link outside a cycle goes forward.
@@ -110,6 +115,8 @@ class Facts:
         self.load: dict[str, float] = self._load()
         self.capacity: dict[str, float | None] = {cid: c.capacity_total for cid, c in comps.items()}
         self._utilization: dict[str, list[float] | None] = {}
+        self._entry_point_sets: dict[int, tuple[str, ...]] = {}
+        self._critical_sets: dict[int, tuple[str, ...]] = {}
 
     @cached_property
     def labels(self) -> dict[str, str]:
@@ -438,7 +445,8 @@ class Facts:
         return self._propagate({cid: 1 << i for cid, i in self.order_index.items()})
 
     def critical_in(self, mask: int) -> list[str]:
-        return _decode(mask, self.critical_list)
+        """The critical components of a bit set, in model order."""
+        return self._decoded(mask, self.critical_list, self._critical_sets)
 
     @cached_property
     def entry_point_list(self) -> list[str]:
@@ -446,7 +454,16 @@ class Facts:
 
     def entry_points_in(self, mask: int) -> list[str]:
         """The entry points of a bit set, in model order."""
-        return _decode(mask, self.entry_point_list)
+        return self._decoded(mask, self.entry_point_list, self._entry_point_sets)
+
+    def _decoded(self, mask: int, ids: list[str], seen: dict[int, tuple[str, ...]]) -> list[str]:
+        # Components along one chain share the same set of entry points (or critical
+        # components), and several rules ask for the same ones: decode each set once. A new
+        # list each time, so that no two findings share the evidence they may be given.
+        found = seen.get(mask)
+        if found is None:
+            found = seen[mask] = tuple(_decode(mask, ids))
+        return list(found)
 
     def failed_count(self, comp_id: str) -> int:
         """How many components fail when `comp_id` fails, itself included."""
@@ -469,12 +486,15 @@ class Facts:
         frontier = [comp_id]
         while frontier and len(out) < most:
             nxt: list[str] = []
+            wanted = most - len(out)
             for cid in frontier:
                 for p in pred[cid]:
                     if p not in seen:
                         seen.add(p)
                         nxt.append(p)
-            out.extend(nxt[: most - len(out)])
+                if len(nxt) >= wanted:
+                    break  # the rest of this level would be cut off anyway
+            out.extend(nxt[:wanted])
             frontier = nxt
         return out
 
