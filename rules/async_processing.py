@@ -31,16 +31,24 @@ def slow_sync(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("latency_ms")
     serving, messaging = facts.serving_path, facts.messaging
+    # judged once per component rather than once per link into it
+    slow_ids = {
+        cid
+        for cid, c in facts.components.items()
+        if c.latency_ms is not None and c.latency_ms >= limit
+    }
+    batch_ids = {
+        cid
+        for cid, c in facts.components.items()
+        if c.kind == Kind.WORKER or (c.kind == Kind.ML_MODEL and "batch" in c.tags)
+    }
     for link in facts.required_sync_links:
+        if link.target not in slow_ids and link.target not in batch_ids:
+            continue
         if link.source not in serving or link.source in messaging:
             continue
         target = facts.components[link.target]
-        slow = target.latency_ms is not None and target.latency_ms >= limit
-        batch = target.kind == Kind.WORKER or (
-            target.kind == Kind.ML_MODEL and "batch" in target.tags
-        )
-        if not (slow or batch):
-            continue
+        slow = link.target in slow_ids
         why = (
             f"p95 {num(target.latency_ms)} ms"
             if slow

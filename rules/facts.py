@@ -286,22 +286,30 @@ class Facts:
         return self.in_order(out)
 
     # ----------------------------------------------------------------- sync chains
-    def _dag_edges_forward(self, cid: str, mode: Mode | None) -> Iterable[str]:
-        own = self.scc_of.get(cid)
-        for t, link in self.succ[cid].items():
-            if mode is not None and link.mode != mode:  # type: ignore[attr-defined]
-                continue
-            if own is not None and self.scc_of.get(t) == own:
-                continue  # a link inside a cycle: the cycle is reported, not walked
-            yield t
+    @cached_property
+    def _sync_forward(self) -> dict[str, list[str]]:
+        """Synchronous targets of each component, less the links inside a cycle (the cycle
+        is reported, not walked). Four walks below use these: listed once."""
+        scc_of, sync = self.scc_of, Mode.SYNC
+        forward: dict[str, list[str]] = {}
+        for cid, out in self.succ.items():
+            own = scc_of.get(cid)
+            forward[cid] = [
+                t
+                for t, link in out.items()
+                if link.mode == sync  # type: ignore[attr-defined]
+                and (own is None or scc_of.get(t) != own)
+            ]
+        return forward
 
     @cached_property
     def _sync_height(self) -> tuple[dict[str, int], dict[str, str | None]]:
         height: dict[str, int] = {}
         nxt: dict[str, str | None] = {}
+        forward = self._sync_forward
         for cid in reversed(self.order):
             best, best_t = 0, None
-            for t in self._dag_edges_forward(cid, Mode.SYNC):
+            for t in forward[cid]:
                 h = height[t] + 1
                 if h > best or (h == best and best_t is not None and t < best_t):
                     best, best_t = h, t
@@ -312,10 +320,11 @@ class Facts:
     def _sync_latency(self) -> tuple[dict[str, float], dict[str, str | None]]:
         total: dict[str, float] = {}
         nxt: dict[str, str | None] = {}
+        forward = self._sync_forward
         comps = self.components
         for cid in reversed(self.order):
             best, best_t = 0.0, None
-            for t in self._dag_edges_forward(cid, Mode.SYNC):
+            for t in forward[cid]:
                 if total[t] > best or best_t is None:
                     best, best_t = total[t], t
             total[cid] = (comps[cid].latency_ms or 0.0) + best
@@ -353,6 +362,7 @@ class Facts:
         than `limit` hops (cycles not walked). Only chains that can still pass the limit are
         followed, deepest first."""
         height = self._sync_height[0]
+        forward = self._sync_forward
         best: dict[str, int] = {}
         beyond: set[str] = set()
         pending = [(start, 0)]
@@ -365,7 +375,7 @@ class Facts:
                 beyond.add(cid)
                 if len(beyond) >= most:
                     break
-            for t in self._dag_edges_forward(cid, Mode.SYNC):
+            for t in forward[cid]:
                 if depth + 1 + height[t] > limit:
                     pending.append((t, depth + 1))
         return self.in_order(beyond)
@@ -374,11 +384,12 @@ class Facts:
     def sync_depth(self) -> dict[str, int]:
         """Most synchronous hops from an entry point to each component it reaches that way."""
         depth: dict[str, int] = {ep: 0 for ep in self.entry_points}
+        forward = self._sync_forward
         for cid in self.order:
             d = depth.get(cid)
             if d is None:
                 continue
-            for t in self._dag_edges_forward(cid, Mode.SYNC):
+            for t in forward[cid]:
                 if depth.get(t, -1) < d + 1:
                     depth[t] = d + 1
         return depth
