@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archrev.model.types import Kind, Tier
+from archrev.model.types import Kind
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, plural, rule
 
@@ -42,22 +42,22 @@ def slow_sync(ctx: RuleContext) -> Iterator[Hit]:
         for cid, c in facts.components.items()
         if c.kind == Kind.WORKER or (c.kind == Kind.ML_MODEL and "batch" in c.tags)
     }
-    for link in facts.required_sync_links:
-        if link.target not in slow_ids and link.target not in batch_ids:
+    for source, target_id in facts.required_sync:
+        if target_id not in slow_ids and target_id not in batch_ids:
             continue
-        if link.source not in serving or link.source in messaging:
+        if source not in serving or source in messaging:
             continue
-        target = facts.components[link.target]
-        slow = link.target in slow_ids
+        target = facts.components[target_id]
+        slow = target_id in slow_ids
         why = (
             f"p95 {num(target.latency_ms)} ms"
             if slow
             else f"a batch {target.kind.value.replace('_', ' ')}"
         )
         yield Hit(
-            components=(link.source, link.target),
+            components=(source, target_id),
             message=(
-                f"{ctx.name(link.source)} waits synchronously on {ctx.name(link.target)} "
+                f"{ctx.name(source)} waits synchronously on {ctx.name(target_id)} "
                 f"({why}) while serving a request."
             ),
             evidence={"latency_ms": target.latency_ms, "kind": target.kind.value},
@@ -77,18 +77,17 @@ def slow_sync(ctx: RuleContext) -> Iterator[Hit]:
     consumes), or make it optional with a timeout and mark the link `required: false`.""",
 )
 def noncritical_sync(ctx: RuleContext) -> Iterator[Hit]:
-    comps = ctx.components
-    # bound once: looking a member up on an enum class is slow in a loop over every link
-    critical, non_critical = Tier.CRITICAL, Tier.NON_CRITICAL
-    for link in ctx.facts.required_sync_links:
-        src, dst = comps[link.source], comps[link.target]
-        if src.tier == critical and dst.tier == non_critical:
+    facts = ctx.facts
+    critical, non_critical = facts.critical, facts.non_critical
+    for source, target in facts.required_sync:
+        if source in critical and target in non_critical:
+            link = facts.links[(source, target)]
             yield Hit(
-                components=(link.source, link.target),
+                components=(source, target),
                 message=(
-                    f"{ctx.name(link.source)} is critical but requires a synchronous call to "
-                    f"{ctx.name(link.target)}, which is non-critical: when "
-                    f"{ctx.name(link.target)} is down or slow, {ctx.name(link.source)} fails too."
+                    f"{ctx.name(source)} is critical but requires a synchronous call to "
+                    f"{ctx.name(target)}, which is non-critical: when "
+                    f"{ctx.name(target)} is down or slow, {ctx.name(source)} fails too."
                 ),
                 evidence={"protocol": link.protocol, "timeout_ms": link.timeout_ms},
             )

@@ -24,7 +24,7 @@ from functools import cached_property
 from itertools import compress
 
 import networkx as nx
-from archrev.model.types import Component, Kind, Link, Mode, SystemModel
+from archrev.model.types import MESSAGING_KINDS, Component, Kind, Link, Mode, SystemModel, Tier
 
 DEFAULT_RUNWAY_THRESHOLD = 0.8
 _ROOT = ""  # the virtual node in front of every entry point (no component id is empty)
@@ -60,24 +60,53 @@ class Facts:
         self.model = model
         self.system = model.system
         self.runway_threshold = runway_threshold
-        self.components: dict[str, Component] = {c.id: c for c in model.components}
-        self.component_ids = [c.id for c in model.components]
+        # One pass over the components and one over the links, reading each pydantic field
+        # once: on a large model, touching the objects again costs more than the arithmetic.
+        self.components: dict[str, Component] = {}
+        entry_points: list[str] = []
+        messaging: list[str] = []
+        critical: list[str] = []
+        non_critical: list[str] = []
+        entering = 0.0
+        for c in model.components:
+            cid, kind, tier, peak = c.id, c.kind, c.tier, c.peak_rps
+            self.components[cid] = c
+            if peak is not None or kind == Kind.CLIENT:
+                entry_points.append(cid)
+            entering += peak or 0.0
+            if kind in MESSAGING_KINDS:
+                messaging.append(cid)
+            if tier == Tier.CRITICAL:
+                critical.append(cid)
+            elif tier == Tier.NON_CRITICAL:
+                non_critical.append(cid)
+        self.component_ids = list(self.components)
         self.order_index = {cid: i for i, cid in enumerate(self.component_ids)}
         self.horizon: int = model.system.horizon_quarters
         comps = self.components
+        self.entry_points: frozenset[str] = frozenset(entry_points)
+        self.entering_rps: float = entering
+        self.messaging: frozenset[str] = frozenset(messaging)
+        self.critical_list: list[str] = critical  # in model order
+        self.critical: frozenset[str] = frozenset(critical)
+        self.non_critical: frozenset[str] = frozenset(non_critical)
+
         # Plain adjacency with the link attached: the rules walk these far more than the graph.
         self.succ: dict[str, dict[str, object]] = {cid: {} for cid in comps}
         self.pred: dict[str, dict[str, object]] = {cid: {} for cid in comps}
+        self.links: dict[tuple[str, str], Link] = {}
+        # The (caller, callee) pairs of the links a caller waits on and cannot do without, in
+        # model order: several rules look only at these.
+        self.required_sync: list[tuple[str, str]] = []
+        sync = Mode.SYNC
         for link in model.links:
-            self.succ[link.source][link.target] = link
-            self.pred[link.target][link.source] = link
-        self.links = {(link.source, link.target): link for link in model.links}
+            source, target = link.source, link.target
+            self.succ[source][target] = link
+            self.pred[target][source] = link
+            self.links[(source, target)] = link
+            if link.required and link.mode == sync:
+                self.required_sync.append((source, target))
 
-        self.entry_points: frozenset[str] = frozenset(
-            c.id for c in model.components if c.peak_rps is not None or c.kind == Kind.CLIENT
-        )
-        self.entering_rps: float = sum(c.peak_rps or 0.0 for c in model.components)
-        self.messaging: frozenset[str] = frozenset(c.id for c in model.components if c.is_messaging)
         # What each component holds up a request on: required links, none out of a queue
         # (the queue holds up the request; its consumers do not).
         self.serving_succ: dict[str, list[str]] = {
@@ -87,11 +116,6 @@ class Facts:
             for cid, out in self.succ.items()
         }
         self.serving_path: frozenset[str] = self._serving_path()
-        # The links a caller waits on and cannot do without, in model order (several rules
-        # look only at these; most links of a large model are not).
-        self.required_sync_links: list[Link] = [
-            link for link in model.links if link.required and link.mode == Mode.SYNC
-        ]
 
         # Tarjan gives the strongly connected components sinks first: reversed, a processing
         # order in which every link outside a cycle goes forward.
@@ -438,10 +462,6 @@ class Facts:
         """Bit set (an int, bit i = i-th of `entry_point_list`) of the entry points whose
         serving path holds each component: those go down when it fails."""
         return self._propagate({ep: 1 << i for i, ep in enumerate(self.entry_point_list)})
-
-    @cached_property
-    def critical_list(self) -> list[str]:
-        return [c.id for c in self.model.components if c.tier == "critical"]
 
     @cached_property
     def critical_using(self) -> dict[str, int]:
