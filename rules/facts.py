@@ -167,6 +167,11 @@ class Facts:
                     pending.append(target)
         return frozenset(seen)
 
+    @cached_property
+    def serving_in_order(self) -> list[str]:
+        """The serving path in model order (four rules walk it)."""
+        return self.in_order(self.serving_path)
+
     def serving_successors(self, cid: str) -> list[str]:
         """Components `cid` holds up a request on: required links, none out of a queue."""
         return self.serving_succ[cid]

@@ -102,8 +102,10 @@ class RuleContext:
 
     def names(self, ids: Iterable[str], limit: int = 8) -> str:
         """A readable list of components, shortened past `limit`."""
-        ids = list(ids)
-        shown = ", ".join(self.name(c) for c in ids[:limit])
+        if not isinstance(ids, list | tuple):
+            ids = list(ids)  # lists and tuples are only sliced: no copy of a long one
+        labels = self.facts.labels
+        shown = ", ".join([labels[c] for c in ids[:limit]])
         if len(ids) > limit:
             shown += f" and {len(ids) - limit} more"
         return shown

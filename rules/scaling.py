@@ -279,7 +279,7 @@ def amplification(ctx: RuleContext) -> Iterator[Hit]:
 )
 def unknown_capacity(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
-    for cid in facts.in_order(facts.serving_path):
+    for cid in facts.serving_in_order:
         comp = facts.components[cid]
         if comp.kind == Kind.CLIENT or comp.capacity_rps is not None:
             continue

@@ -57,7 +57,7 @@ def _replicas_text(comp: Component) -> str:
 def single_instance(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     using = facts.entry_points_using
-    for cid in facts.in_order(facts.serving_path):
+    for cid in facts.serving_in_order:
         comp = facts.components[cid]
         if not _deployed(comp) or not comp.single_instance:
             continue
@@ -264,7 +264,7 @@ def blast_radius(ctx: RuleContext) -> Iterator[Hit]:
     if total < ctx.threshold("min_entry_points") or total == 0:
         return
     share = ctx.threshold("min_share")
-    for cid in facts.in_order(facts.serving_path):
+    for cid in facts.serving_in_order:
         comp = facts.components[cid]
         if comp.kind == Kind.CLIENT or not _fails_whole(comp):
             continue
