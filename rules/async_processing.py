@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archrev.model.types import Kind
+from archrev.model.types import MESSAGING_KINDS, Kind
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, plural, rule
 
@@ -153,9 +153,8 @@ def latency_budget(ctx: RuleContext) -> Iterator[Hit]:
 )
 def queue_orphans(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
-    for comp in ctx.model.components:
-        if not comp.is_messaging:
-            continue
+    for cid in facts.of_kind(*MESSAGING_KINDS):
+        comp = facts.components[cid]
         producers, consumers = facts.pred[comp.id], facts.succ[comp.id]
         if producers and consumers:
             continue

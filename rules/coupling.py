@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from archrev.model.types import Kind, Mode
+from archrev.rules.facts import STORE_KINDS
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, plural, rule
 
@@ -191,9 +192,8 @@ def hubs(ctx: RuleContext) -> Iterator[Hit]:
 def shared_data(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("min_users")
-    for cid, comp in facts.components.items():
-        if not comp.is_datastore or comp.kind == Kind.CACHE:
-            continue
+    for cid in facts.of_kind(*STORE_KINDS):
+        comp = facts.components[cid]
         users = [p for p in facts.in_order(facts.pred[cid]) if facts.components[p].kind in _WRITERS]
         if len(users) >= limit:
             yield Hit(

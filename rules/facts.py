@@ -24,9 +24,20 @@ from functools import cached_property
 from itertools import compress
 
 import networkx as nx
-from archrev.model.types import MESSAGING_KINDS, Component, Kind, Link, Mode, SystemModel, Tier
+from archrev.model.types import (
+    DATASTORE_KINDS,
+    MESSAGING_KINDS,
+    Component,
+    Kind,
+    Link,
+    Mode,
+    SystemModel,
+    Tier,
+)
 
 DEFAULT_RUNWAY_THRESHOLD = 0.8
+# Datastores that hold records (a cache holds copies of them).
+STORE_KINDS = DATASTORE_KINDS - {Kind.CACHE}
 _ROOT = ""  # the virtual node in front of every entry point (no component id is empty)
 
 
@@ -68,9 +79,11 @@ class Facts:
         critical: list[str] = []
         non_critical: list[str] = []
         entering = 0.0
+        self._of_kind: dict[Kind, list[str]] = {}
         for c in model.components:
             cid, kind, tier, peak = c.id, c.kind, c.tier, c.peak_rps
             self.components[cid] = c
+            self._of_kind.setdefault(kind, []).append(cid)
             if peak is not None or kind == Kind.CLIENT:
                 entry_points.append(cid)
             entering += peak or 0.0
@@ -141,6 +154,13 @@ class Facts:
         self._utilization: dict[str, list[float] | None] = {}
         self._entry_point_sets: dict[int, tuple[str, ...]] = {}
         self._critical_sets: dict[int, tuple[str, ...]] = {}
+
+    def of_kind(self, *kinds: Kind) -> list[str]:
+        """The components of these kinds, in model order: rules about one kind of component
+        need not look at every other one."""
+        if len(kinds) == 1:
+            return list(self._of_kind.get(kinds[0], ()))
+        return self.in_order(cid for kind in kinds for cid in self._of_kind.get(kind, ()))
 
     @cached_property
     def labels(self) -> dict[str, str]:

@@ -213,9 +213,8 @@ def chokepoints(ctx: RuleContext) -> Iterator[Hit]:
 def external_dependency(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     using = facts.critical_using
-    for comp in ctx.model.components:
-        if comp.kind != Kind.EXTERNAL:
-            continue
+    for cid in facts.of_kind(Kind.EXTERNAL):
+        comp = facts.components[cid]
         critical = [c for c in facts.critical_in(using.get(comp.id, 0)) if c != comp.id]
         if not critical:
             continue
