@@ -111,22 +111,27 @@ class Facts:
         # The (caller, callee) pairs of the links a caller waits on and cannot do without, in
         # model order: several rules look only at these.
         self.required_sync: list[tuple[str, str]] = []
+        required_out: dict[str, list[str]] = {cid: [] for cid in comps}
+        self._sync_out: dict[str, list[str]] = {cid: [] for cid in comps}
         sync = Mode.SYNC
         for link in model.links:
             source, target = link.source, link.target
             self.succ[source][target] = link
             self.pred[target][source] = link
             self.links[(source, target)] = link
-            if link.required and link.mode == sync:
-                self.required_sync.append((source, target))
+            is_sync = link.mode == sync
+            if is_sync:
+                self._sync_out[source].append(target)
+            if link.required:
+                required_out[source].append(target)
+                if is_sync:
+                    self.required_sync.append((source, target))
 
         # What each component holds up a request on: required links, none out of a queue
         # (the queue holds up the request; its consumers do not).
         self.serving_succ: dict[str, list[str]] = {
-            cid: []
-            if cid in self.messaging and cid not in self.entry_points
-            else [t for t, link in out.items() if link.required]  # type: ignore[attr-defined]
-            for cid, out in self.succ.items()
+            cid: [] if cid in self.messaging and cid not in self.entry_points else targets
+            for cid, targets in required_out.items()
         }
         self.serving_path: frozenset[str] = self._serving_path()
 
@@ -272,10 +277,7 @@ class Facts:
     # ----------------------------------------------------------------- coupling
     @cached_property
     def sync_targets(self) -> dict[str, tuple[str, ...]]:
-        return {
-            cid: tuple(t for t, link in out.items() if link.mode == Mode.SYNC)  # type: ignore[attr-defined]
-            for cid, out in self.succ.items()
-        }
+        return {cid: tuple(targets) for cid, targets in self._sync_out.items()}
 
     def fan_out(self, cid: str) -> int:
         return len(self.succ[cid])
@@ -339,16 +341,11 @@ class Facts:
     def _sync_forward(self) -> dict[str, list[str]]:
         """Synchronous targets of each component, less the links inside a cycle (the cycle
         is reported, not walked). Four walks below use these: listed once."""
-        scc_of, sync = self.scc_of, Mode.SYNC
+        scc_of = self.scc_of
         forward: dict[str, list[str]] = {}
-        for cid, out in self.succ.items():
+        for cid, targets in self._sync_out.items():
             own = scc_of.get(cid)
-            forward[cid] = [
-                t
-                for t, link in out.items()
-                if link.mode == sync  # type: ignore[attr-defined]
-                and (own is None or scc_of.get(t) != own)
-            ]
+            forward[cid] = targets if own is None else [t for t in targets if scc_of.get(t) != own]
         return forward
 
     @cached_property
