@@ -113,13 +113,17 @@ class Facts:
         self.required_sync: list[tuple[str, str]] = []
         required_out: dict[str, list[str]] = {cid: [] for cid in comps}
         self._sync_out: dict[str, list[str]] = {cid: [] for cid in comps}
-        sync = Mode.SYNC
+        # What each link passes on in the load model: (target, calls, averaged by a queue)
+        self._flows: dict[str, list[tuple[str, float, bool]]] = {cid: [] for cid in comps}
+        sync, asynchronous = Mode.SYNC, Mode.ASYNC
         for link in model.links:
-            source, target = link.source, link.target
+            source, target, mode = link.source, link.target, link.mode
             self.succ[source][target] = link
             self.pred[target][source] = link
             self.links[(source, target)] = link
-            is_sync = link.mode == sync
+            averaged = mode == asynchronous and target in self.messaging
+            self._flows[source].append((target, link.calls, averaged))
+            is_sync = mode == sync
             if is_sync:
                 self._sync_out[source].append(target)
             if link.required:
@@ -223,7 +227,7 @@ class Facts:
 
     # ----------------------------------------------------------------- load model
     def _load(self) -> dict[str, float]:
-        comps, succ = self.components, self.succ
+        comps, flows = self.components, self._flows
         load = {cid: float(comps[cid].peak_rps or 0.0) for cid in comps}
         peak_to_average = self.system.peak_to_average
         for cid in self.order:
@@ -234,9 +238,9 @@ class Facts:
             passes = here
             if comp.kind == Kind.CACHE and comp.hit_ratio is not None:
                 passes = here * (1.0 - comp.hit_ratio)  # only the misses go further
-            for target, link in succ[cid].items():
-                flow = passes * link.calls  # type: ignore[attr-defined]
-                if link.mode == Mode.ASYNC and comps[target].is_messaging:  # type: ignore[attr-defined]
+            for target, calls, averaged in flows[cid]:
+                flow = passes * calls
+                if averaged:
                     # the queue absorbs the peaks; what leaves it is not averaged again
                     flow /= peak_to_average
                 load[target] += flow
