@@ -161,6 +161,7 @@ class Facts:
         self.load: dict[str, float] = self._load()
         self.capacity: dict[str, float | None] = {cid: c.capacity_total for cid, c in comps.items()}
         self._utilization: dict[str, list[float] | None] = {}
+        self._growth_powers: dict[float, list[float]] = {}
         self._entry_point_sets: dict[int, tuple[str, ...]] = {}
         self._critical_sets: dict[int, tuple[str, ...]] = {}
 
@@ -259,10 +260,18 @@ class Facts:
             result = None
         else:
             base = self.load[comp_id] / cap
-            factor = (1.0 + self.growth(comp_id)) ** 0.25
-            result = [base * factor**q for q in range(self.horizon + 1)]
+            result = [base * g for g in self._growth_per_quarter(self.growth(comp_id))]
         self._utilization[comp_id] = result
         return result
+
+    def _growth_per_quarter(self, growth: float) -> list[float]:
+        """The growth factor at quarters 0 .. horizon: most components share the system's
+        growth rate, so each rate's powers are computed once."""
+        powers = self._growth_powers.get(growth)
+        if powers is None:
+            factor = (1.0 + growth) ** 0.25
+            powers = self._growth_powers[growth] = [factor**q for q in range(self.horizon + 1)]
+        return powers
 
     def runway(self, comp_id: str, threshold: float | None = None) -> int | None:
         """First quarter at which utilization reaches the threshold; None if never in horizon."""

@@ -248,6 +248,7 @@ def amplification(ctx: RuleContext) -> Iterator[Hit]:
     if entering <= 0:
         return
     factor = ctx.threshold("factor")
+    entering_text = num(entering, 1)  # the same in every message
     for comp in ctx.model.components:
         ratio = facts.load[comp.id] / entering
         if ratio >= factor:
@@ -255,7 +256,7 @@ def amplification(ctx: RuleContext) -> Iterator[Hit]:
                 components=(comp.id,),
                 message=(
                     f"{ctx.name(comp.id)} receives {num(facts.load[comp.id], 1)} rps at peak, "
-                    f"{num(ratio, 1)}x the {num(entering, 1)} rps entering the system."
+                    f"{num(ratio, 1)}x the {entering_text} rps entering the system."
                 ),
                 evidence={
                     "load_rps": round(facts.load[comp.id], 3),
