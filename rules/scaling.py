@@ -249,17 +249,17 @@ def amplification(ctx: RuleContext) -> Iterator[Hit]:
         return
     factor = ctx.threshold("factor")
     entering_text = num(entering, 1)  # the same in every message
-    for comp in ctx.model.components:
-        ratio = facts.load[comp.id] / entering
+    for cid, load in facts.load.items():  # in model order
+        ratio = load / entering
         if ratio >= factor:
             yield Hit(
-                components=(comp.id,),
+                components=(cid,),
                 message=(
-                    f"{ctx.name(comp.id)} receives {num(facts.load[comp.id], 1)} rps at peak, "
+                    f"{ctx.name(cid)} receives {num(load, 1)} rps at peak, "
                     f"{num(ratio, 1)}x the {entering_text} rps entering the system."
                 ),
                 evidence={
-                    "load_rps": round(facts.load[comp.id], 3),
+                    "load_rps": round(load, 3),
                     "entering_rps": entering,
                     "factor": round(ratio, 2),
                 },
