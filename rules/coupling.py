@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archrev.model.types import Kind, Mode
+from archrev.model.types import Kind
 from archrev.rules.facts import STORE_KINDS
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, plural, rule
@@ -59,8 +59,8 @@ def cycles(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     for members in facts.cycles:
         inside = set(members)
-        links = [facts.links[(s, t)] for s in members for t in facts.succ[s] if t in inside]
-        sync = sum(1 for link in links if link.mode == Mode.SYNC)
+        links = [(s, t) for s in members for t in facts.succ[s] if t in inside]
+        sync = sum(1 for s in members for t in facts.sync_targets[s] if t in inside)
         loop = _one_loop(members, facts.succ)
         shown = " -> ".join([*loop, loop[0]])
         all_sync = sync == len(links)
@@ -74,7 +74,7 @@ def cycles(ctx: RuleContext) -> Iterator[Hit]:
             ),
             evidence={
                 "members": list(members),
-                "links": [f"{link.source}->{link.target}" for link in links],
+                "links": [f"{s}->{t}" for s, t in links],
                 "sync_links": sync,
                 "cycle": loop,
             },

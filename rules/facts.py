@@ -558,9 +558,11 @@ class Facts:
                     if p not in seen:
                         seen.add(p)
                         nxt.append(p)
-                if len(nxt) >= wanted:
-                    break  # the rest of this level would be cut off anyway
-            out.extend(nxt[:wanted])
+                        if len(nxt) == wanted:
+                            break  # the rest of this level would be cut off anyway
+                if len(nxt) == wanted:
+                    break
+            out.extend(nxt)
             frontier = nxt
         return out
 
