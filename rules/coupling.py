@@ -129,7 +129,7 @@ def fan_in(ctx: RuleContext) -> Iterator[Hit]:
     limit = ctx.threshold("min_callers")
     facts = ctx.facts
     for cid, comp in facts.components.items():
-        if comp.is_datastore or comp.is_messaging:
+        if len(facts.pred[cid]) < limit or comp.is_datastore or comp.is_messaging:
             continue
         callers = facts.in_order(facts.pred[cid])
         if len(callers) >= limit:
@@ -273,12 +273,12 @@ def unstable(ctx: RuleContext) -> Iterator[Hit]:
     share_limit = ctx.threshold("max_share")
     inst = facts.instability
     for cid, comp in facts.components.items():
-        if comp.kind in _ROUTERS or comp.is_messaging:
-            continue  # routing to volatile services is what gateways and queues are for
-        deps = list(facts.succ[cid])
+        deps = facts.succ[cid]
         mine = inst[cid]
         if not deps or mine is None or not facts.pred[cid]:
             continue
+        if comp.kind in _ROUTERS or comp.is_messaging:
+            continue  # routing to volatile services is what gateways and queues are for
         worse = [d for d in deps if (inst[d] or 0.0) > mine]
         share = len(worse) / len(deps)
         if worse and share > share_limit:

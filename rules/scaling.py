@@ -44,6 +44,7 @@ def _series(values: list[float]) -> list[float]:
 def hot_now(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("utilization")
+    below_limit = f" (limit {pct(limit)})."  # the same in every message
     for comp in ctx.model.components:
         util = facts.utilization(comp.id)
         if util is None or util[0] < limit:
@@ -53,7 +54,7 @@ def hot_now(ctx: RuleContext) -> Iterator[Hit]:
             message=(
                 f"{ctx.name(comp.id)} takes {num(facts.load[comp.id], 1)} rps at peak against a "
                 f"capacity of {_capacity_text(comp, facts)}: utilization {pct(util[0])} now"
-                + (", over capacity." if util[0] >= 1.0 else f" (limit {pct(limit)}).")
+                + (", over capacity." if util[0] >= 1.0 else below_limit)
             ),
             evidence={
                 "load_rps": round(facts.load[comp.id], 3),

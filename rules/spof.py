@@ -264,11 +264,13 @@ def blast_radius(ctx: RuleContext) -> Iterator[Hit]:
         return
     share = ctx.threshold("min_share")
     for cid in facts.serving_in_order:
-        comp = facts.components[cid]
-        if comp.kind == Kind.CLIENT or not _fails_whole(comp):
-            continue
+        # the share first: a few operations on integers, where the component's own fields
+        # take several property reads
         lost = (using.get(cid, 0) & reach).bit_count()
         if lost / total < share:
+            continue
+        comp = facts.components[cid]
+        if comp.kind == Kind.CLIENT or not _fails_whole(comp):
             continue
         failed = facts.failed_count(cid)
         cut = facts.entry_points_in(using.get(cid, 0))
