@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archrev.model.types import MESSAGING_KINDS, Kind
+from archrev.model.types import MESSAGING_KINDS, Kind, Link
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, plural, rule
 
@@ -81,7 +81,7 @@ def noncritical_sync(ctx: RuleContext) -> Iterator[Hit]:
     critical, non_critical = facts.critical, facts.non_critical
     for source, target in facts.required_sync:
         if source in critical and target in non_critical:
-            link = facts.links[(source, target)]
+            link: Link = facts.succ[source][target]  # type: ignore[assignment]
             yield Hit(
                 components=(source, target),
                 message=(

@@ -153,7 +153,6 @@ class Facts:
         # Plain adjacency with the link attached: the rules walk these far more than the graph.
         self.succ: dict[str, dict[str, object]] = {cid: {} for cid in comps}
         self.pred: dict[str, dict[str, object]] = {cid: {} for cid in comps}
-        self.links: dict[tuple[str, str], Link] = {}
         # The (caller, callee) pairs of the links a caller waits on and cannot do without, in
         # model order: several rules look only at these.
         self.required_sync: list[tuple[str, str]] = []
@@ -166,7 +165,6 @@ class Facts:
             source, target, mode = link.source, link.target, link.mode
             self.succ[source][target] = link
             self.pred[target][source] = link
-            self.links[(source, target)] = link
             averaged = mode == asynchronous and target in self.messaging
             self._flows[source].append((target, link.calls, averaged))
             is_sync = mode == sync
@@ -228,6 +226,11 @@ class Facts:
             cid: cid if not c.name or c.name == cid else f"{c.name} ({cid})"
             for cid, c in self.components.items()
         }
+
+    @cached_property
+    def links(self) -> dict[tuple[str, str], Link]:
+        """Each link by (source, target), for whoever needs a link's fields by its ends."""
+        return {(link.source, link.target): link for link in self.model.links}
 
     @cached_property
     def graph(self) -> nx.DiGraph:
