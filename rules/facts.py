@@ -3,7 +3,8 @@
 Links point the way requests and messages travel (caller -> callee, producer -> queue ->
 consumer). From the model this module derives, once:
 
-- the entry points (components with `peak_rps`, or clients) and the serving path (what the
+- the entry points (components with `peak_rps`, or clients other than load generators
+  tagged `test-traffic`) and the serving path (what the
   entry points reach through required links, stopping at a queue or stream: the queue holds
   up a request, its consumers do not);
 - the cycles (strongly connected components), a processing order in which every link is
@@ -27,6 +28,7 @@ import networkx as nx
 from archrev.model.types import (
     DATASTORE_KINDS,
     MESSAGING_KINDS,
+    TEST_TRAFFIC_TAG,
     Component,
     Kind,
     Link,
@@ -130,7 +132,7 @@ class Facts:
             cid, kind, tier, peak = c.id, c.kind, c.tier, c.peak_rps
             self.components[cid] = c
             self._of_kind.setdefault(kind, []).append(cid)
-            if peak is not None or kind == Kind.CLIENT:
+            if peak is not None or (kind == Kind.CLIENT and TEST_TRAFFIC_TAG not in c.tags):
                 entry_points.append(cid)
             entering += peak or 0.0
             if kind in MESSAGING_KINDS:
