@@ -45,6 +45,11 @@ DATASTORE_KINDS = frozenset({Kind.DATABASE, Kind.CACHE, Kind.OBJECT_STORE, Kind.
 MESSAGING_KINDS = frozenset({Kind.QUEUE, Kind.STREAM})
 
 
+# A client tagged so sends test traffic (a load generator): it is drawn and linked like any
+# client but is not where real users enter, so the analysis does not start from it.
+TEST_TRAFFIC_TAG = "test-traffic"
+
+
 class Tier(StrEnum):
     CRITICAL = "critical"
     STANDARD = "standard"

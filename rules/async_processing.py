@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archrev.model.types import Kind, Mode, Tier
+from archrev.model.types import MESSAGING_KINDS, Kind, Link
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, plural, rule
 
@@ -30,27 +30,34 @@ _BATCH_KINDS = frozenset({Kind.WORKER, Kind.ML_MODEL})
 def slow_sync(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("latency_ms")
-    for link in ctx.model.links:
-        if link.mode != Mode.SYNC or not link.required or link.source not in facts.serving_path:
+    serving, messaging = facts.serving_path, facts.messaging
+    # judged once per component rather than once per link into it
+    slow_ids = {
+        cid
+        for cid, c in facts.components.items()
+        if c.latency_ms is not None and c.latency_ms >= limit
+    }
+    batch_ids = {
+        cid
+        for cid, c in facts.components.items()
+        if c.kind == Kind.WORKER or (c.kind == Kind.ML_MODEL and "batch" in c.tags)
+    }
+    for source, target_id in facts.required_sync:
+        if target_id not in slow_ids and target_id not in batch_ids:
             continue
-        if facts.components[link.source].is_messaging:
+        if source not in serving or source in messaging:
             continue
-        target = facts.components[link.target]
-        slow = target.latency_ms is not None and target.latency_ms >= limit
-        batch = target.kind == Kind.WORKER or (
-            target.kind == Kind.ML_MODEL and "batch" in target.tags
-        )
-        if not (slow or batch):
-            continue
+        target = facts.components[target_id]
+        slow = target_id in slow_ids
         why = (
             f"p95 {num(target.latency_ms)} ms"
             if slow
             else f"a batch {target.kind.value.replace('_', ' ')}"
         )
         yield Hit(
-            components=(link.source, link.target),
+            components=(source, target_id),
             message=(
-                f"{ctx.name(link.source)} waits synchronously on {ctx.name(link.target)} "
+                f"{ctx.name(source)} waits synchronously on {ctx.name(target_id)} "
                 f"({why}) while serving a request."
             ),
             evidence={"latency_ms": target.latency_ms, "kind": target.kind.value},
@@ -70,18 +77,17 @@ def slow_sync(ctx: RuleContext) -> Iterator[Hit]:
     consumes), or make it optional with a timeout and mark the link `required: false`.""",
 )
 def noncritical_sync(ctx: RuleContext) -> Iterator[Hit]:
-    comps = ctx.components
-    for link in ctx.model.links:
-        if link.mode != Mode.SYNC or not link.required:
-            continue
-        src, dst = comps[link.source], comps[link.target]
-        if src.tier == Tier.CRITICAL and dst.tier == Tier.NON_CRITICAL:
+    facts = ctx.facts
+    critical, non_critical = facts.critical, facts.non_critical
+    for source, target in facts.required_sync:
+        if source in critical and target in non_critical:
+            link: Link = facts.succ[source][target]  # type: ignore[assignment]
             yield Hit(
-                components=(link.source, link.target),
+                components=(source, target),
                 message=(
-                    f"{ctx.name(link.source)} is critical but requires a synchronous call to "
-                    f"{ctx.name(link.target)}, which is non-critical: when "
-                    f"{ctx.name(link.target)} is down or slow, {ctx.name(link.source)} fails too."
+                    f"{ctx.name(source)} is critical but requires a synchronous call to "
+                    f"{ctx.name(target)}, which is non-critical: when "
+                    f"{ctx.name(target)} is down or slow, {ctx.name(source)} fails too."
                 ),
                 evidence={"protocol": link.protocol, "timeout_ms": link.timeout_ms},
             )
@@ -147,9 +153,8 @@ def latency_budget(ctx: RuleContext) -> Iterator[Hit]:
 )
 def queue_orphans(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
-    for comp in ctx.model.components:
-        if not comp.is_messaging:
-            continue
+    for cid in facts.of_kind(*MESSAGING_KINDS):
+        comp = facts.components[cid]
         producers, consumers = facts.pred[comp.id], facts.succ[comp.id]
         if producers and consumers:
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from archrev.model.types import Kind
+from archrev.rules.facts import STORE_KINDS
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, pct, rule
 
@@ -28,9 +29,8 @@ def read_heavy(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("read_ratio")
     comps = facts.components
-    for comp in ctx.model.components:
-        if not comp.is_datastore or comp.kind == Kind.CACHE:
-            continue
+    for cid in facts.of_kind(*STORE_KINDS):
+        comp = comps[cid]
         if comp.read_ratio is None or comp.read_ratio < limit:
             continue
         callers = facts.pred[comp.id]
@@ -65,9 +65,8 @@ def read_heavy(ctx: RuleContext) -> Iterator[Hit]:
 )
 def required_cache(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
-    for comp in ctx.model.components:
-        if comp.kind != Kind.CACHE:
-            continue
+    for cid in facts.of_kind(Kind.CACHE):
+        comp = facts.components[cid]
         behind = set(facts.succ[comp.id])
         stuck = []
         for caller, link in facts.pred[comp.id].items():

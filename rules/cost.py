@@ -145,6 +145,8 @@ def idle(ctx: RuleContext) -> Iterator[Hit]:
     for comp in ctx.model.components:
         if comp.id in facts.entry_points or facts.pred[comp.id]:
             continue
+        if comp.kind == Kind.CLIENT:
+            continue  # a client that is no entry point sends test traffic: it runs on purpose
         out = len(facts.succ[comp.id])
         yield Hit(
             components=(comp.id,),

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archrev.model.types import Kind, Mode
+from archrev.model.types import Kind
+from archrev.rules.facts import STORE_KINDS
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import (
     Hit,
@@ -68,8 +69,8 @@ def cycles(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     for members in facts.cycles:
         inside = set(members)
-        links = [facts.links[(s, t)] for s in members for t in facts.succ[s] if t in inside]
-        sync = sum(1 for link in links if link.mode == Mode.SYNC)
+        links = [(s, t) for s in members for t in facts.succ[s] if t in inside]
+        sync = sum(1 for s in members for t in facts.sync_targets[s] if t in inside)
         loop = _one_loop(members, facts.succ)
         shown = " -> ".join([*loop, loop[0]])
         all_sync = sync == len(links)
@@ -83,7 +84,7 @@ def cycles(ctx: RuleContext) -> Iterator[Hit]:
             ),
             evidence={
                 "members": list(members),
-                "links": [f"{link.source}->{link.target}" for link in links],
+                "links": [f"{s}->{t}" for s, t in links],
                 "sync_links": sync,
                 "cycle": loop,
             },
@@ -138,7 +139,7 @@ def fan_in(ctx: RuleContext) -> Iterator[Hit]:
     limit = ctx.threshold("min_callers")
     facts = ctx.facts
     for cid, comp in facts.components.items():
-        if comp.is_datastore or comp.is_messaging:
+        if len(facts.pred[cid]) < limit or comp.is_datastore or comp.is_messaging:
             continue
         callers = facts.in_order(facts.pred[cid])
         if len(callers) >= limit:
@@ -201,9 +202,8 @@ def hubs(ctx: RuleContext) -> Iterator[Hit]:
 def shared_data(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("min_users")
-    for cid, comp in facts.components.items():
-        if not comp.is_datastore or comp.kind == Kind.CACHE:
-            continue
+    for cid in facts.of_kind(*STORE_KINDS):
+        comp = facts.components[cid]
         users = [p for p in facts.in_order(facts.pred[cid]) if facts.components[p].kind in _WRITERS]
         if len(users) >= limit:
             yield Hit(
@@ -284,12 +284,12 @@ def unstable(ctx: RuleContext) -> Iterator[Hit]:
     share_limit = ctx.threshold("max_share")
     inst = facts.instability
     for cid, comp in facts.components.items():
-        if comp.kind in _ROUTERS or comp.is_messaging:
-            continue  # routing to volatile services is what gateways and queues are for
-        deps = list(facts.succ[cid])
+        deps = facts.succ[cid]
         mine = inst[cid]
         if not deps or mine is None or not facts.pred[cid]:
             continue
+        if comp.kind in _ROUTERS or comp.is_messaging:
+            continue  # routing to volatile services is what gateways and queues are for
         worse = [d for d in deps if (inst[d] or 0.0) > mine]
         share = len(worse) / len(deps)
         if worse and share > share_limit:

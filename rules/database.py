@@ -29,8 +29,9 @@ _NOT_BACKED_UP = frozenset({Kind.CACHE, Kind.QUEUE, Kind.STREAM, Kind.CLIENT, Ki
 )
 def read_replicas(ctx: RuleContext) -> Iterator[Hit]:
     limit = ctx.threshold("read_ratio")
-    for comp in ctx.model.components:
-        if comp.kind != Kind.DATABASE or comp.read_replicas > 0:
+    for cid in ctx.facts.of_kind(Kind.DATABASE):
+        comp = ctx.components[cid]
+        if comp.read_replicas > 0:
             continue
         if comp.read_ratio is None or comp.read_ratio < limit:
             continue
@@ -60,8 +61,9 @@ def read_replicas(ctx: RuleContext) -> Iterator[Hit]:
 def shard(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("utilization")
-    for comp in ctx.model.components:
-        if comp.kind != Kind.DATABASE or comp.sharded:
+    for cid in facts.of_kind(Kind.DATABASE):
+        comp = facts.components[cid]
+        if comp.sharded:
             continue
         util = facts.utilization(comp.id)
         if util is None or util[-1] < limit:

@@ -10,13 +10,16 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass, field, replace
 from datetime import date
+from operator import attrgetter
 
 from archrev.model.errors import ArchrevError
 from archrev.model.types import SystemModel
 from archrev.rules.facts import DEFAULT_RUNWAY_THRESHOLD, Facts
-from archrev.rules.findings import Finding, Severity, fingerprint, sort_key
+from archrev.rules.findings import Finding, Severity, fingerprint
 from archrev.rules.policy import Policy
 from archrev.rules.rulebook import Hit, Rule, RuleContext, catalogue
+
+_components = attrgetter("components")
 
 
 @dataclass
@@ -101,7 +104,10 @@ def _analyze(
         )
     facts = Facts(model, runway_threshold=runway_threshold)
     day = today or date.today()
-    findings: list[Finding] = []
+    # Findings grouped by (severity, rule): sorting the groups, then each group by its
+    # components, gives the order of `sort_key` without building a key tuple per finding
+    # (a large model has tens of thousands of findings).
+    groups: dict[tuple[Severity, str], list[Finding]] = {}
     for rule in rules:
         thresholds = rule.threshold_defaults()
         severity_override = None
@@ -109,23 +115,36 @@ def _analyze(
             thresholds.update(policy.thresholds.get(rule.id, {}))
             severity_override = policy.severities.get(rule.id)
         ctx = RuleContext(model=model, facts=facts, thresholds=thresholds, today=day)
+        rule_id, title, remediation = rule.id, rule.title, rule.remediation
+        category, principle, default = rule.category, rule.principle, rule.severity
         for hit in _hits(rule, ctx):
-            findings.append(
+            severity = severity_override or hit.severity or default
+            group = groups.get((severity, rule_id))
+            if group is None:
+                group = groups[(severity, rule_id)] = []
+            # Positional, in the order of Finding's fields: a frozen dataclass's keyword
+            # call costs noticeably more per finding.
+            group.append(
                 Finding(
-                    rule_id=rule.id,
-                    severity=severity_override or hit.severity or rule.severity,
-                    title=rule.title,
-                    message=hit.message,
-                    components=hit.components,
-                    evidence=hit.evidence,
-                    remediation=rule.remediation,
-                    category=rule.category,
-                    principle=rule.principle,
-                    fingerprint=fingerprint(rule.id, hit.key or hit.components),
+                    rule_id,
+                    severity,
+                    title,
+                    hit.message,
+                    hit.components,
+                    hit.evidence,
+                    remediation,
+                    category,
+                    principle,
+                    fingerprint(rule_id, hit.key or hit.components),
                 )
             )
+    findings: list[Finding] = []
+    for severity, rule_id in sorted(groups, key=lambda g: (-g[0].rank, g[1])):
+        group = groups[(severity, rule_id)]
+        group.sort(key=_components)  # stable: equal components keep the rule's order
+        findings.extend(group)
+    # folding keeps the order: it only replaces primaries and drops what they absorb
     findings = merge_restatements(findings)
-    findings.sort(key=sort_key)
     return Analysis(model=model, findings=findings, facts=facts, rules=rules, policy=policy)
 
 

@@ -3,7 +3,8 @@
 Links point the way requests and messages travel (caller -> callee, producer -> queue ->
 consumer). From the model this module derives, once:
 
-- the entry points (components with `peak_rps`, or clients) and the serving path (what the
+- the entry points (components with `peak_rps`, or clients other than load generators
+  tagged `test-traffic`) and the serving path (what the
   entry points reach through required links, stopping at a queue or stream: the queue holds
   up a request, its consumers do not);
 - the cycles (strongly connected components), a processing order in which every link is
@@ -24,7 +25,17 @@ from functools import cached_property
 from itertools import compress
 
 import networkx as nx
-from archrev.model.types import Component, Kind, Mode, SystemModel
+from archrev.model.types import (
+    DATASTORE_KINDS,
+    MESSAGING_KINDS,
+    TEST_TRAFFIC_TAG,
+    Component,
+    Kind,
+    Link,
+    Mode,
+    SystemModel,
+    Tier,
+)
 
 DEFAULT_RUNWAY_THRESHOLD = 0.8
 # The largest rate (requests per second) or latency sum the analysis carries. Model fields
@@ -39,6 +50,8 @@ def bounded(value: float) -> float:
     return value if value < NUMBER_LIMIT else NUMBER_LIMIT
 
 
+# Datastores that hold records (a cache holds copies of them).
+STORE_KINDS = DATASTORE_KINDS - {Kind.CACHE}
 _ROOT = ""  # the virtual node in front of every entry point (no component id is empty)
 
 
@@ -106,31 +119,69 @@ class Facts:
         self.model = model
         self.system = model.system
         self.runway_threshold = runway_threshold
-        self.components: dict[str, Component] = {c.id: c for c in model.components}
-        self.component_ids = [c.id for c in model.components]
+        # One pass over the components and one over the links, reading each pydantic field
+        # once: on a large model, touching the objects again costs more than the arithmetic.
+        self.components: dict[str, Component] = {}
+        entry_points: list[str] = []
+        messaging: list[str] = []
+        critical: list[str] = []
+        non_critical: list[str] = []
+        entering = 0.0
+        self._of_kind: dict[Kind, list[str]] = {}
+        for c in model.components:
+            cid, kind, tier, peak = c.id, c.kind, c.tier, c.peak_rps
+            self.components[cid] = c
+            self._of_kind.setdefault(kind, []).append(cid)
+            if peak is not None or (kind == Kind.CLIENT and TEST_TRAFFIC_TAG not in c.tags):
+                entry_points.append(cid)
+            entering += peak or 0.0
+            if kind in MESSAGING_KINDS:
+                messaging.append(cid)
+            if tier == Tier.CRITICAL:
+                critical.append(cid)
+            elif tier == Tier.NON_CRITICAL:
+                non_critical.append(cid)
+        self.component_ids = list(self.components)
         self.order_index = {cid: i for i, cid in enumerate(self.component_ids)}
         self.horizon: int = model.system.horizon_quarters
         comps = self.components
+        self.entry_points: frozenset[str] = frozenset(entry_points)
+        self.entering_rps: float = entering
+        self.messaging: frozenset[str] = frozenset(messaging)
+        self.critical_list: list[str] = critical  # in model order
+        self.critical: frozenset[str] = frozenset(critical)
+        self.non_critical: frozenset[str] = frozenset(non_critical)
+
         # Plain adjacency with the link attached: the rules walk these far more than the graph.
         self.succ: dict[str, dict[str, object]] = {cid: {} for cid in comps}
         self.pred: dict[str, dict[str, object]] = {cid: {} for cid in comps}
+        # The (caller, callee) pairs of the links a caller waits on and cannot do without, in
+        # model order: several rules look only at these.
+        self.required_sync: list[tuple[str, str]] = []
+        required_out: dict[str, list[str]] = {cid: [] for cid in comps}
+        self._sync_out: dict[str, list[str]] = {cid: [] for cid in comps}
+        # What each link passes on in the load model: (target, calls, averaged by a queue)
+        self._flows: dict[str, list[tuple[str, float, bool]]] = {cid: [] for cid in comps}
+        sync, asynchronous = Mode.SYNC, Mode.ASYNC
         for link in model.links:
-            self.succ[link.source][link.target] = link
-            self.pred[link.target][link.source] = link
-        self.links = {(link.source, link.target): link for link in model.links}
+            source, target, mode = link.source, link.target, link.mode
+            self.succ[source][target] = link
+            self.pred[target][source] = link
+            averaged = mode == asynchronous and target in self.messaging
+            self._flows[source].append((target, link.calls, averaged))
+            is_sync = mode == sync
+            if is_sync:
+                self._sync_out[source].append(target)
+            if link.required:
+                required_out[source].append(target)
+                if is_sync:
+                    self.required_sync.append((source, target))
 
-        self.entry_points: frozenset[str] = frozenset(
-            c.id for c in model.components if c.peak_rps is not None or c.kind == Kind.CLIENT
-        )
-        self.entering_rps: float = sum(c.peak_rps or 0.0 for c in model.components)
-        self.messaging: frozenset[str] = frozenset(c.id for c in model.components if c.is_messaging)
         # What each component holds up a request on: required links, none out of a queue
         # (the queue holds up the request; its consumers do not).
         self.serving_succ: dict[str, list[str]] = {
-            cid: []
-            if cid in self.messaging and cid not in self.entry_points
-            else [t for t, link in out.items() if link.required]  # type: ignore[attr-defined]
-            for cid, out in self.succ.items()
+            cid: [] if cid in self.messaging and cid not in self.entry_points else targets
+            for cid, targets in required_out.items()
         }
         self.serving_path: frozenset[str] = self._serving_path()
 
@@ -159,6 +210,16 @@ class Facts:
             cid: self._bounded(cid, c.capacity_total) for cid, c in comps.items()
         }
         self._utilization: dict[str, list[float] | None] = {}
+        self._growth_powers: dict[float, list[float]] = {}
+        self._entry_point_sets: dict[int, tuple[str, ...]] = {}
+        self._critical_sets: dict[int, tuple[str, ...]] = {}
+
+    def of_kind(self, *kinds: Kind) -> list[str]:
+        """The components of these kinds, in model order: rules about one kind of component
+        need not look at every other one."""
+        if len(kinds) == 1:
+            return list(self._of_kind.get(kinds[0], ()))
+        return self.in_order(cid for kind in kinds for cid in self._of_kind.get(kind, ()))
 
     @cached_property
     def labels(self) -> dict[str, str]:
@@ -167,6 +228,11 @@ class Facts:
             cid: cid if not c.name or c.name == cid else f"{c.name} ({cid})"
             for cid, c in self.components.items()
         }
+
+    @cached_property
+    def links(self) -> dict[tuple[str, str], Link]:
+        """Each link by (source, target), for whoever needs a link's fields by its ends."""
+        return {(link.source, link.target): link for link in self.model.links}
 
     @cached_property
     def graph(self) -> nx.DiGraph:
@@ -184,6 +250,11 @@ class Facts:
                     seen.add(target)
                     pending.append(target)
         return frozenset(seen)
+
+    @cached_property
+    def serving_in_order(self) -> list[str]:
+        """The serving path in model order (four rules walk it)."""
+        return self.in_order(self.serving_path)
 
     def serving_successors(self, cid: str) -> list[str]:
         """Components `cid` holds up a request on: required links, none out of a queue."""
@@ -217,7 +288,7 @@ class Facts:
         return NUMBER_LIMIT
 
     def _load(self) -> dict[str, float]:
-        comps, succ = self.components, self.succ
+        comps, flows = self.components, self._flows
         load = {cid: float(comps[cid].peak_rps or 0.0) for cid in comps}
         peak_to_average = self.system.peak_to_average
         for cid in self.order:
@@ -228,9 +299,9 @@ class Facts:
             passes = here
             if comp.kind == Kind.CACHE and comp.hit_ratio is not None:
                 passes = here * (1.0 - comp.hit_ratio)  # only the misses go further
-            for target, link in succ[cid].items():
-                flow = passes * link.calls  # type: ignore[attr-defined]
-                if link.mode == Mode.ASYNC and comps[target].is_messaging:  # type: ignore[attr-defined]
+            for target, calls, averaged in flows[cid]:
+                flow = passes * calls
+                if averaged:
                     # the queue absorbs the peaks; what leaves it is not averaged again
                     flow /= peak_to_average
                 load[target] += flow
@@ -255,8 +326,18 @@ class Facts:
             base = self.load[comp_id] / cap
             factor = (1.0 + self.growth(comp_id)) ** 0.25
             result = [bounded(base * factor**q) for q in range(self.horizon + 1)]
+            result = [base * g for g in self._growth_per_quarter(self.growth(comp_id))]
         self._utilization[comp_id] = result
         return result
+
+    def _growth_per_quarter(self, growth: float) -> list[float]:
+        """The growth factor at quarters 0 .. horizon: most components share the system's
+        growth rate, so each rate's powers are computed once."""
+        powers = self._growth_powers.get(growth)
+        if powers is None:
+            factor = (1.0 + growth) ** 0.25
+            powers = self._growth_powers[growth] = [factor**q for q in range(self.horizon + 1)]
+        return powers
 
     def runway(self, comp_id: str, threshold: float | None = None) -> int | None:
         """First quarter at which utilization reaches the threshold; None if never in horizon."""
@@ -275,10 +356,7 @@ class Facts:
     # ----------------------------------------------------------------- coupling
     @cached_property
     def sync_targets(self) -> dict[str, tuple[str, ...]]:
-        return {
-            cid: tuple(t for t, link in out.items() if link.mode == Mode.SYNC)  # type: ignore[attr-defined]
-            for cid, out in self.succ.items()
-        }
+        return {cid: tuple(targets) for cid, targets in self._sync_out.items()}
 
     def fan_out(self, cid: str) -> int:
         return len(self.succ[cid])
@@ -338,22 +416,25 @@ class Facts:
         return self.in_order(out)
 
     # ----------------------------------------------------------------- sync chains
-    def _dag_edges_forward(self, cid: str, mode: Mode | None) -> Iterable[str]:
-        own = self.scc_of.get(cid)
-        for t, link in self.succ[cid].items():
-            if mode is not None and link.mode != mode:  # type: ignore[attr-defined]
-                continue
-            if own is not None and self.scc_of.get(t) == own:
-                continue  # a link inside a cycle: the cycle is reported, not walked
-            yield t
+    @cached_property
+    def _sync_forward(self) -> dict[str, list[str]]:
+        """Synchronous targets of each component, less the links inside a cycle (the cycle
+        is reported, not walked). Four walks below use these: listed once."""
+        scc_of = self.scc_of
+        forward: dict[str, list[str]] = {}
+        for cid, targets in self._sync_out.items():
+            own = scc_of.get(cid)
+            forward[cid] = targets if own is None else [t for t in targets if scc_of.get(t) != own]
+        return forward
 
     @cached_property
     def _sync_height(self) -> tuple[dict[str, int], dict[str, str | None]]:
         height: dict[str, int] = {}
         nxt: dict[str, str | None] = {}
+        forward = self._sync_forward
         for cid in reversed(self.order):
             best, best_t = 0, None
-            for t in self._dag_edges_forward(cid, Mode.SYNC):
+            for t in forward[cid]:
                 h = height[t] + 1
                 if h > best or (h == best and best_t is not None and t < best_t):
                     best, best_t = h, t
@@ -364,10 +445,11 @@ class Facts:
     def _sync_latency(self) -> tuple[dict[str, float], dict[str, str | None]]:
         total: dict[str, float] = {}
         nxt: dict[str, str | None] = {}
+        forward = self._sync_forward
         comps = self.components
         for cid in reversed(self.order):
             best, best_t = 0.0, None
-            for t in self._dag_edges_forward(cid, Mode.SYNC):
+            for t in forward[cid]:
                 if total[t] > best or best_t is None:
                     best, best_t = total[t], t
             total[cid] = bounded((comps[cid].latency_ms or 0.0) + best)
@@ -405,6 +487,7 @@ class Facts:
         than `limit` hops (cycles not walked). Only chains that can still pass the limit are
         followed, deepest first."""
         height = self._sync_height[0]
+        forward = self._sync_forward
         best: dict[str, int] = {}
         beyond: set[str] = set()
         pending = [(start, 0)]
@@ -417,7 +500,7 @@ class Facts:
                 beyond.add(cid)
                 if len(beyond) >= most:
                     break
-            for t in self._dag_edges_forward(cid, Mode.SYNC):
+            for t in forward[cid]:
                 if depth + 1 + height[t] > limit:
                     pending.append((t, depth + 1))
         return self.in_order(beyond)
@@ -426,11 +509,12 @@ class Facts:
     def sync_depth(self) -> dict[str, int]:
         """Most synchronous hops from an entry point to each component it reaches that way."""
         depth: dict[str, int] = {ep: 0 for ep in self.entry_points}
+        forward = self._sync_forward
         for cid in self.order:
             d = depth.get(cid)
             if d is None:
                 continue
-            for t in self._dag_edges_forward(cid, Mode.SYNC):
+            for t in forward[cid]:
                 if depth.get(t, -1) < d + 1:
                     depth[t] = d + 1
         return depth
@@ -481,10 +565,6 @@ class Facts:
         return self._propagate({ep: 1 << i for i, ep in enumerate(self.entry_point_list)})
 
     @cached_property
-    def critical_list(self) -> list[str]:
-        return [c.id for c in self.model.components if c.tier == "critical"]
-
-    @cached_property
     def critical_using(self) -> dict[str, int]:
         """Bit set (bit i = i-th of `critical_list`) of the critical components that hold up
         a request on each component: itself, and what they require, transitively."""
@@ -497,7 +577,8 @@ class Facts:
         return self._propagate({cid: 1 << i for cid, i in self.order_index.items()})
 
     def critical_in(self, mask: int) -> list[str]:
-        return _decode(mask, self.critical_list)
+        """The critical components of a bit set, in model order."""
+        return self._decoded(mask, self.critical_list, self._critical_sets)
 
     @cached_property
     def entry_point_list(self) -> list[str]:
@@ -505,7 +586,16 @@ class Facts:
 
     def entry_points_in(self, mask: int) -> list[str]:
         """The entry points of a bit set, in model order."""
-        return _decode(mask, self.entry_point_list)
+        return self._decoded(mask, self.entry_point_list, self._entry_point_sets)
+
+    def _decoded(self, mask: int, ids: list[str], seen: dict[int, tuple[str, ...]]) -> list[str]:
+        # Components along one chain share the same set of entry points (or critical
+        # components), and several rules ask for the same ones: decode each set once. A new
+        # list each time, so that no two findings share the evidence they may be given.
+        found = seen.get(mask)
+        if found is None:
+            found = seen[mask] = tuple(_decode(mask, ids))
+        return list(found)
 
     def failed_count(self, comp_id: str) -> int:
         """How many components fail when `comp_id` fails, itself included."""
@@ -528,12 +618,17 @@ class Facts:
         frontier = [comp_id]
         while frontier and len(out) < most:
             nxt: list[str] = []
+            wanted = most - len(out)
             for cid in frontier:
                 for p in pred[cid]:
                     if p not in seen:
                         seen.add(p)
                         nxt.append(p)
-            out.extend(nxt[: most - len(out)])
+                        if len(nxt) == wanted:
+                            break  # the rest of this level would be cut off anyway
+                if len(nxt) == wanted:
+                    break
+            out.extend(nxt)
             frontier = nxt
         return out
 

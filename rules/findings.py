@@ -8,9 +8,9 @@ so a finding keeps its identity while the architect renames a box or the load ch
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
+from hashlib import sha256
 from typing import Any
 
 from archrev.model.errors import ArchrevError
@@ -53,8 +53,9 @@ def fingerprint(rule_id: str, component_ids: tuple[str, ...] | list[str]) -> str
     Readable prefix (the rule id) so a person can tell findings apart in a diff, and a hash of
     the ids so that a twenty-component cycle still gives a short key.
     """
-    digest = hashlib.sha256("\x1f".join((rule_id, *component_ids)).encode("utf-8")).hexdigest()
-    return f"{rule_id}:{digest[:16]}"
+    text = "\x1f".join((rule_id, *component_ids))
+    # the first 8 bytes in hex are the first 16 hex digits, without hexing all 32
+    return f"{rule_id}:{sha256(text.encode()).digest()[:8].hex()}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,7 +58,7 @@ def metrics(ctx: RuleContext) -> Iterator[Hit]:
 )
 def alerts(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
-    for cid in facts.in_order(facts.serving_path):
+    for cid in facts.serving_in_order:
         comp = facts.components[cid]
         if _ours(comp) and not comp.monitoring.alerts:
             yield Hit(

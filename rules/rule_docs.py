@@ -12,7 +12,8 @@ DEFINITIONS = """## Definitions the rules share
 
 - **Links** point the way requests and messages travel: caller -> callee, producer -> queue
   -> consumer.
-- **Entry points** are the components with `peak_rps` set, and clients.
+- **Entry points** are the components with `peak_rps` set, and clients (except load
+  generators tagged `test-traffic` without `peak_rps`: their traffic is a test, not users).
 - The **serving path** is the entry points and everything they reach through `required`
   links, without passing through a queue or stream: the queue is on the path (it holds up
   the request), its consumers are not.

@@ -63,12 +63,14 @@ class Threshold:
     description: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Hit:
     """What a check found, before the engine dresses it as a finding.
 
     `key` are the component ids that identify the finding (its fingerprint); they default to
     `components`. `severity` overrides the rule's default when the numbers call for it.
+    Not frozen: a hit lives only until the engine reads it, and a large model makes tens of
+    thousands of them (a frozen dataclass's constructor costs about twice as much).
     """
 
     components: tuple[str, ...]
@@ -100,8 +102,10 @@ class RuleContext:
 
     def names(self, ids: Iterable[str], limit: int = 8) -> str:
         """A readable list of components, shortened past `limit`."""
-        ids = list(ids)
-        shown = ", ".join(self.name(c) for c in ids[:limit])
+        if not isinstance(ids, list | tuple):
+            ids = list(ids)  # lists and tuples are only sliced: no copy of a long one
+        labels = self.facts.labels
+        shown = ", ".join([labels[c] for c in ids[:limit]])
         if len(ids) > limit:
             shown += f" and {len(ids) - limit} more"
         return shown

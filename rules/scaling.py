@@ -74,6 +74,7 @@ def _no_instance_hit(ctx: RuleContext, comp: Component) -> Hit:
 def hot_now(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("utilization")
+    below_limit = f" (limit {pct(limit)})."  # the same in every message
     for comp in ctx.model.components:
         if no_instance(comp) and (facts.load[comp.id] > 0 or comp.id in facts.serving_path):
             yield _no_instance_hit(ctx, comp)
@@ -88,7 +89,7 @@ def hot_now(ctx: RuleContext) -> Iterator[Hit]:
                 f"{ctx.name(comp.id)} takes {more}{num(facts.load[comp.id], 1)} rps at peak "
                 f"against a capacity of {_capacity_text(comp, facts)}: utilization "
                 f"{'at least ' if more else ''}{pct(util[0])} now"
-                + (", over capacity." if util[0] >= 1.0 else f" (limit {pct(limit)}).")
+                + (", over capacity." if util[0] >= 1.0 else below_limit)
             ),
             evidence={
                 "load_rps": round(facts.load[comp.id], 3),
@@ -285,17 +286,18 @@ def amplification(ctx: RuleContext) -> Iterator[Hit]:
     if entering <= 0:
         return
     factor = ctx.threshold("factor")
-    for comp in ctx.model.components:
-        ratio = facts.load[comp.id] / entering
+    entering_text = num(entering, 1)  # the same in every message
+    for cid, load in facts.load.items():  # in model order
+        ratio = load / entering
         if ratio >= factor:
             yield Hit(
-                components=(comp.id,),
+                components=(cid,),
                 message=(
-                    f"{ctx.name(comp.id)} receives {num(facts.load[comp.id], 1)} rps at peak, "
-                    f"{num(ratio, 1)}x the {num(entering, 1)} rps entering the system."
+                    f"{ctx.name(cid)} receives {num(load, 1)} rps at peak, "
+                    f"{num(ratio, 1)}x the {entering_text} rps entering the system."
                 ),
                 evidence={
-                    "load_rps": round(facts.load[comp.id], 3),
+                    "load_rps": round(load, 3),
                     "entering_rps": entering,
                     "factor": round(ratio, 2),
                 },
@@ -316,7 +318,7 @@ def amplification(ctx: RuleContext) -> Iterator[Hit]:
 )
 def unknown_capacity(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
-    for cid in facts.in_order(facts.serving_path):
+    for cid in facts.serving_in_order:
         comp = facts.components[cid]
         if comp.kind == Kind.CLIENT or comp.capacity_rps is not None:
             continue

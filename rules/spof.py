@@ -63,7 +63,7 @@ def _replicas_text(comp: Component) -> str:
 def single_instance(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     using = facts.entry_points_using
-    for cid in facts.in_order(facts.serving_path):
+    for cid in facts.serving_in_order:
         comp = facts.components[cid]
         if not _deployed(comp) or not _one_instance(comp):
             continue
@@ -219,9 +219,8 @@ def chokepoints(ctx: RuleContext) -> Iterator[Hit]:
 def external_dependency(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     using = facts.critical_using
-    for comp in ctx.model.components:
-        if comp.kind != Kind.EXTERNAL:
-            continue
+    for cid in facts.of_kind(Kind.EXTERNAL):
+        comp = facts.components[cid]
         critical = [c for c in facts.critical_in(using.get(comp.id, 0)) if c != comp.id]
         if not critical:
             continue
@@ -270,12 +269,14 @@ def blast_radius(ctx: RuleContext) -> Iterator[Hit]:
     if total < ctx.threshold("min_entry_points") or total == 0:
         return
     share = ctx.threshold("min_share")
-    for cid in facts.in_order(facts.serving_path):
-        comp = facts.components[cid]
-        if comp.kind == Kind.CLIENT or not _fails_whole(comp):
-            continue
+    for cid in facts.serving_in_order:
+        # the share first: a few operations on integers, where the component's own fields
+        # take several property reads
         lost = (using.get(cid, 0) & reach).bit_count()
         if lost / total < share:
+            continue
+        comp = facts.components[cid]
+        if comp.kind == Kind.CLIENT or not _fails_whole(comp):
             continue
         failed = facts.failed_count(cid)
         cut = facts.entry_points_in(using.get(cid, 0))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from archrev.rules.engine import analyze
 from archrev.rules.facts import Facts
 from rules_models import build
 
@@ -13,6 +14,24 @@ from rules_models import build
 def test_entry_points_are_peak_rps_or_clients() -> None:
     facts = Facts(build({"web": {"kind": "client"}, "api": {"peak_rps": 5}, "s": {}}))
     assert facts.entry_points == {"web", "api"}
+
+
+def test_a_load_generator_is_not_where_users_enter() -> None:
+    # Importers tag load generators (Locust, k6, ...) `test-traffic` and give them no
+    # peak_rps; the analysis must not start from them. With a peak_rps set by the architect
+    # it is an entry point again: the model then says it carries real load.
+    comps = {
+        "users": {"kind": "client"},
+        "locust": {"kind": "client", "tags": ["test-traffic"]},
+        "web": {},
+    }
+    facts = Facts(build(comps, ["users>web", "locust>web"]))
+    assert facts.entry_points == {"users"}
+    # ... nor is it an idle component to retire (CST-IDLE): it runs on purpose.
+    findings = analyze(build(comps, ["users>web", "locust>web"])).findings
+    assert not [f for f in findings if "locust" in f.components and f.rule_id == "CST-IDLE"]
+    comps["locust"]["peak_rps"] = 50
+    assert Facts(build(comps, ["users>web", "locust>web"])).entry_points == {"users", "locust"}
 
 
 def test_serving_path_follows_required_links_and_stops_at_queues() -> None:

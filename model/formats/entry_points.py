@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from archrev.model.formats import ImportNote, ImportResult
 from archrev.model.formats.kinds import is_test_traffic
-from archrev.model.types import Component, Kind, Link, SystemModel
+from archrev.model.types import TEST_TRAFFIC_TAG, Component, Kind, Link, SystemModel
 
 ENTRY_TAG = "entry-point"
-TEST_TRAFFIC_TAG = "test-traffic"
 USERS_ID = "users"
 
 
