@@ -138,8 +138,65 @@ CREATE TABLE checklist_answers (
 # improved model (`archrev import --replace`) deletes and re-inserts the system row, and
 # that must not cascade away a system's review history.
 
+# A closed review never changes (issue 5). `archrev.model.reviews` refuses with a friendly
+# message first; these triggers make the database itself refuse, so that a script, a second
+# process writing SQL directly or a future code path cannot change a milestone either.
+# Frozen are the closed review's row (its snapshot of the model, the findings with their
+# triage and the answers lives in `reviews.snapshot`) and its `checklist_answers` rows.
+# `triage` is deliberately not frozen: it is keyed by fingerprint per system and carries
+# over to the next review; only the closed review's own copy in its snapshot is frozen.
+# The INSERT triggers also see `INSERT OR REPLACE` (and the UPDATE trigger `UPDATE OR
+# REPLACE`) aimed at a closed review's key, whose implicit delete fires no DELETE trigger.
+# RAISE takes only a literal message on the SQLite versions archrev supports, so the
+# messages cannot name the review; each starts with CLOSED_REVIEW_REFUSAL so that
+# `Workspace.transaction` can turn it into a WorkspaceError.
+_V4_FROZEN_REVIEWS = """
+CREATE TRIGGER reviews_closed_no_update BEFORE UPDATE ON reviews
+WHEN OLD.status = 'closed' OR EXISTS (
+    SELECT 1 FROM reviews r WHERE r.status = 'closed' AND r.system_id = NEW.system_id
+        AND (r.number = NEW.number OR r.title = NEW.title))
+BEGIN
+    SELECT RAISE(ABORT, 'archrev: closed review: its record and snapshot never change');
+END;
+CREATE TRIGGER reviews_closed_no_delete BEFORE DELETE ON reviews
+WHEN OLD.status = 'closed'
+BEGIN
+    SELECT RAISE(ABORT, 'archrev: closed review: it cannot be deleted');
+END;
+CREATE TRIGGER reviews_closed_no_insert BEFORE INSERT ON reviews
+WHEN NEW.status = 'closed' OR EXISTS (
+    SELECT 1 FROM reviews r WHERE r.status = 'closed' AND r.system_id = NEW.system_id
+        AND (r.number = NEW.number OR r.title = NEW.title))
+BEGIN
+    SELECT RAISE(ABORT, 'archrev: closed review: it is never replaced or added closed');
+END;
+CREATE TRIGGER answers_closed_no_insert BEFORE INSERT ON checklist_answers
+WHEN EXISTS (
+    SELECT 1 FROM reviews r WHERE r.status = 'closed' AND r.system_id = NEW.system_id
+        AND r.number = NEW.review_number)
+BEGIN
+    SELECT RAISE(ABORT, 'archrev: closed review: its checklist answers never change');
+END;
+CREATE TRIGGER answers_closed_no_update BEFORE UPDATE ON checklist_answers
+WHEN EXISTS (
+    SELECT 1 FROM reviews r WHERE r.status = 'closed'
+        AND ((r.system_id = OLD.system_id AND r.number = OLD.review_number)
+            OR (r.system_id = NEW.system_id AND r.number = NEW.review_number)))
+BEGIN
+    SELECT RAISE(ABORT, 'archrev: closed review: its checklist answers never change');
+END;
+CREATE TRIGGER answers_closed_no_delete BEFORE DELETE ON checklist_answers
+WHEN EXISTS (
+    SELECT 1 FROM reviews r WHERE r.status = 'closed' AND r.system_id = OLD.system_id
+        AND r.number = OLD.review_number)
+BEGIN
+    SELECT RAISE(ABORT, 'archrev: closed review: its checklist answers never change');
+END
+"""
+CLOSED_REVIEW_REFUSAL = "archrev: closed review: "
+
 # MIGRATIONS[i] takes a workspace from user_version i to i + 1. Append, never edit.
-MIGRATIONS: list[str] = [_V1, _V2_IMPORT_REPORTS, _V3_REVIEWS]
+MIGRATIONS: list[str] = [_V1, _V2_IMPORT_REPORTS, _V3_REVIEWS, _V4_FROZEN_REVIEWS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -367,8 +424,10 @@ class Workspace:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
-            except BaseException:
+            except BaseException as exc:
                 self.conn.execute("ROLLBACK")
+                if _closed_review_refusal(exc):
+                    raise self._closed_review_error(exc) from None
                 raise
             self.conn.execute("COMMIT")
         except sqlite3.OperationalError as exc:
@@ -377,6 +436,16 @@ class Workspace:
             if getattr(exc, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
                 raise self._read_only_error() from None
             raise
+
+    def _closed_review_error(self, exc: BaseException) -> WorkspaceError:
+        # The review store refuses first, naming the review; reaching here means a write
+        # got past it (a race or a new code path) and the database's own guard stopped it.
+        why = str(exc).removeprefix(CLOSED_REVIEW_REFUSAL)
+        return WorkspaceError(
+            f"{self.path}: refused: the change touches a closed review ({why}); a closed "
+            "review never changes, so nothing was written. Start a new review with "
+            "`archrev review start`"
+        )
 
     # -- reading -----------------------------------------------------------------------
 
@@ -821,8 +890,29 @@ class _PolicyDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ign
 
 
 def _statements(script: str) -> list[str]:
-    """Split a migration into statements (no semicolons appear inside them)."""
-    return [s.strip() for s in script.split(";") if s.strip()]
+    """Split a migration into its statements, without their closing semicolons.
+
+    A semicolon ends a statement only where SQLite says the text so far is complete, so
+    semicolons inside a trigger body (up to its END), a string or a comment do not split.
+    Whatever follows the last complete statement is one more statement (the older
+    migrations leave out the final semicolon).
+    """
+    statements: list[str] = []
+    pending = ""
+    for piece in script.split(";")[:-1]:
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if text := pending[:-1].strip():
+                statements.append(text)
+            pending = ""
+    if text := (pending + script.split(";")[-1]).strip():
+        statements.append(text)
+    return statements
+
+
+def _closed_review_refusal(exc: BaseException) -> bool:
+    """Whether SQLite refused a write because it touched a closed review (see _V4)."""
+    return isinstance(exc, sqlite3.IntegrityError) and str(exc).startswith(CLOSED_REVIEW_REFUSAL)
 
 
 def open_workspace(
