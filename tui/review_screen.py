@@ -250,9 +250,30 @@ class StartDialog(ModalScreen[StartForm | None]):
     """Title (default: the quarter), reviewers and checklist template of a new review."""
 
     CSS = DIALOG_CSS
+    # Tab and shift+tab move between the fields as priority bindings: the app routes each
+    # key to the focused widget when it reads the key, so a Tab handled by the field
+    # itself (its default) left the letters typed right after it queued on the title
+    # while the dialog was still settling, and the reviewers ended up in the title.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="review.start.cancel")
+        Binding("escape", "cancel", "Cancel", id="review.start.cancel"),
+        Binding(
+            "tab",
+            "app.focus_next",
+            "Next field",
+            show=False,
+            priority=True,
+            id="review.start.next_field",
+        ),
+        Binding(
+            "shift+tab",
+            "app.focus_previous",
+            "Previous field",
+            show=False,
+            priority=True,
+            id="review.start.previous_field",
+        ),
     ]
+    AUTO_FOCUS = "#title"
 
     def __init__(self, templates: list[str], submit: Callable[[StartForm], None]) -> None:
         super().__init__()
@@ -287,9 +308,6 @@ class StartDialog(ModalScreen[StartForm | None]):
             with Horizontal(id="buttons"):
                 yield Button("Start", variant="primary", id="start", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#title", Input).focus()
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#start")

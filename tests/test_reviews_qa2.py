@@ -1,0 +1,58 @@
+"""QA round 2 on the review cycle: fast typing in the start dialog, editing an open
+review, the snapshot's badges, dialog wording, empty confirmations, stable comparisons."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from archrev.model.document import WorkspaceDocument
+from archrev.model.modelfile import read_model
+from archrev.model.reviews import ReviewStore
+from archrev.model.workspace import Workspace
+from archrev.tui.app import ArchrevApp
+from archrev.tui.review_screen import ReviewScreen, StartDialog
+from textual import events
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "tests" / "data" / "review_shop_q1.yaml"
+TODAY = date(2026, 11, 20)
+
+
+def _workspace(tmp_path: Path) -> Path:
+    db = tmp_path / "w.db"
+    with Workspace(db) as ws:
+        ws.import_model(read_model(MODEL))
+    return db
+
+
+async def _settle(app: ArchrevApp, pilot: object) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
+def _burst(app: ArchrevApp, keys: list[str]) -> None:
+    """Post the keys at once, as a terminal delivers keys typed fast: the app routes each
+    one before the widget it went to has handled the previous ones."""
+    for key in keys:
+        character = "\t" if key == "tab" else key if len(key) == 1 else None
+        app.post_message(events.Key(key, character))
+
+
+async def test_a_fast_tab_after_the_title_moves_to_reviewers(tmp_path: Path) -> None:
+    db = _workspace(tmp_path)
+    app = ArchrevApp(WorkspaceDocument.open(db, "shop"), today=TODAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("r")
+        await _settle(app, pilot)
+        await pilot.press("s")
+        assert isinstance(app.screen, StartDialog)
+        _burst(app, [*"T1", "tab", *"Zed"])
+        await pilot.pause()
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        assert isinstance(app.screen, ReviewScreen)
+    with Workspace(db) as ws:
+        review = ReviewStore(ws).review("shop", 1)
+    assert (review.title, list(review.reviewers)) == ("T1", ["Zed"])
