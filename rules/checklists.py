@@ -435,15 +435,13 @@ def check_answer(
     automatic result overridden without a note."""
     item = checklist.item(code)
     if value is AnswerValue.NOT_APPLICABLE and not note.strip():
-        raise ArchrevError(
-            f"item {code}: 'not applicable' needs a reason; give it with --note TEXT"
-        )
+        raise ArchrevError(f"item {code}: 'not applicable' needs a reason: a note saying why")
     if auto is not None and not note.strip():
         expected = AnswerValue.YES if auto else AnswerValue.NO
         if value is not expected:
             raise ArchrevError(
                 f"item {code}: the rules say {'pass' if auto else 'fail'}; to override that "
-                "answer, say why with --note TEXT"
+                "answer, give a note saying why"
             )
     return item
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from archrev.model.document import WorkspaceDocument
 from archrev.model.modelfile import read_model
-from archrev.model.reviews import ReviewStore
+from archrev.model.reviews import AnswerValue, ReviewStore
 from archrev.model.workspace import Workspace
 from archrev.tui.app import ArchrevApp
 from archrev.tui.review_screen import ReviewScreen, StartDialog
@@ -56,3 +56,43 @@ async def test_a_fast_tab_after_the_title_moves_to_reviewers(tmp_path: Path) -> 
     with Workspace(db) as ws:
         review = ReviewStore(ws).review("shop", 1)
     assert (review.title, list(review.reviewers)) == ("T1", ["Zed"])
+
+
+def test_store_and_checklist_messages_name_no_command_line_flags(tmp_path: Path) -> None:
+    """The app shows these messages unchanged: they speak of fields, not of `--flags`."""
+    from archrev.model.errors import ArchrevError
+    from archrev.model.reviews import Triage, TriageState
+    from archrev.rules.checklists import check_answer, load_checklist
+
+    db = _workspace(tmp_path)
+    messages: list[str] = []
+    with Workspace(db) as ws:
+        store = ReviewStore(ws)
+        review = store.start("shop", today=TODAY)
+        for triage in (
+            Triage("fp1", TriageState.ACCEPTED_RISK),
+            Triage("fp1", TriageState.ACCEPTED_RISK, justification="batch only"),
+            Triage("fp1", TriageState.ACKNOWLEDGED, justification="why"),
+        ):
+            try:
+                store.set_triage(review, triage, today=TODAY)
+            except ArchrevError as exc:
+                messages.append(str(exc))
+        try:
+            store.start("shop", title=review.title, today=TODAY)
+        except ArchrevError as exc:
+            messages.append(str(exc))
+    checklist = load_checklist()
+    for code, value, auto in (
+        ("CNT-03", AnswerValue.NOT_APPLICABLE, None),
+        ("HOR-01", AnswerValue.YES, False),
+    ):
+        try:
+            check_answer(checklist, code, value, "", auto)
+        except ArchrevError as exc:
+            messages.append(str(exc))
+    assert len(messages) == 6
+    assert messages[0].endswith(
+        "an accepted risk needs a justification saying why the risk is acceptable"
+    )
+    assert all("--" not in m and "TEXT" not in m for m in messages), messages
