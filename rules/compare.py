@@ -204,33 +204,47 @@ def _counts(findings: Sequence[Finding], key: str) -> dict[str, int]:
     return out
 
 
+def _finding_order(f: Finding) -> tuple[int, str, tuple[str, ...], str]:
+    """Worst first, then by rule, components and fingerprint: the same order every call."""
+    return (-f.severity.rank, f.rule_id, tuple(f.components), f.fingerprint)
+
+
+def _runway_order(rows: Sequence[RunwayRow | None], name: str, cid: str) -> tuple[float, str, str]:
+    """The soonest runway of either side, then the name, then the id."""
+    runway = min(r.runway if r.runway is not None else 1e9 for r in rows if r is not None)
+    return (runway, name.casefold(), cid)
+
+
 def compare(before: Side, after: Side, *, runway_rows: int = RUNWAY_ROWS) -> Comparison:
+    # Every list is sorted on a stable key, never left in set or dict order: two reports
+    # of the same reviews must read the same, line for line.
     result = Comparison(before.label, after.label)
     old = {f.fingerprint: f for f in before.findings}
     new = {f.fingerprint: f for f in after.findings}
-    result.new = [f for fp, f in new.items() if fp not in old]
-    result.resolved = [f for fp, f in old.items() if fp not in new]
-    result.persisting = [f for fp, f in new.items() if fp in old]
-    result.severity_changed = [
-        (old[fp], f) for fp, f in new.items() if fp in old and old[fp].severity != f.severity
-    ]
+    result.new = sorted((f for fp, f in new.items() if fp not in old), key=_finding_order)
+    result.resolved = sorted((f for fp, f in old.items() if fp not in new), key=_finding_order)
+    result.persisting = sorted((f for fp, f in new.items() if fp in old), key=_finding_order)
+    result.severity_changed = sorted(
+        ((old[fp], f) for fp, f in new.items() if fp in old and old[fp].severity != f.severity),
+        key=lambda pair: _finding_order(pair[1]),
+    )
 
     comps_a = before.model.component_map()
     comps_b = after.model.component_map()
-    result.components_added = [c for c in comps_b if c not in comps_a]
-    result.components_removed = [c for c in comps_a if c not in comps_b]
-    for cid in comps_b:
+    result.components_added = sorted(c for c in comps_b if c not in comps_a)
+    result.components_removed = sorted(c for c in comps_a if c not in comps_b)
+    for cid in sorted(comps_b):
         if cid in comps_a:
             changed = _field_changes(comps_a[cid], comps_b[cid], ("id",))
             if changed:
                 result.components_changed[cid] = changed
     links_a = {ln.key: ln for ln in before.model.links}
     links_b = {ln.key: ln for ln in after.model.links}
-    result.links_added = [k for k in links_b if k not in links_a]
-    result.links_removed = [k for k in links_a if k not in links_b]
-    for key, link in links_b.items():
+    result.links_added = sorted(k for k in links_b if k not in links_a)
+    result.links_removed = sorted(k for k in links_a if k not in links_b)
+    for key in sorted(links_b):
         if key in links_a:
-            changed = _field_changes(links_a[key], link, ("source", "target"))
+            changed = _field_changes(links_a[key], links_b[key], ("source", "target"))
             if changed:
                 result.links_changed[key] = changed
 
@@ -244,20 +258,22 @@ def compare(before: Side, after: Side, *, runway_rows: int = RUNWAY_ROWS) -> Com
 
     rows_a = {r.component: r for r in before.runway}
     rows_b = {r.component: r for r in after.runway}
-    # The components closest to saturation on either side: what a reader worries about.
+
+    def name(cid: str) -> str:
+        return (rows_b.get(cid) or rows_a[cid]).name
+
+    # The components closest to saturation on either side: what a reader worries about;
+    # ties (equal runway and load) are broken by name and id, so the cut is stable too.
     closest = sorted(
         {*rows_a, *rows_b},
-        key=lambda c: min(
-            saturation_order(r) for r in (rows_a.get(c), rows_b.get(c)) if r is not None
+        key=lambda c: (
+            min(saturation_order(r) for r in (rows_a.get(c), rows_b.get(c)) if r is not None),
+            name(c).casefold(),
+            c,
         ),
     )[:runway_rows]
+    closest.sort(key=lambda c: _runway_order((rows_a.get(c), rows_b.get(c)), name(c), c))
     result.runway = [
-        RunwayChange(
-            cid,
-            (rows_b.get(cid) or rows_a[cid]).name,
-            rows_a.get(cid),
-            rows_b.get(cid),
-        )
-        for cid in closest
+        RunwayChange(cid, name(cid), rows_a.get(cid), rows_b.get(cid)) for cid in closest
     ]
     return result

@@ -96,3 +96,23 @@ def test_store_and_checklist_messages_name_no_command_line_flags(tmp_path: Path)
         "an accepted risk needs a justification saying why the risk is acceptable"
     )
     assert all("--" not in m and "TEXT" not in m for m in messages), messages
+
+
+def test_comparison_lists_equal_runways_by_name_then_id_in_every_call() -> None:
+    from archrev.model.types import Component, System, SystemModel
+    from archrev.rules.compare import RunwayRow, Side, compare
+
+    names = ["Ads", "Currency", "Email", "Product database", "Product search", "Recs"]
+    ids = [f"c{i}" for i in range(len(names))]
+    model = SystemModel(system=System(id="shop"), components=[Component(id=c) for c in ids])
+    # Equal runways, with the load now rising against the name order: the name decides.
+    rows = [
+        RunwayRow(cid, name, 10.0 * (i + 1), 100.0, (0.1 * (i + 1), 1.2), 1)
+        for i, (cid, name) in enumerate(zip(ids, names, strict=True))
+    ]
+    later = [RunwayRow("zz", "Zed", 1, 100.0, (0.01, 0.02), None)]
+    orders = set()
+    for before, after in ((rows, rows[::-1] + later), (rows[::-1], later + rows)):
+        cmp = compare(Side("#1", model, [], before), Side("#2", model, [], after))
+        orders.add(tuple(r.name for r in cmp.runway))
+    assert orders == {(*names, "Zed")}
