@@ -116,3 +116,32 @@ def test_comparison_lists_equal_runways_by_name_then_id_in_every_call() -> None:
         cmp = compare(Side("#1", model, [], before), Side("#2", model, [], after))
         orders.add(tuple(r.name for r in cmp.runway))
     assert orders == {(*names, "Zed")}
+
+
+async def test_the_snapshot_canvas_draws_the_live_canvas_badges(tmp_path: Path) -> None:
+    import re
+
+    from archrev.rules.review import close_review
+    from archrev.tui.canvas import GraphCanvas
+    from archrev.tui.review_screen import SnapshotScreen
+
+    db = _workspace(tmp_path)
+    with Workspace(db) as ws:
+        store = ReviewStore(ws)
+        close_review(store, store.start("shop", today=TODAY), today=TODAY)
+    app = ArchrevApp(WorkspaceDocument.open(db, "shop"), today=TODAY)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await _settle(app, pilot)
+        live = {cid: d.badge for cid, d in app.screen.canvas._decorations.items()}  # type: ignore[attr-defined]
+        await pilot.press("r")
+        await _settle(app, pilot)
+        await pilot.press("v")
+        await _settle(app, pilot)
+        assert isinstance(app.screen, SnapshotScreen)
+        canvas = app.screen.query_one(GraphCanvas)
+        badges = {cid: d.badge for cid, d in canvas._decorations.items()}
+        picture = "\n".join(canvas.render_line(y).text for y in range(canvas.size.height))
+    # The model did not change since the review closed: the same boxes, the same badges.
+    assert badges == live and any(badges.values())
+    assert all(re.fullmatch(r"([CHML]\d+ ?)+", b) for b in badges.values() if b), badges
+    assert "medi" not in picture

@@ -21,11 +21,9 @@ from archrev.model.layout import box_size, layered_layout
 from archrev.model.types import Component, Link, Mode, Position
 from archrev.tui.canvas import BoxDecoration, GraphCanvas
 from archrev.tui.findings_panel import (
-    SEVERITIES,
-    SEVERITY_BORDER,
     SEVERITY_STYLE,
     FindingsPanel,
-    severity_rank,
+    finding_decorations,
 )
 from archrev.tui.footer import FittingFooter
 from archrev.tui.forms import (
@@ -365,26 +363,10 @@ class SystemScreen(Screen[None]):
                     border_style=utilization_style(value), badge=f"{value * 100:.0f}%"
                 )
         else:
-            counts: dict[str, dict[str, int]] = {}
-            worst: dict[str, int] = {}
-            if self.analysis is not None:
-                for finding in self.analysis.findings:
-                    sev = str(getattr(finding.severity, "value", finding.severity))
-                    for cid in finding.components:
-                        counts.setdefault(cid, {}).setdefault(sev, 0)
-                        counts[cid][sev] += 1
-                        worst[cid] = max(worst.get(cid, -1), severity_rank(sev))
-            for comp in model.components:
-                by_sev = counts.get(comp.id, {})
-                # Info findings colour nothing and stay off the badge: it must fit a box.
-                badge = " ".join(
-                    f"{s[0].upper()}{by_sev[s]}" for s in SEVERITIES[:-1] if by_sev.get(s)
-                )
-                rank = worst.get(comp.id, -1)
-                border = (
-                    SEVERITY_BORDER[SEVERITIES[len(SEVERITIES) - 1 - rank]] if rank >= 0 else ""
-                )
-                out[comp.id] = BoxDecoration(border_style=border, badge=badge)
+            out = finding_decorations(
+                self.analysis.findings if self.analysis is not None else (),
+                (comp.id for comp in model.components),
+            )
         for cid in self.marked:
             if cid in out:
                 out[cid] = BoxDecoration(

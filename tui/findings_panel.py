@@ -18,7 +18,10 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Select, Static
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from archrev.rules.findings import Finding
+    from archrev.tui.canvas import BoxDecoration
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 SEVERITY_STYLE = {
@@ -66,6 +69,32 @@ class FindingsTable(DataTable[Any]):
 def severity_rank(value: Any) -> int:
     name = str(getattr(value, "value", value))
     return len(SEVERITIES) - 1 - SEVERITIES.index(name) if name in SEVERITIES else -1
+
+
+def finding_decorations(
+    findings: Iterable[Finding], component_ids: Iterable[str]
+) -> dict[str, BoxDecoration]:
+    """Each box's border coloured by its worst finding and a badge counting its findings
+    by severity (`H1 M2 L1`): the live canvas and a closed review's snapshot draw the same."""
+    from archrev.tui.canvas import BoxDecoration
+
+    counts: dict[str, dict[str, int]] = {}
+    worst: dict[str, int] = {}
+    for finding in findings:
+        sev = str(getattr(finding.severity, "value", finding.severity))
+        for cid in finding.components:
+            counts.setdefault(cid, {}).setdefault(sev, 0)
+            counts[cid][sev] += 1
+            worst[cid] = max(worst.get(cid, -1), severity_rank(sev))
+    out: dict[str, BoxDecoration] = {}
+    for cid in component_ids:
+        by_sev = counts.get(cid, {})
+        # Info findings colour nothing and stay off the badge: it must fit a box.
+        badge = " ".join(f"{s[0].upper()}{by_sev[s]}" for s in SEVERITIES[:-1] if by_sev.get(s))
+        rank = worst.get(cid, -1)
+        border = SEVERITY_BORDER[SEVERITIES[len(SEVERITIES) - 1 - rank]] if rank >= 0 else ""
+        out[cid] = BoxDecoration(border_style=border, badge=badge)
+    return out
 
 
 class FindingsPanel(Vertical):

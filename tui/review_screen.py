@@ -1058,16 +1058,6 @@ def _quarter(q: int | None) -> str:
     return "beyond horizon" if q is None else f"Q{q}"
 
 
-# Border colours of the boxes on the snapshot canvas, per worst finding.
-SEVERITY_BORDER = {
-    "critical": "bold red",
-    "high": "red",
-    "medium": "yellow",
-    "low": "cyan",
-    "info": "$foreground-muted",
-}
-
-
 class SnapshotScreen(Screen[None]):
     """A closed review's model on the canvas, read-only, boxes coloured by worst finding.
 
@@ -1109,27 +1099,22 @@ class SnapshotScreen(Screen[None]):
         yield FittingFooter()
 
     def on_mount(self) -> None:
-        from archrev.tui.canvas import BoxDecoration, GraphCanvas
+        from archrev.tui.canvas import GraphCanvas
+        from archrev.tui.findings_panel import finding_decorations
 
         canvas = self.query_one(GraphCanvas)
         canvas.show(self.state.model, self.positions)
-        counts: dict[str, dict[str, int]] = {}
-        for tf in self.state.findings:
-            if tf.state is TriageState.FALSE_POSITIVE:
-                continue
-            for cid in tf.finding.components:
-                sev = tf.finding.severity.value
-                counts.setdefault(cid, {}).setdefault(sev, 0)
-                counts[cid][sev] += 1
-        worst = self.state.worst_by_component()
+        # The live canvas's colours and badges (`H1 M2`), from the findings as they were
+        # then; a finding triaged a false positive no longer marks its boxes.
         canvas.decorate(
-            {
-                cid: BoxDecoration(
-                    border_style=SEVERITY_BORDER[sev.value],
-                    badge=" ".join(f"{n} {s[:4]}" for s, n in counts.get(cid, {}).items()),
-                )
-                for cid, sev in worst.items()
-            }
+            finding_decorations(
+                (
+                    tf.finding
+                    for tf in self.state.findings
+                    if tf.state is not TriageState.FALSE_POSITIVE
+                ),
+                (c.id for c in self.state.model.components),
+            )
         )
         canvas.focus()
 
