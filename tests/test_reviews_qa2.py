@@ -145,3 +145,108 @@ async def test_the_snapshot_canvas_draws_the_live_canvas_badges(tmp_path: Path) 
     assert badges == live and any(badges.values())
     assert all(re.fullmatch(r"([CHML]\d+ ?)+", b) for b in badges.values() if b), badges
     assert "medi" not in picture
+
+
+async def _open_review_screen(tmp_path: Path) -> tuple[Path, ArchrevApp]:
+    db = _workspace(tmp_path)
+    from archrev.rules.checklists import load_checklist
+
+    with Workspace(db) as ws:
+        ReviewStore(ws).start(
+            "shop",
+            title="Q4 draft",
+            reviewers=["Ann"],
+            checklist=load_checklist().to_dict(),
+            today=TODAY,
+        )
+    return db, ArchrevApp(WorkspaceDocument.open(db, "shop"), today=TODAY)
+
+
+async def test_the_open_reviews_title_and_reviewers_are_edited_in_the_app(
+    tmp_path: Path,
+) -> None:
+    from textual.widgets import Input, Static
+
+    db, app = await _open_review_screen(tmp_path)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("r")
+        await _settle(app, pilot)
+        await pilot.press("t")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, StartDialog)
+        assert dialog.query_one("#title", Input).value == "Q4 draft"
+        # an empty title is refused in the dialog, which stays open with the reason
+        dialog.query_one("#title", Input).value = ""
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is dialog
+        assert "empty" in str(dialog.query_one("#error", Static).render())
+        dialog.query_one("#title", Input).value = "Q4 <b>&review"
+        dialog.query_one("#reviewers", Input).value = "Ann Lee, Bo Chen"
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot)
+        assert isinstance(app.screen, ReviewScreen)
+    with Workspace(db) as ws:
+        review = ReviewStore(ws).review("shop", 1)
+    assert (review.title, list(review.reviewers)) == ("Q4 <b>&review", ["Ann Lee", "Bo Chen"])
+
+
+async def test_an_empty_confirmation_or_reason_keeps_the_dialog_open(tmp_path: Path) -> None:
+    from archrev.tui.review_screen import NoteDialog, TriageDialog
+    from textual.widgets import Input, Static
+
+    db, app = await _open_review_screen(tmp_path)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("r")
+        await _settle(app, pilot)
+        # close without typing yes: the dialog stays, says why, and nothing is closed
+        await pilot.press("ctrl+w")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, NoteDialog)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is dialog
+        assert "type yes" in str(dialog.query_one("#error", Static).render())
+        await pilot.press("escape")
+        await _settle(app, pilot)
+        # a failing checklist item answered yes with no reason: the dialog stays open
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen) and screen.state is not None
+        failing = next(i.item.code for i in screen.state.items if i.auto is False)
+        await pilot.press("2")
+        await pilot.pause()
+        codes = [i.item.code for i in screen.state.items]
+        screen.query_one("#checklist").move_cursor(row=codes.index(failing))  # type: ignore[attr-defined]
+        await pilot.press("y")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, NoteDialog)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is dialog
+        assert "note saying why" in str(dialog.query_one("#error", Static).render())
+        # ctrl+s saves once the reason is there
+        dialog.query_one(Input).value = "fixed last week"
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        # the accept-risk dialog saves with ctrl+s too
+        await pilot.press("1", "r")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, TriageDialog)
+        dialog.query_one("#justification", Input).value = "batch only"
+        dialog.query_one("#expiry", Input).value = "2027-06-30"
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot)
+        assert isinstance(app.screen, ReviewScreen)
+    with Workspace(db) as ws:
+        store = ReviewStore(ws)
+        review = store.review("shop", 1)
+        assert not review.is_closed
+        assert store.answers(review)[failing].note == "fixed last week"
+        assert any(t.justification == "batch only" for t in store.triage("shop").values())

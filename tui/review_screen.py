@@ -111,7 +111,8 @@ class TriageDialog(ModalScreen[TriageForm | None]):
 
     CSS = DIALOG_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="review.dialog.cancel")
+        Binding("escape", "cancel", "Cancel", id="review.dialog.cancel"),
+        Binding("ctrl+s", "save", "Save", id="review.dialog.save"),
     ]
 
     def __init__(
@@ -177,7 +178,7 @@ class TriageDialog(ModalScreen[TriageForm | None]):
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#save")
-    def save(self) -> None:
+    def action_save(self) -> None:
         try:
             state = self.query_one("#state", Select).value
             assert isinstance(state, TriageState)
@@ -205,23 +206,38 @@ class TriageDialog(ModalScreen[TriageForm | None]):
 
 
 class NoteDialog(ModalScreen[str | None]):
-    """One line of text: a note for a checklist answer, or a confirmation."""
+    """One line of text: a note for a checklist answer, or a confirmation.
+
+    `submit` acts on the text and raises `ArchrevError` when it cannot (an empty reason,
+    a confirmation not typed); the dialog then stays open with the message under the
+    field, so the user sees why and can type it again.
+    """
 
     CSS = DIALOG_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="review.note.cancel")
+        Binding("escape", "cancel", "Cancel", id="review.note.cancel"),
+        Binding("ctrl+s", "save", "Save", id="review.note.save"),
     ]
 
-    def __init__(self, prompt: str, value: str = "", *, hint: str = "note") -> None:
+    def __init__(
+        self,
+        prompt: str,
+        value: str = "",
+        *,
+        hint: str = "note",
+        submit: Callable[[str], None] | None = None,
+    ) -> None:
         super().__init__()
         self.prompt = prompt
         self.value = value
         self.hint = hint  # shown in the empty field
+        self.submit = submit
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label(Text(self.prompt))
             yield Input(self.value, placeholder=self.hint, id="text", compact=True)
+            yield Static("", id="error")
             with Horizontal(id="buttons"):
                 yield Button("OK", variant="primary", id="ok", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
@@ -231,8 +247,15 @@ class NoteDialog(ModalScreen[str | None]):
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#ok")
-    def ok(self) -> None:
-        self.dismiss(self.query_one(Input).value)
+    def action_save(self) -> None:
+        text = self.query_one(Input).value
+        if self.submit is not None:
+            try:
+                self.submit(text)
+            except ArchrevError as exc:
+                self.query_one("#error", Static).update(Text(str(exc), style="red"))
+                return
+        self.dismiss(text)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
@@ -247,7 +270,8 @@ class StartForm:
 
 
 class StartDialog(ModalScreen[StartForm | None]):
-    """Title (default: the quarter), reviewers and checklist template of a new review."""
+    """Title (default: the quarter), reviewers and checklist template of a new review;
+    given an open `review`, its title and reviewers to change (the checklist stays)."""
 
     CSS = DIALOG_CSS
     # Tab and shift+tab move between the fields as priority bindings: the app routes each
@@ -272,28 +296,63 @@ class StartDialog(ModalScreen[StartForm | None]):
             priority=True,
             id="review.start.previous_field",
         ),
+        Binding("ctrl+s", "start", "Save", id="review.start.save"),
     ]
     AUTO_FOCUS = "#title"
 
-    def __init__(self, templates: list[str], submit: Callable[[StartForm], None]) -> None:
+    def __init__(
+        self,
+        templates: list[str],
+        submit: Callable[[StartForm], None],
+        *,
+        review: Review | None = None,
+    ) -> None:
         super().__init__()
         self.templates = templates
         self.submit = submit
+        self.review = review
 
     def compose(self) -> ComposeResult:
         from archrev.rules.checklists import DEFAULT_TEMPLATE
 
-        default = DEFAULT_TEMPLATE if DEFAULT_TEMPLATE in self.templates else self.templates[0]
+        default = (
+            DEFAULT_TEMPLATE
+            if DEFAULT_TEMPLATE in self.templates or not self.templates
+            else self.templates[0]
+        )
+        review = self.review
         with Vertical(id="dialog"):
-            yield Label(Text("Start a review of the live model", style="bold"))
+            yield Label(
+                Text(
+                    f"Edit review {review.label}" if review else "Start a review of the live model",
+                    style="bold",
+                )
+            )
             yield from _field(
                 "Title",
-                Input(placeholder="empty: this quarter, e.g. 2026-Q4", id="title", compact=True),
+                Input(
+                    review.title if review else "",
+                    placeholder="a title" if review else "empty: this quarter, e.g. 2026-Q4",
+                    id="title",
+                    compact=True,
+                ),
             )
             yield from _field(
                 "Reviewers",
-                Input(placeholder="separated by commas", id="reviewers", compact=True),
+                Input(
+                    ", ".join(review.reviewers) if review else "",
+                    placeholder="separated by commas",
+                    id="reviewers",
+                    compact=True,
+                ),
             )
+            if review:
+                # The checklist of a started review is fixed: its answers refer to it.
+                yield Static("", id="error")
+                with Horizontal(id="buttons"):
+                    yield Button("Save", variant="primary", id="start", compact=True)
+                    yield Button("Cancel", id="cancel", compact=True)
+                return
             yield from _field(
                 "Checklist",
                 Select(
@@ -311,8 +370,8 @@ class StartDialog(ModalScreen[StartForm | None]):
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#start")
-    def start(self) -> None:
-        template = self.query_one("#template", Select).value
+    def action_start(self) -> None:
+        template = "" if self.review else self.query_one("#template", Select).value
         form = StartForm(
             self.query_one("#title", Input).value.strip(),
             [r.strip() for r in self.query_one("#reviewers", Input).value.split(",") if r.strip()],
@@ -367,6 +426,7 @@ class ReviewScreen(Screen[None]):
         Binding("n", "answer('no')", "No", id="review.answer.no", group=ANSWER_KEYS),
         Binding("x", "answer('n/a')", "N/A", id="review.answer.na", group=ANSWER_KEYS),
         Binding("e", "edit", "Edit", id="review.edit"),
+        Binding("t", "edit_review", "Title", show=False, id="review.edit_review"),
         Binding("ctrl+w", "close_review", "Close", id="review.close"),
         Binding("ctrl+e", "export", "Export", id="review.export"),
         Binding("v", "view_snapshot", "Snapshot", id="review.view_snapshot"),
@@ -394,6 +454,7 @@ class ReviewScreen(Screen[None]):
         "answer('no')": "Checklist: answer the selected item no",
         "answer('n/a')": "Checklist: answer the selected item not applicable",
         "edit": "Edit owner, due date and note (checklist: the answer's note)",
+        "edit_review": "Edit the open review's title and reviewers",
         "close_review": "Close the review: freeze it as a read-only milestone",
         "export": "Export the report (.md .html .json .csv .sarif)",
         "view_snapshot": "View the closed review's model snapshot on the canvas",
@@ -781,12 +842,12 @@ class ReviewScreen(Screen[None]):
         elif tab == "tab-findings":
             legend = (
                 "k acknowledge · p in progress · m mitigated · f false positive · "
-                "r accept risk · o reopen · e owner, due, note"
+                "r accept risk · o reopen · e owner, due, note · t title, reviewers"
             )
         elif tab == "tab-checklist":
             legend = "y yes · n no · x not applicable · e note"
         else:
-            legend = "ctrl+w close the review · ctrl+e export"
+            legend = "t title, reviewers · ctrl+w close the review · ctrl+e export"
         self.query_one("#keys", Static).update(Text(legend + " · ctrl+p all commands"))
 
     def action_show_tab(self, tab: str) -> None:
@@ -815,7 +876,7 @@ class ReviewScreen(Screen[None]):
             return is_open and tab == self._TAB_ACTIONS[action]
         if action == "edit":
             return is_open and tab in {"tab-findings", "tab-checklist"}
-        if action == "close_review":
+        if action in {"close_review", "edit_review"}:
             return is_open
         if action == "start":
             return self.open_number is None
@@ -876,6 +937,22 @@ class ReviewScreen(Screen[None]):
 
         templates = list(available_templates()) or [DEFAULT_TEMPLATE]
         self.app.push_screen(StartDialog(templates, start), done)
+
+    def action_edit_review(self) -> None:
+        review = self._guard("edit")
+        if review is None:
+            return
+        from archrev.model.reviews import ReviewChanges
+
+        def save(form: StartForm) -> None:
+            self.store.update(review, ReviewChanges(title=form.title, reviewers=form.reviewers))
+
+        def done(form: StartForm | None) -> None:
+            if form is not None:
+                self.notify(f"Updated review {review.number}", markup=False)
+                self.refresh_review()
+
+        self.app.push_screen(StartDialog([], save, review=review), done)
 
     def action_triage(self, key: str) -> None:
         review = self._guard("triage")
@@ -950,19 +1027,11 @@ class ReviewScreen(Screen[None]):
         answer = value or (item.answer.value if item.answer else AnswerValue.YES)
         note = item.answer.note if item.answer else ""
 
-        def save(text: str | None) -> None:
-            if text is None:
-                return
-            if self._apply(
-                answer_item,
-                self.store,
-                review,
-                code,
-                answer,
-                text,
-                today=self.today,
-                live=self.live,
-            ):
+        def submit(text: str) -> None:
+            answer_item(self.store, review, code, answer, text, today=self.today, live=self.live)
+
+        def done(text: str | None) -> None:
+            if text is not None:
                 self.refresh_review()
 
         if quick:
@@ -974,11 +1043,16 @@ class ReviewScreen(Screen[None]):
                     if answer is AnswerValue.NOT_APPLICABLE
                     else f"The rules say {item.auto_label}; why {answer.value}?"
                 )
-                self.app.push_screen(NoteDialog(f"{code}: {why}", note, hint="reason"), save)
+                self.app.push_screen(
+                    NoteDialog(f"{code}: {why}", note, hint="reason", submit=submit), done
+                )
                 return
-            save(note)
+            if self._apply(submit, note):
+                self.refresh_review()
             return
-        self.app.push_screen(NoteDialog(f"{code} = {answer.value}: note", note), save)
+        self.app.push_screen(
+            NoteDialog(f"{code} = {answer.value}: note", note, submit=submit), done
+        )
 
     def action_close_review(self) -> None:
         review = self._guard("close")
@@ -986,10 +1060,13 @@ class ReviewScreen(Screen[None]):
             return
         from archrev.rules.review import close_review
 
-        def confirm(text: str | None) -> None:
-            if text is None or text.strip().lower() not in {"y", "yes"}:
-                return
-            if self._apply(close_review, self.store, review, today=self.today):
+        def confirm(text: str) -> None:
+            if text.strip().lower() not in {"y", "yes"}:
+                raise ArchrevError("type yes to close the review, or press escape to keep it open")
+            close_review(self.store, review, today=self.today)
+
+        def done(text: str | None) -> None:
+            if text is not None:
                 self.notify(
                     f"Closed review {review.label}: it is now a read-only milestone.", markup=False
                 )
@@ -1000,8 +1077,9 @@ class ReviewScreen(Screen[None]):
                 f"Close review {review.label}? It can never change afterwards. "
                 "Type yes to confirm.",
                 hint="yes",
+                submit=confirm,
             ),
-            confirm,
+            done,
         )
 
     def action_export(self) -> None:
