@@ -39,6 +39,7 @@ from archrev.tui.canvas_draw import (
     LINE_OPTIONAL,
     LINE_SELECTED,
     NAME,
+    BoxPicture,
     Scene,
     text_cells,
 )
@@ -67,6 +68,8 @@ EDGE_SCROLL_X = 2
 EDGE_SCROLL_Y = 1
 # Seconds without a further move before a large system's lines are re-routed.
 REROUTE_DELAY = 0.15
+# A cell is about twice as tall as it is wide: rows count double when comparing distances.
+ROW_ASPECT = 2.0
 
 
 @dataclass(frozen=True)
@@ -508,32 +511,9 @@ class GraphCanvas(ScrollView, can_focus=True):
         if current is None:
             self.select(self._first_visible())
             return
-        cx, cy = current.x + current.w / 2, current.y + current.h / 2
-        best: tuple[float, str] | None = None
-        for comp_id, box in boxes.items():
-            if comp_id == current.comp_id:
-                continue
-            bx, by = box.x + box.w / 2, box.y + box.h / 2
-            dx, dy = bx - cx, by - cy
-            # Along: how far in the wanted direction; across: how far off to the side.
-            along, across = {
-                "up": (-dy, abs(dx)),
-                "down": (dy, abs(dx)),
-                "left": (-dx, abs(dy)),
-                "right": (dx, abs(dy)),
-            }[direction]
-            if along <= 0:
-                continue
-            # A row is about twice as tall as a column is wide: compare distances on screen,
-            # and count a step sideways double so the box straight ahead wins.
-            if direction in ("up", "down"):
-                score = 2 * along + 2 * across
-            else:
-                score = along + 2 * (2 * across)
-            if best is None or score < best[0]:
-                best = (score, comp_id)
-        if best is not None:
-            self.select(best[1])
+        target = box_toward(boxes, current, direction)
+        if target is not None:
+            self.select(target)
 
     def _first_visible(self) -> str | None:
         scroll_x, scroll_y = self.scroll_offset
@@ -670,3 +650,57 @@ class GraphCanvas(ScrollView, can_focus=True):
             box = self._scene.box_at(x, y)
             if box is not None and box.comp_id == self.selected:
                 self.post_message(self.Activated(box.comp_id, self))
+
+
+def box_toward(boxes: dict[str, BoxPicture], current: BoxPicture, direction: str) -> str | None:
+    """The box an arrow key in `direction` ("up", "down", "left", "right") goes to from
+    `current`, or None when nothing lies that way.
+
+    Candidates lie beyond `current` by their edges; those in the cone around the direction
+    (at least as far along it as off to the side, on screen) win over the rest of that half
+    of the screen, so Right never picks the box straight below.
+    """
+    cx, cy = current.x + current.w / 2, current.y + current.h / 2
+    # Best in the cone around the direction first; only when the cone is empty, the
+    # nearest box anywhere in that half of the screen.
+    in_cone: tuple[float, str] | None = None
+    in_half: tuple[float, str] | None = None
+    for comp_id, box in boxes.items():
+        if comp_id == current.comp_id:
+            continue
+        # Screen units: a row is about twice as tall as a column is wide.
+        dx = box.x + box.w / 2 - cx
+        dy = (box.y + box.h / 2 - cy) * ROW_ASPECT
+        # Along: how far in the wanted direction; across: how far off to the side.
+        along, across = {
+            "up": (-dy, abs(dx)),
+            "down": (dy, abs(dx)),
+            "left": (-dx, abs(dy)),
+            "right": (dx, abs(dy)),
+        }[direction]
+        if along <= 0 or not _clear_of(current, box, direction):
+            continue
+        # A step sideways counts double so the box straight ahead wins.
+        score = along + 2 * across
+        if along >= across:
+            if in_cone is None or score < in_cone[0]:
+                in_cone = (score, comp_id)
+        elif in_half is None or score < in_half[0]:
+            in_half = (score, comp_id)
+    best = in_cone or in_half
+    return None if best is None else best[1]
+
+
+def _clear_of(current: BoxPicture, box: BoxPicture, direction: str) -> bool:
+    """Whether `box` lies beyond `current` in `direction` by its edges, not just its centre.
+
+    A wider box in the same column has its centre a little to the right; it is below, not
+    to the right. Boxes that overlap on the screen cannot be told apart by edges: allowed.
+    """
+    if direction == "right":
+        return box.x + box.w > current.x + current.w and box.x > current.x
+    if direction == "left":
+        return box.x < current.x and box.x + box.w < current.x + current.w
+    if direction == "down":
+        return box.y + box.h > current.y + current.h and box.y > current.y
+    return box.y < current.y and box.y + box.h < current.y + current.h
