@@ -35,7 +35,10 @@ from archrev.model.types import Component, Link, Mode, SystemModel
 Point = tuple[int, int]
 
 BOX_MIN_WIDTH = 16
-BOX_MAX_WIDTH = 30
+# Wide enough for a name of up to 36 cells ("Session and conversation cache" whole);
+# longer names are cut with "…" and shown whole by the hover tip and the inspector.
+# Not tied to the terminal width: saved positions and the SVG report use the same boxes.
+BOX_MAX_WIDTH = 40
 BOX_MIN_HEIGHT = 4
 # Columns of padding and border inside a box: "│ " on the left, " │" on the right.
 BOX_TEXT_INSET = 2

@@ -11,6 +11,7 @@ from archrev.model.layout import (
     BOX_MAX_WIDTH,
     BOX_MIN_HEIGHT,
     BOX_MIN_WIDTH,
+    BOX_TEXT_INSET,
     EdgeRoute,
     box_size,
     box_sizes,
@@ -137,6 +138,16 @@ def test_box_size_bounds_and_ports() -> None:
     _, tall = box_size(Component(id="a"), ports=7)
     assert tall == 9
     assert box_size(Component(id="a", name="payments-api"))[0] == len("payments-api") + 4
+
+
+def test_long_everyday_names_fit_their_box_whole() -> None:
+    # QA round 2: "Session and conversation cache" was cut although the screen had room.
+    for name in ("Session and conversation cache", "Customer notification dispatcher"):
+        width, _ = box_size(Component(id="a", name=name))
+        assert fit_text(name, width - 2 * BOX_TEXT_INSET) == name
+    name = "A component name far longer than any box should ever be drawn"
+    width, _ = box_size(Component(id="a", name=name))
+    assert fit_text(name, width - 2 * BOX_TEXT_INSET).endswith("…")
 
 
 def test_kind_label_shows_replicas() -> None:
