@@ -244,28 +244,30 @@ async def test_decorations_colour_borders_and_show_badges() -> None:
         assert canvas.render_line(2).text[2] == "┌"
 
 
-async def test_focus_on_dims_the_rest_and_none_restores() -> None:
-    app = CanvasApp(make_model(), POSITIONS)
+async def test_focus_on_draws_only_the_focus_and_none_restores() -> None:
+    app = CanvasApp(make_model({"c": "Zebra"}), POSITIONS)
     async with app.run_test(size=(120, 30)) as pilot:
         canvas = app.query_one(GraphCanvas)
         await pilot.pause()
-
-        def style_at(y: int, x: int) -> Style:
-            position = 0
-            for segment in canvas.render_line(y):
-                if position <= x < position + len(segment.text):
-                    return segment.style or Style()
-                position += len(segment.text)
-            raise AssertionError("no segment")
-
-        normal_d = style_at(2, 60)
-        canvas.focus_on({"a", "b"})
+        canvas.select("b")
+        canvas.focus_on({"a", "b", "d"})
         await pilot.pause()
-        assert style_at(2, 60) != normal_d  # d is outside: dimmed
-        assert style_at(2, 2) == style_at(2, 2)
+        boxes = canvas.scene.boxes
+        assert set(boxes) == {"a", "b", "d"}  # c is not drawn at all
+        # b's caller left of it, its callee right of it, in a layout of their own.
+        assert boxes["a"].x + boxes["a"].w < boxes["b"].x < boxes["d"].x
+        assert "Zebra" not in "".join(screen_text(canvas))
+        await pilot.press("shift+right")
+        await pilot.pause()
+        assert moves(app) == []
+        # The whole model shown again while focused keeps the focus.
+        canvas.show(make_model({"c": "Zebra"}), POSITIONS)
+        await pilot.pause()
+        assert set(canvas.scene.boxes) == {"a", "b", "d"}
         canvas.focus_on(None)
         await pilot.pause()
-        assert style_at(2, 60) == normal_d
+        assert {cid: (b.x, b.y) for cid, b in canvas.scene.boxes.items()} == POSITIONS
+        assert canvas.selected == "b"
 
 
 async def test_scroll_to_component_and_pan_keys() -> None:

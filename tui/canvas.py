@@ -10,7 +10,7 @@ Using it from the app::
     canvas.show(model, positions)        # after every change; keeps scroll and selection
     canvas.decorate({"db": BoxDecoration(border_style="$error", badge="2 crit")})
     canvas.select("api")                 # or None; scrolls it into view
-    canvas.focus_on({"api", "db"})       # dim the rest; None shows everything again
+    canvas.focus_on({"api", "db"})       # just these, laid out around the selection; None: all
 
     def on_graph_canvas_move_requested(self, event: GraphCanvas.MoveRequested) -> None:
         workspace.move(system_id, {event.comp_id: (event.x, event.y)})
@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from archrev.model.layout import EdgeRoute, box_sizes, route_edges
+from archrev.model.layout import EdgeRoute, box_sizes, neighbourhood_layout, route_edges
 from archrev.model.types import SystemModel
 from archrev.tui.canvas_draw import (
     BADGE,
@@ -215,6 +215,11 @@ class GraphCanvas(ScrollView, can_focus=True):
         self._scene = Scene({}, {}, {}, [])
         self._decorations: dict[str, BoxDecoration] = {}
         self._focus: frozenset[str] | None = None
+        # What `show` was given: while focused, the canvas draws a sub-model instead.
+        self._whole: tuple[SystemModel, dict[str, tuple[int, int]]] | None = None
+        self._focus_centre: str | None = None
+        # Scroll offset of the whole picture, restored when the focus ends.
+        self._whole_scroll: tuple[float, float] | None = None
         self._edges_of: dict[str, frozenset[int]] = {}
         self._dimmed_edges: frozenset[int] = frozenset()
         self._strips: dict[tuple[int, int, int], Strip] = {}
@@ -245,32 +250,52 @@ class GraphCanvas(ScrollView, can_focus=True):
     def show(self, model: SystemModel, positions: dict[str, tuple[int, int]]) -> None:
         """Draw `model` with boxes at `positions`; scroll offset and selection are kept.
 
-        Components without a position are put in a row below the picture.
+        Components without a position are put in a row below the picture. While focused
+        on a neighbourhood (`focus_on`), the focused part of `model` is drawn instead.
         """
-        self._model = model
-        self._sizes = box_sizes(model)
+        sizes = box_sizes(model)
         placed = {cid: (max(0, x), max(0, y)) for cid, (x, y) in positions.items()}
-        placed = {cid: pos for cid, pos in placed.items() if cid in self._sizes}
+        placed = {cid: pos for cid, pos in placed.items() if cid in sizes}
         missing = [c.id for c in model.components if c.id not in placed]
         if missing:
-            bottom = max((y + self._sizes[c][1] for c, (_x, y) in placed.items()), default=0)
+            bottom = max((y + sizes[c][1] for c, (_x, y) in placed.items()), default=0)
             x = 2
             for comp_id in missing:
                 placed[comp_id] = (x, bottom + 2)
-                x += self._sizes[comp_id][0] + 4
+                x += sizes[comp_id][0] + 4
+        self._whole = (model, placed)
+        if self._focus is not None:
+            # Focused components deleted meanwhile drop out; with none left, show all.
+            self._focus = frozenset(c for c in self._focus if c in placed) or None
+        self._present()
+
+    def _present(self) -> None:
+        """Install the whole picture, or the focused neighbourhood's own compact one."""
+        if self._whole is None:
+            return
+        model, placed = self._whole
+        if self._focus is not None:
+            centre = self._focus_centre
+            if centre not in self._focus:
+                centre = next((c.id for c in model.components if c.id in self._focus), None)
+            if centre is not None:
+                height = self.scrollable_content_region.height if self.is_mounted else 0
+                model, placed = neighbourhood_layout(
+                    model, centre, self._focus, max_height=height or None
+                )
         # The app calls show() after persisting a move the canvas already drew: when nothing
         # changed, skip re-routing (a tenth of a second at 500 components).
         fingerprint = model.model_dump_json()
         if fingerprint == self._fingerprint and placed == self._positions:
             return
+        self._model = model
+        self._sizes = box_sizes(model)
         self._fingerprint = fingerprint
-        self._positions = placed
+        self._positions = dict(placed)
         self._rebuild()
         if self.selected is not None and self.selected not in self._positions:
             self.selected = None
-        if self._focus is not None:
-            self._focus = frozenset(c for c in self._focus if c in self._positions)
-            self._update_dimmed()
+        self._update_dimmed()
 
     def decorate(self, decorations: dict[str, BoxDecoration]) -> None:
         """Replace every box's decoration (colours, badges, dimming)."""
@@ -323,12 +348,66 @@ class GraphCanvas(ScrollView, can_focus=True):
             return
         self.scroll_to(left, top + shift, animate=False, immediate=True)
 
+    @property
+    def focused(self) -> bool:
+        """Whether only a neighbourhood is drawn (moves are off then: nothing is saved)."""
+        return self._focus is not None
+
     def focus_on(self, ids: set[str] | None) -> None:
-        """Dim everything outside `ids` (a neighbourhood, a blast radius); None shows all."""
-        self._focus = None if ids is None else frozenset(c for c in ids if c in self._positions)
-        self._update_dimmed()
+        """Draw only `ids`, in a compact layout of their own that fits the view: callers of
+        the selection on its left, callees on its right. Positions of this view are never
+        saved and moves are off. None draws the whole system again, scrolled as before.
+        """
+        whole = {c.id for c in self._whole[0].components} if self._whole else set()
+        if ids is None or not (set(ids) & whole):
+            if self._focus is None:
+                return
+            self._focus = None
+            self._focus_centre = None
+            self._present()
+            scroll, self._whole_scroll = self._whole_scroll, None
+            # After the next refresh: the scrollbars (and so the largest scroll offset) must
+            # first follow the whole picture's size.
+            self.call_after_refresh(self._restore_scroll, scroll)
+        elif self._focus == frozenset(c for c in ids if c in whole):
+            # The app repeats the focus after every change: keep the view as the user has it.
+            self._present()
+        else:
+            if self._focus is None:
+                self._whole_scroll = (self.scroll_x, self.scroll_y)
+            self._focus = frozenset(c for c in ids if c in whole)
+            self._focus_centre = self.selected if self.selected in self._focus else None
+            self._present()
+            self.scroll_to(0, 0, animate=False, immediate=True)
+            self._keep_selection_in_view()
         self._styles.clear()
         self._invalidate()
+
+    def _restore_scroll(self, scroll: tuple[float, float] | None) -> None:
+        if self._focus is not None:
+            return  # focused again meanwhile
+        if scroll is not None:
+            self.scroll_to(*scroll, animate=False, immediate=True)
+        self._keep_selection_in_view()
+
+    def _keep_selection_in_view(self) -> None:
+        box = self._scene.boxes.get(self.selected) if self.selected else None
+        if box is None:
+            return
+        view = Region(int(self.scroll_x), int(self.scroll_y), *self.scrollable_content_region.size)
+        if not view.contains_region(Region(box.x, box.y, box.w, box.h)):
+            self.scroll_to_component(box.comp_id)
+
+    def _refuse_move(self) -> bool:
+        """Moves in a focused view would save positions of a temporary layout: refused."""
+        if self._focus is None:
+            return False
+        self.notify(
+            "Moves are off while only the neighbourhood is shown (its layout is not saved): "
+            "f shows the whole system.",
+            severity="warning",
+        )
+        return True
 
     # --- building the picture -----------------------------------------------------------------
 
@@ -530,7 +609,7 @@ class GraphCanvas(ScrollView, can_focus=True):
 
     def action_move_selected(self, dx: int, dy: int) -> None:
         comp_id = self.selected
-        if comp_id is None or comp_id not in self._positions:
+        if comp_id is None or comp_id not in self._positions or self._refuse_move():
             return
         x, y = self._positions[comp_id]
         new = (max(min(x, MIN_X), x + dx), max(0, y + dy))
@@ -571,8 +650,9 @@ class GraphCanvas(ScrollView, can_focus=True):
             self._pan = (event.screen_x, event.screen_y, self.scroll_x, self.scroll_y)
         else:
             self.selected = box.comp_id
-            self._drag = (box.comp_id, x - box.x, y - box.y, (box.x, box.y))
-            self._drag_moved = False
+            if self._focus is None:
+                self._drag = (box.comp_id, x - box.x, y - box.y, (box.x, box.y))
+                self._drag_moved = False
         self.capture_mouse()
         event.stop()
 
