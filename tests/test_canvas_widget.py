@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app_waits import wait_until
 from archrev.model.layout import box_sizes
 from archrev.model.types import Component, Link, System, SystemModel
 from archrev.tui.canvas import BoxDecoration, GraphCanvas
@@ -339,9 +340,14 @@ async def test_large_system_moves_show_at_once_and_reroute_in_background() -> No
         # The box is drawn at its new place before the lines are re-routed.
         assert canvas.positions["c0"] == (2, 3)
         assert canvas.scene.boxes["c0"].y == 3
-        await pilot.pause(0.3)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        # Lines follow once the moves rest and the background re-route has finished.
+        await wait_until(
+            pilot,
+            lambda: (
+                next(r for r in canvas.scene.routes if r.source == "c0").points[0][1] in range(4, 6)
+            ),
+            "the re-routed line",
+        )
         route = next(r for r in canvas.scene.routes if r.source == "c0")
         assert route.points[0][1] in range(4, 6)  # leaves the moved box
         assert moves(app) == [("c0", 2, 3)]

@@ -41,6 +41,7 @@ from archrev.tui.canvas_draw import (
     NAME,
     BoxPicture,
     Scene,
+    badge_word,
     text_cells,
 )
 from rich.segment import Segment
@@ -57,9 +58,13 @@ from textual.timer import Timer
 
 # Above this many components a drag moves the box only; lines are re-routed on release.
 LIVE_ROUTING_LIMIT = 150
-# Cells kept free right of and below the picture, room to drag boxes into.
+# Cells kept free right of and below the picture while a box is dragged, room to drag it
+# into (the edge scrolls); at rest the area fits the picture so no needless scrollbar shows.
 SPARE_COLUMNS = 24
 SPARE_ROWS = 8
+# Blank cells right of and below the furthest box or line at rest.
+MARGIN_COLUMNS = 2
+MARGIN_ROWS = 1
 PAN_STEP_X = 8
 # Leftmost column a move may put a box at: the arrowhead and a track go left of it.
 MIN_X = 2
@@ -77,12 +82,15 @@ class BoxDecoration:
     """How the app wants one box to look: findings colour, growth colour, blast highlight.
 
     `border_style` is a Rich style ("red", "bold #ff8800") or a theme variable ("$error");
-    `badge` is plain text shown in the bottom border ("2 crit 1 high"); `dim` greys it out.
+    `badge` is plain text shown in the bottom border ("C2 H1"); `badge_styles` colours its
+    space-separated words in order (a count by its severity), words past it keep the default
+    badge colour; `dim` greys it out.
     """
 
     border_style: str = ""
     badge: str = ""
     dim: bool = False
+    badge_styles: tuple[str, ...] = ()
 
 
 class GraphCanvas(ScrollView, can_focus=True):
@@ -483,7 +491,10 @@ class GraphCanvas(ScrollView, can_focus=True):
         )
 
     def _resize_virtual(self) -> None:
-        self.virtual_size = Size(self._scene.width + SPARE_COLUMNS, self._scene.height + SPARE_ROWS)
+        dragging = self._drag is not None
+        extra_x = SPARE_COLUMNS if dragging else MARGIN_COLUMNS
+        extra_y = SPARE_ROWS if dragging else MARGIN_ROWS
+        self.virtual_size = Size(self._scene.width + extra_x, self._scene.height + extra_y)
 
     def _invalidate(self) -> None:
         self._strips.clear()
@@ -512,6 +523,9 @@ class GraphCanvas(ScrollView, can_focus=True):
             LINE_SELECTED: "graph-canvas--line-selected",
             LINE_DIM: "graph-canvas--line-dim",
         }.get(role)
+        word = badge_word(role)
+        if word is not None:
+            part = "graph-canvas--badge"
         style = base
         if part is not None:
             style = base + self.get_component_rich_style(part)
@@ -523,6 +537,8 @@ class GraphCanvas(ScrollView, can_focus=True):
             coloured = decoration is not None and bool(decoration.border_style)
             if role == BORDER and decoration is not None and coloured:
                 style += self._parse_style(decoration.border_style)
+            if word is not None and decoration is not None and word < len(decoration.badge_styles):
+                style += self._parse_style(decoration.badge_styles[word])
             # The selected box keeps its findings colour: its heavy border marks it already.
             if owner == self.selected and role == BORDER and not coloured:
                 style += self.get_component_rich_style("graph-canvas--selected")
@@ -722,6 +738,7 @@ class GraphCanvas(ScrollView, can_focus=True):
         if self._drag_moved and new != start:
             self._moved(comp_id)
             self.post_message(self.MoveRequested(comp_id, new[0], new[1], self))
+        self._resize_virtual()  # the drag's spare room goes
         event.stop()
 
     def on_click(self, event: events.Click) -> None:
