@@ -366,7 +366,7 @@ class ReviewStore:
             if triage.expiry is None:
                 raise WorkspaceError(
                     f"finding {triage.fingerprint}: an accepted risk needs an expiry date "
-                    "(YYYY-MM-DD) after which it is reviewed again"
+                    "(YYYY-MM-DD) in the future, after which it is reviewed again"
                 )
             if triage.expiry <= day:
                 raise WorkspaceError(

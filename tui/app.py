@@ -226,6 +226,7 @@ class SystemScreen(Screen[None]):
         self.focused_on: set[str] | None = None
         self._status_text = Text()
         self._inspector_timer: Timer | None = None
+        self._inspector_for: str | None = None  # the selection the inspector last showed
         self.laying_out = False
         self._auto_layout: tuple[Any, dict[str, Position]] | None = None
         self.message = ""
@@ -370,7 +371,10 @@ class SystemScreen(Screen[None]):
         for cid in self.marked:
             if cid in out:
                 out[cid] = BoxDecoration(
-                    border_style="bold reverse", badge=out[cid].badge, dim=False
+                    border_style="bold reverse",
+                    badge=out[cid].badge,
+                    badge_styles=out[cid].badge_styles,
+                    dim=False,
                 )
         if self.connect_source is not None and self.connect_source in out:
             out[self.connect_source] = BoxDecoration(border_style="bold green", badge="from")
@@ -378,6 +382,7 @@ class SystemScreen(Screen[None]):
 
     def show_inspector(self) -> None:
         selected = self.canvas.selected
+        self._inspector_for = selected
         if selected is None or not self.doc.has_component(selected):
             total = len(self.doc.model.components)
             self.inspector.show_nothing(
@@ -931,7 +936,17 @@ class SystemScreen(Screen[None]):
         # holding an arrow key over a 500-box canvas paints the canvas alone per step.
         if self._inspector_timer is not None:
             self._inspector_timer.stop()
-        self._inspector_timer = self.set_timer(INSPECTOR_DELAY, self.show_inspector)
+        self._inspector_timer = self.set_timer(INSPECTOR_DELAY, self._selection_rested)
+
+    def _selection_rested(self) -> None:
+        self._inspector_timer = None
+        self.show_inspector()
+
+    @property
+    def inspector_current(self) -> bool:
+        """Whether the inspector shows the selected box (no debounced update still waiting):
+        what a script or a test waits for after moving the selection."""
+        return self._inspector_timer is None and self._inspector_for == self.canvas.selected
 
     def on_click(self, event: events.Click) -> None:
         # In connect mode one click on another box picks it (the canvas selects it first).
@@ -1015,7 +1030,7 @@ class ActionCommands(Provider):
 
 def bindings() -> list[tuple[str, Binding]]:
     """Every binding of the app with the screen or widget it belongs to."""
-    from archrev.tui import forms
+    from archrev.tui import forms, review_screen
     from archrev.tui.inspector import InspectorBody
 
     holders: Iterable[Any] = (
@@ -1029,6 +1044,11 @@ def bindings() -> list[tuple[str, Binding]]:
         forms.ConfirmScreen,
         forms.FindScreen,
         forms.SystemPicker,
+        review_screen.ReviewScreen,
+        review_screen.TriageDialog,
+        review_screen.NoteDialog,
+        review_screen.StartDialog,
+        review_screen.SnapshotScreen,
     )
     return [
         (holder.__name__, binding)

@@ -31,6 +31,25 @@ SEVERITY_STYLE = {
     "low": "cyan",
     "info": "dim",
 }
+# Colours of the finding counts on a box's badge ("C1 H2"): each count in its severity's
+# colour, so a shared screen reads at a glance; critical is a chip so it stands apart from
+# high even for colour-weak eyes. Named colours stay legible on the default dark theme.
+SEVERITY_BADGE = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "bold yellow",
+    "low": "bold cyan",
+}
+
+
+def severity_badge(counts: dict[str, int]) -> tuple[str, tuple[str, ...]]:
+    """The badge text ("C1 H2 M1") for finding counts by severity, worst first, and the style
+    of each of its words. Info findings stay off it: the badge must fit a box."""
+    shown = [s for s in SEVERITIES if s in SEVERITY_BADGE and counts.get(s)]
+    text = " ".join(f"{s[0].upper()}{counts[s]}" for s in shown)
+    return text, tuple(SEVERITY_BADGE[s] for s in shown)
+
+
 # Border colours of boxes by their worst finding (the canvas draws them).
 SEVERITY_BORDER = {
     "critical": "bold red",
@@ -75,7 +94,8 @@ def finding_decorations(
     findings: Iterable[Finding], component_ids: Iterable[str]
 ) -> dict[str, BoxDecoration]:
     """Each box's border coloured by its worst finding and a badge counting its findings
-    by severity (`H1 M2 L1`): the live canvas and a closed review's snapshot draw the same."""
+    by severity (`H1 M2 L1`, see `severity_badge`): the live canvas and a closed review's
+    snapshot draw the same."""
     from archrev.tui.canvas import BoxDecoration
 
     counts: dict[str, dict[str, int]] = {}
@@ -88,12 +108,10 @@ def finding_decorations(
             worst[cid] = max(worst.get(cid, -1), severity_rank(sev))
     out: dict[str, BoxDecoration] = {}
     for cid in component_ids:
-        by_sev = counts.get(cid, {})
-        # Info findings colour nothing and stay off the badge: it must fit a box.
-        badge = " ".join(f"{s[0].upper()}{by_sev[s]}" for s in SEVERITIES[:-1] if by_sev.get(s))
+        badge, badge_styles = severity_badge(counts.get(cid, {}))
         rank = worst.get(cid, -1)
         border = SEVERITY_BORDER[SEVERITIES[len(SEVERITIES) - 1 - rank]] if rank >= 0 else ""
-        out[cid] = BoxDecoration(border_style=border, badge=badge)
+        out[cid] = BoxDecoration(border_style=border, badge=badge, badge_styles=badge_styles)
     return out
 
 
