@@ -21,7 +21,7 @@ from archrev.model.workspace import Workspace
 from archrev.rules.review import Analysed, ReviewState, TriagedFinding
 from archrev.tui.footer import FittingFooter
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -367,6 +367,20 @@ class StartDialog(ModalScreen[StartForm | None]):
             with Horizontal(id="buttons"):
                 yield Button("Start", variant="primary", id="start", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
+
+    def on_key(self, event: events.Key) -> None:
+        # Letters typed right after `s` reach the dialog before any field has the focus
+        # (the app routes a key to the screen when nothing is focused yet); an Input
+        # consumes the letters it gets, so any that arrive here belong in the field.
+        if not event.is_printable or event.character is None:
+            return
+        field = self.focused if isinstance(self.focused, Input) else None
+        if field is None and self.focused is None:
+            field = self.query_one("#title", Input)
+            field.focus()
+        if field is not None:
+            field.insert_text_at_cursor(event.character)
+            event.stop()
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#start")
