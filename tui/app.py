@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from archrev.model.document import SystemDocument, WorkspaceDocument
-from archrev.model.errors import ArchrevError
+from archrev.model.errors import ArchrevError, StaleWriteError
 from archrev.model.layout import box_size, layered_layout
 from archrev.model.types import Component, Link, Mode, Position
 from archrev.tui.canvas import BoxDecoration, GraphCanvas
@@ -184,6 +184,7 @@ class SystemScreen(Screen[None]):
         Binding("i", "toggle_inspector", "Inspector", show=False, id="system.inspector"),
         Binding("ctrl+o", "switch_system", "Systems", show=False, id="system.switch"),
         Binding("r", "review", "Review", id="system.review"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="system.reload"),
         Binding("escape", "cancel", "Cancel", show=False, id="system.cancel"),
     ]
 
@@ -209,6 +210,7 @@ class SystemScreen(Screen[None]):
         "switch_system": "Open another system of the workspace",
         "review": "Quarterly review: triage findings, answer the checklist, compare, close, export",
         "cancel": "Leave the current mode",
+        "reload": "Reload from disk: read the system again, dropping the undo history",
     }
 
     def __init__(self, doc: SystemDocument, *, today: date | None = None) -> None:
@@ -562,6 +564,9 @@ class SystemScreen(Screen[None]):
         command = self.with_frozen_layout(command)
         try:
             self.history.do(command)
+        except StaleWriteError as exc:
+            self.offer_reload(exc)
+            return False
         except EDIT_ERRORS as exc:
             self.notify(str(exc), title="Not saved", severity="error", markup=False)
             return False
@@ -778,6 +783,37 @@ class SystemScreen(Screen[None]):
         before: dict[str, Position | None] = {cid: layout.get(cid) for cid in after}
         self.perform(MoveComponents(before, after, moved=comp_id))
 
+    def offer_reload(self, exc: StaleWriteError) -> None:
+        """Someone else changed the store: say so, keep the edit unsaved, offer a reload."""
+        self.say("not saved: the file changed on disk (ctrl+r reloads)")
+        question = Text(str(exc))
+        question.append("\n\nReload from disk now? The other changes are kept; ")
+        question.append("this edit and the undo history are dropped.")
+        self.app.push_screen(
+            ConfirmScreen(question, yes="Reload"),
+            lambda yes: self.action_reload() if yes else None,
+        )
+
+    def action_reload(self) -> None:
+        """Read the system again from its store, e.g. after an editor or `git pull` changed it."""
+        if self.laying_out:
+            self.notify("Still laying the system out; try again in a moment.")
+            return
+        selected = self.canvas.selected
+        try:
+            self.doc.reload()
+        except EDIT_ERRORS as exc:
+            self.notify(str(exc), title="Not reloaded", severity="error", markup=False)
+            return
+        # The recorded edits describe the model before the reload: undoing one now
+        # could take back somebody else's change.
+        self.history = History(self.doc)
+        self.connect_source = None
+        self.marked = frozenset()
+        self.title = self.doc.model.system.display_name
+        self.after_edit(selected)
+        self.say("reloaded from disk (the undo history starts again)")
+
     def action_undo(self) -> None:
         self._step(undo=True)
 
@@ -789,6 +825,9 @@ class SystemScreen(Screen[None]):
             return
         try:
             command = self.history.undo() if undo else self.history.redo()
+        except StaleWriteError as exc:
+            self.offer_reload(exc)
+            return
         except EDIT_ERRORS as exc:
             self.notify(
                 str(exc),

@@ -1,0 +1,108 @@
+"""QA round 2 on the app (/work/qa-report-2.md): each item found, asserted fixed."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from archrev.model.document import ModelFileDocument
+from archrev.model.errors import StaleWriteError
+from archrev.model.modelfile import read_model, save_model
+from archrev.model.types import Component, Kind, Link, System, SystemModel
+from archrev.tui.app import ArchrevApp, SystemScreen
+from archrev.tui.forms import ConfirmScreen
+from archrev.tui.history import AddComponent, History, MoveComponents
+from textual.widgets import Static
+
+TODAY = date(2026, 1, 15)
+
+
+def shop() -> SystemModel:
+    return SystemModel(
+        system=System(id="shop", name="Shop"),
+        components=[
+            Component(id="web", name="Web", kind=Kind.CLIENT, peak_rps=650),
+            Component(id="api", replicas=2, capacity_rps=400),
+            Component(id="db", name="Email", kind=Kind.DATABASE),
+        ],
+        links=[Link(source="web", target="api"), Link(source="api", target="db")],
+        layout={"web": (0, 0), "api": (30, 0), "db": (60, 0)},
+    )
+
+
+async def settle(pilot) -> None:
+    await pilot.pause()
+    for _ in range(200):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = pilot.app.screen
+        if not (isinstance(screen, SystemScreen) and screen.analysis_pending):
+            break
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
+def status_text(screen: SystemScreen) -> str:
+    return str(screen.query_one("#status", Static).render())
+
+
+# -- item 1: outside edits to the model file are never overwritten -------------------------
+
+
+def _edit_outside(path: Path) -> str:
+    text = path.read_text().replace("name: Email", "name: Email EXTERNAL")
+    assert "Email EXTERNAL" in text
+    path.write_text(text)
+    return text
+
+
+def test_a_file_changed_on_disk_is_not_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "shop.yaml"
+    save_model(shop(), path, "# header")
+    doc = ModelFileDocument(path)
+    history = History(doc)
+    history.do(MoveComponents({"web": (0, 0)}, {"web": (2, 3)}))  # our own write is fine
+    theirs = _edit_outside(path)
+    before = doc.model
+    with pytest.raises(StaleWriteError, match=r"shop\.yaml changed on disk"):
+        history.do(AddComponent(Component(id="queue", kind=Kind.QUEUE), (3, 20)))
+    assert path.read_text() == theirs  # their edit is still there, nothing overwritten
+    assert doc.model is before  # our edit is not applied in memory either
+    assert not history.can_redo and history.can_undo  # the earlier move is still undoable
+    doc.reload()
+    assert doc.component("db").name == "Email EXTERNAL"
+    history = History(doc)
+    history.do(AddComponent(Component(id="queue", kind=Kind.QUEUE), (3, 20)))
+    saved = read_model(path)
+    assert saved.component("db").name == "Email EXTERNAL"
+    assert saved.component("queue").kind == Kind.QUEUE
+
+
+async def test_the_app_offers_to_reload_a_file_changed_on_disk(tmp_path: Path) -> None:
+    path = tmp_path / "shop.yaml"
+    save_model(shop(), path, "# header")
+    app = ArchrevApp(ModelFileDocument(path), today=TODAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SystemScreen)
+        screen.canvas.select("web")
+        screen.canvas.focus()
+        await pilot.press("shift+right")
+        await settle(pilot)
+        theirs = _edit_outside(path)
+        await pilot.press("shift+right")
+        await settle(pilot)
+        assert path.read_text() == theirs
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "changed on disk" in str(app.screen.question)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.doc.component("db").name == "Email EXTERNAL"
+        assert "reloaded from disk" in status_text(screen)
+        await pilot.press("shift+right")  # edits after the reload are saved again
+        await settle(pilot)
+        assert read_model(path).component("db").name == "Email EXTERNAL"
+        assert "saved: move" in status_text(screen)
