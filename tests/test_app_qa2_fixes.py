@@ -20,14 +20,15 @@ TODAY = date(2026, 1, 15)
 
 def shop() -> SystemModel:
     return SystemModel(
-        system=System(id="shop", name="Shop"),
+        system=System(id="shop", name="Shop", growth_per_year=0.5),
         components=[
             Component(id="web", name="Web", kind=Kind.CLIENT, peak_rps=650),
             Component(id="api", replicas=2, capacity_rps=400),
             Component(id="db", name="Email", kind=Kind.DATABASE),
+            Component(id="cron", kind=Kind.WORKER),
         ],
         links=[Link(source="web", target="api"), Link(source="api", target="db")],
-        layout={"web": (0, 0), "api": (30, 0), "db": (60, 0)},
+        layout={"web": (0, 0), "api": (30, 0), "db": (60, 0), "cron": (0, 10)},
     )
 
 
@@ -106,3 +107,38 @@ async def test_the_app_offers_to_reload_a_file_changed_on_disk(tmp_path: Path) -
         await settle(pilot)
         assert read_model(path).component("db").name == "Email EXTERNAL"
         assert "saved: move" in status_text(screen)
+
+
+# -- item 4: growth mode shows a client's demand, not "no load" ----------------------------
+
+
+async def test_growth_mode_shows_the_demand_of_an_entry_point(tmp_path: Path) -> None:
+    path = tmp_path / "shop.yaml"
+    model = shop()
+    model.components[0] = model.components[0].model_copy(update={"peak_rps": 6500})
+    save_model(model, path)
+    app = ArchrevApp(ModelFileDocument(path), today=TODAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SystemScreen)
+        screen.canvas.select("web")
+        screen.canvas.focus()
+        await pilot.press("g")
+        await settle(pilot)
+        await pilot.pause(0.15)
+        assert screen.decorations()["web"].badge == "6,500 rps"
+        body = screen.inspector.text.plain
+        assert "no load" not in body
+        assert "entry point: 6,500 rps now" in body
+        for _ in range(4):
+            await pilot.press("right_square_bracket")
+        await settle(pilot)
+        await pilot.pause(0.15)
+        projected = screen.analysis.facts.projected_load("web", 4)
+        assert projected > 6500
+        assert screen.decorations()["web"].badge == f"{projected:,.0f} rps"
+        body = screen.inspector.text.plain
+        assert f"{projected:,.0f} rps in Q4" in body
+        # A component with neither load nor capacity still says what is missing.
+        assert screen.decorations()["cron"].badge == "no load"

@@ -48,7 +48,7 @@ from archrev.tui.history import (
     UpdateComponent,
     UpdateLink,
 )
-from archrev.tui.inspector import BlastSummary, Inspector, utilization_style
+from archrev.tui.inspector import BlastSummary, GrowthDemand, Inspector, utilization_style
 from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
@@ -360,7 +360,10 @@ class SystemScreen(Screen[None]):
             for comp in model.components:
                 values = facts.utilization(comp.id)
                 if not values:
-                    out[comp.id] = BoxDecoration(dim=True, badge="no load")
+                    # A client has demand but no capacity: its load is the number to show.
+                    demand = facts.projected_load(comp.id, self.quarter)
+                    badge = f"{demand:,.0f} rps" if demand > 0 else "no load"
+                    out[comp.id] = BoxDecoration(dim=demand <= 0, badge=badge)
                     continue
                 value = values[min(self.quarter, len(values) - 1)]
                 out[comp.id] = BoxDecoration(
@@ -411,11 +414,17 @@ class SystemScreen(Screen[None]):
             f for f in (self.analysis.findings if self.analysis else []) if selected in f.components
         ]
         growth = None
+        demand = None
         blast = None
         if self.analysis is not None:
             facts = self.analysis.facts
             if self.view == "growth":
                 growth = (facts.utilization(selected), facts.runway(selected), self.quarter)
+                demand = GrowthDemand(
+                    now=facts.load.get(selected, 0.0),
+                    projected=facts.projected_load(selected, self.quarter),
+                    entry_point=selected in facts.entry_points,
+                )
             elif self.view == "blast":
                 blast = self.blast_summary(selected)
         self.inspector.show_component(
@@ -423,6 +432,7 @@ class SystemScreen(Screen[None]):
             self.doc.links_of(selected),
             findings,
             growth=growth,
+            demand=demand,
             blast=blast,
             names=self.names(),
         )
