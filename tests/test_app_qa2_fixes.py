@@ -142,3 +142,63 @@ async def test_growth_mode_shows_the_demand_of_an_entry_point(tmp_path: Path) ->
         assert f"{projected:,.0f} rps in Q4" in body
         # A component with neither load nor capacity still says what is missing.
         assert screen.decorations()["cron"].badge == "no load"
+
+
+# -- item 6: the `?` dialog words evidence for people ---------------------------------------
+
+
+def test_evidence_is_worded_for_people() -> None:
+    from archrev.tui.evidence_text import evidence_lines
+
+    evidence = {
+        "quarter": 6,
+        "utilization_per_quarter": [0.421, 0.487, 1.016],
+        "growth_per_year": 0.8,
+        "load_rps": 12500.0,
+        "latency_ms": 2928,
+        "callers": ["web", "api"],
+        "backups": False,
+        "autoscaling_min": None,
+        "also": ["SCL-STATEFUL"],
+        "also_findings": {
+            "SCL-STATEFUL": {"message": "x", "fingerprint": "SCL-STATEFUL:1", "quarter": 6}
+        },
+    }
+    lines = evidence_lines(
+        evidence, {"web": "Web app", "api": "API"}, {"SCL-STATEFUL": "Stateful bottleneck"}
+    )
+    assert lines == [
+        ("quarter", "Q6"),
+        ("utilization per quarter", "Q0 42 %, Q1 49 %, Q2 102 %"),
+        ("growth per year", "80 %"),
+        ("load", "12,500 rps"),
+        ("latency", "2,928 ms"),
+        ("callers", "Web app, API"),
+        ("backups", "no"),
+        ("autoscaling min", "not set"),
+        ("also reported as", "Stateful bottleneck (SCL-STATEFUL)"),
+    ]
+    text = " ".join(v for _, v in lines)
+    for raw in ("[", "{", "'", "0.421"):
+        assert raw not in text
+
+
+async def test_the_explain_dialog_shows_no_python_reprs(tmp_path: Path) -> None:
+    from archrev.tui.app import FindingDetail
+
+    path = tmp_path / "ai.yaml"
+    sample = Path(__file__).resolve().parents[1] / "samples" / "ai-platform.yaml"
+    path.write_text(sample.read_text())
+    app = ArchrevApp(ModelFileDocument(path), today=TODAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SystemScreen)
+        finding = next(f for f in screen.analysis.findings if "also_findings" in f.evidence)
+        screen._explain(finding)
+        await pilot.pause()
+        assert isinstance(app.screen, FindingDetail)
+        text = str(app.screen.query_one("#detail-text", Static).render())
+        evidence = text.split("Evidence", 1)[1]
+        assert "also reported as: " in evidence
+        assert "{" not in evidence and "['" not in evidence and "fingerprint" not in evidence

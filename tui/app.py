@@ -20,6 +20,7 @@ from archrev.model.errors import ArchrevError, StaleWriteError
 from archrev.model.layout import box_size, layered_layout
 from archrev.model.types import Component, Link, Mode, Position
 from archrev.tui.canvas import BoxDecoration, GraphCanvas
+from archrev.tui.evidence_text import evidence_lines
 from archrev.tui.findings_panel import (
     SEVERITIES,
     SEVERITY_BORDER,
@@ -95,11 +96,18 @@ class FindingDetail(ModalScreen[None]):
 
     BINDINGS: ClassVar = [Binding("escape,question_mark,q", "close", "Close", id="detail.close")]
 
-    def __init__(self, finding: Finding, names: dict[str, str], rationale: str = "") -> None:
+    def __init__(
+        self,
+        finding: Finding,
+        names: dict[str, str],
+        rationale: str = "",
+        rule_titles: dict[str, str] | None = None,
+    ) -> None:
         super().__init__()
         self.finding = finding
         self.names = names
         self.rationale = rationale
+        self.rule_titles = rule_titles or {}
 
     def compose(self) -> ComposeResult:
         f = self.finding
@@ -127,9 +135,9 @@ class FindingDetail(ModalScreen[None]):
             text.append("\n")
         if f.evidence:
             text.append("\nEvidence\n", style="bold underline")
-            for key, value in f.evidence.items():
-                text.append(f"{key}: ", style="dim")
-                text.append(str(value))
+            for label, value in evidence_lines(f.evidence, self.names, self.rule_titles):
+                text.append(f"{label}: ", style="dim")
+                text.append(value)
                 text.append("\n")
         with Vertical(id="detail-box"):
             with VerticalScroll():
@@ -926,10 +934,12 @@ class SystemScreen(Screen[None]):
 
     def _explain(self, finding: Finding) -> None:
         rationale = ""
+        titles: dict[str, str] = {}
         if self.analysis is not None:
             rule = next((r for r in self.analysis.rules if r.id == finding.rule_id), None)
             rationale = getattr(rule, "rationale", "") if rule is not None else ""
-        self.app.push_screen(FindingDetail(finding, self.names(), rationale))
+            titles = {r.id: r.title for r in self.analysis.rules}
+        self.app.push_screen(FindingDetail(finding, self.names(), rationale, titles))
 
     def action_toggle_findings(self) -> None:
         panel = self.findings_panel
