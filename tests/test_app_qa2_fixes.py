@@ -202,3 +202,35 @@ async def test_the_explain_dialog_shows_no_python_reprs(tmp_path: Path) -> None:
         evidence = text.split("Evidence", 1)[1]
         assert "also reported as: " in evidence
         assert "{" not in evidence and "['" not in evidence and "fingerprint" not in evidence
+
+
+# -- item 11: status lines name both ends of a long connect, on one line ---------------------
+
+
+async def test_status_line_names_both_ends_of_a_connect_between_long_ids(tmp_path: Path) -> None:
+    from archrev.tui.history import AddLink, short_id
+
+    long_a = "bold-x-script-" + "very-long-component-name-" * 3 + "alpha"
+    long_b = "very-long-component-name-" * 3 + "omega"
+    model = shop()
+    model.components += [Component(id=long_a), Component(id=long_b)]
+    model.layout.update({long_a: (0, 20), long_b: (40, 20)})
+    path = tmp_path / "shop.yaml"
+    save_model(model, path)
+    app = ArchrevApp(ModelFileDocument(path), today=TODAY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SystemScreen)
+        screen.perform(AddLink(Link(source=long_a, target=long_b)))
+        await settle(pilot)
+        status = screen.query_one("#status", Static)
+        line = status_text(screen)
+        assert "\n" not in line.strip()
+        assert status.size.height == 1
+        assert f"connect {short_id(long_a)} -> {short_id(long_b)}" in line
+        assert "omega" in line and "…" in short_id(long_b)
+        assert len(line.rstrip()) <= 80
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert f"undone: connect {short_id(long_a)} -> {short_id(long_b)}" in status_text(screen)

@@ -48,6 +48,7 @@ from archrev.tui.history import (
     Relayout,
     UpdateComponent,
     UpdateLink,
+    short_id,
 )
 from archrev.tui.inspector import BlastSummary, GrowthDemand, Inspector, utilization_style
 from rich.text import Text
@@ -467,7 +468,9 @@ class SystemScreen(Screen[None]):
         if self.connect_source is not None:
             text.append(" CONNECT ", style="bold black on green")
             text.append(" from ")
-            text.append(names.get(self.connect_source, self.connect_source), style="bold")
+            text.append(
+                short_id(names.get(self.connect_source, self.connect_source), 32), style="bold"
+            )
             text.append(": pick the target (click, or select + enter) · esc cancels")
         elif self.view == "blast":
             text.append(" BLAST RADIUS ", style="bold white on red")
@@ -504,6 +507,9 @@ class SystemScreen(Screen[None]):
             text.append(start_hint(self.size.width - 2), style="dim")
         if self.focused_on is not None and in_a_mode:
             text.append(" · neighbourhood only (f shows all)", style="dim")
+        # One line, always: a wrapped second line is not shown, so cut with a visible `…`.
+        text.no_wrap = True
+        text.truncate(max(1, self.size.width), overflow="ellipsis")
         if text != self._status_text:  # fixed size: no layout pass needed
             self._status_text = text
             self.query_one("#status", Static).update(text, layout=False)
