@@ -234,3 +234,22 @@ async def test_status_line_names_both_ends_of_a_connect_between_long_ids(tmp_pat
         await pilot.press("ctrl+z")
         await settle(pilot)
         assert f"undone: connect {short_id(long_a)} -> {short_id(long_b)}" in status_text(screen)
+
+
+# -- item 12: an id made from a long name is cut at a word boundary --------------------------
+
+
+def test_slugify_cuts_long_names_at_a_word_boundary() -> None:
+    from archrev.model.types import is_valid_id, slugify
+
+    name = " ".join(["Very long component name"] * 5)  # 124 characters
+    slug = slugify(name)
+    assert slug == "-".join(["very-long-component-name"] * 4)
+    assert is_valid_id(slug)
+    assert not slug.endswith(("-", ".", "_"))
+    # A cut that lands right after a separator leaves none behind.
+    assert slugify("a" * 99 + " b") == "a" * 99
+    # A single word longer than the limit is cut at the limit, still an id.
+    assert slugify("x" * 150) == "x" * 100
+    assert slugify("Orders DB", limit=6) == "orders"
+    assert slugify("Orders Database", limit=10) == "orders"
