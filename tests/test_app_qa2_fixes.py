@@ -253,3 +253,64 @@ def test_slugify_cuts_long_names_at_a_word_boundary() -> None:
     assert slugify("x" * 150) == "x" * 100
     assert slugify("Orders DB", limit=6) == "orders"
     assert slugify("Orders Database", limit=10) == "orders"
+
+
+# -- item 13: form texts fit at 120x40 and number errors speak like the app -----------------
+
+
+def _fits(widget) -> bool:
+    """Every character of the widget's text is inside its region (wrapped, not cut)."""
+    text = str(widget.render())
+    width, height = widget.size
+    if width == 0:
+        return False
+    lines = 0
+    for line in text.splitlines() or [""]:
+        lines += max(1, -(-len(line) // width))
+    return lines <= height
+
+
+async def test_form_texts_fit_and_number_errors_are_worded(tmp_path: Path) -> None:
+    from archrev.tui.forms import ComponentForm, LinkForm
+
+    path = tmp_path / "shop.yaml"
+    save_model(shop(), path)
+    app = ArchrevApp(ModelFileDocument(path), today=TODAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        form = app.screen
+        assert isinstance(form, ComponentForm)
+        form.query_one("#f-name").value = "Search"
+        await pilot.pause()  # the id follows the name until the user types one
+        form.query_one("#f-id").value = "bad id!"
+        form.query_one("#f-replicas").value = "-1"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        error = form.query_one("#err-id", Static)
+        assert str(error.render()) == "an id cannot hold a space or '!': use '-' instead"
+        assert _fits(error)
+        replicas = str(form.query_one("#err-replicas", Static).render())
+        assert replicas == "must be a number >= 0" or replicas.startswith("must be a number >=")
+        assert "Input should" not in replicas
+        await pilot.press("escape")
+        await pilot.pause()
+        link_form = LinkForm(Link(source="web", target="api"), new=True)
+        app.push_screen(link_form)
+        await pilot.pause()
+        required = link_form.query_one("#f-required")
+        label = "the source fails without it"
+        assert required.size.width >= len(label) + 3
+        assert label in "".join(seg.text for seg in required.render_line(0))
+        link_form.query_one("#f-calls").value = "lots"
+        link_form.query_one("#f-timeout_ms").value = "-5"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert str(link_form.query_one("#err-calls", Static).render()).startswith(
+            "must be a number"
+        )
+        assert str(link_form.query_one("#err-timeout_ms", Static).render()) == (
+            "must be a number > 0"
+        )

@@ -507,9 +507,6 @@ class SystemScreen(Screen[None]):
             text.append(start_hint(self.size.width - 2), style="dim")
         if self.focused_on is not None and in_a_mode:
             text.append(" · neighbourhood only (f shows all)", style="dim")
-        # One line, always: a wrapped second line is not shown, so cut with a visible `…`.
-        text.no_wrap = True
-        text.truncate(max(1, self.size.width), overflow="ellipsis")
         if text != self._status_text:  # fixed size: no layout pass needed
             self._status_text = text
             self.query_one("#status", Static).update(text, layout=False)

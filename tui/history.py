@@ -16,7 +16,7 @@ from archrev.model.types import Component, Link, Position
 
 # The longest id a description names in full: a status line at 80 columns must still name
 # both ends of a link, and the id's start and end are what tell similar ids apart.
-ID_ROOM = 24
+ID_ROOM = 20
 
 
 def short_id(comp_id: str, room: int = ID_ROOM) -> str:
