@@ -314,3 +314,35 @@ async def test_form_texts_fit_and_number_errors_are_worded(tmp_path: Path) -> No
         assert str(link_form.query_one("#err-timeout_ms", Static).render()) == (
             "must be a number > 0"
         )
+
+
+# -- item 14: an edit key during CONNECT cancels the pending connect -------------------------
+
+
+@pytest.mark.parametrize("key", ["a", "e", "delete", "ctrl+z"])
+async def test_edit_keys_cancel_a_pending_connect(tmp_path: Path, key: str) -> None:
+    path = tmp_path / "shop.yaml"
+    save_model(shop(), path)
+    app = ArchrevApp(ModelFileDocument(path), today=TODAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SystemScreen)
+        screen.canvas.select("db")
+        screen.canvas.focus()
+        await pilot.press("c")
+        await pilot.pause()
+        assert screen.connect_source == "db"
+        assert "CONNECT" in status_text(screen)
+        await pilot.press(key)
+        await pilot.pause()
+        assert screen.connect_source is None
+        assert "CONNECT" not in status_text(screen)
+        assert screen.decorations()["db"].badge != "from"
+        if app.screen is not screen:  # the form or the question is open: leave it
+            await pilot.press("escape")
+            await pilot.pause()
+        screen.canvas.select("api")
+        await pilot.press("enter")  # no longer picks a connect target
+        await pilot.pause()
+        assert screen.doc.link("db", "api") is None

@@ -622,6 +622,15 @@ class SystemScreen(Screen[None]):
             self.show_inspector()
         self.run_analysis()
 
+    def cancel_pending_connect(self) -> None:
+        """Another edit key during CONNECT ends it first: otherwise a later select + enter
+        would connect to something the user no longer means."""
+        if self.connect_source is None:
+            return
+        self.connect_source = None
+        self.decorate()
+        self.say("connect cancelled")
+
     def selected_or_hint(self, what: str) -> str | None:
         selected = self.canvas.selected
         if selected is None or not self.doc.has_component(selected):
@@ -630,6 +639,7 @@ class SystemScreen(Screen[None]):
         return selected
 
     def action_add(self) -> None:
+        self.cancel_pending_connect()
         taken = {c.id for c in self.doc.model.components}
         self.app.push_screen(ComponentForm(None, taken), self._added)
 
@@ -696,6 +706,7 @@ class SystemScreen(Screen[None]):
             form.set_links(self.doc.links_of(form.original.id if form.original else ""))
 
     def action_edit(self) -> None:
+        self.cancel_pending_connect()
         selected = self.selected_or_hint("edit it")
         if selected is None:
             return
@@ -721,6 +732,7 @@ class SystemScreen(Screen[None]):
             form.set_links(self.doc.links_of(form.original.id if form.original else ""))
 
     def action_delete(self) -> None:
+        self.cancel_pending_connect()
         selected = self.selected_or_hint("delete it")
         if selected is None:
             return
@@ -741,6 +753,7 @@ class SystemScreen(Screen[None]):
             self.perform(DeleteComponent.of(self.doc, comp_id))
 
     def action_relayout(self) -> None:
+        self.cancel_pending_connect()
         if not self.doc.model.components:
             return
         self.say("laying out…")
@@ -817,6 +830,7 @@ class SystemScreen(Screen[None]):
 
     def action_reload(self) -> None:
         """Read the system again from its store, e.g. after an editor or `git pull` changed it."""
+        self.cancel_pending_connect()
         if self.laying_out:
             self.notify("Still laying the system out; try again in a moment.")
             return
@@ -842,6 +856,7 @@ class SystemScreen(Screen[None]):
         self._step(undo=False)
 
     def _step(self, *, undo: bool) -> None:
+        self.cancel_pending_connect()
         if self.laying_out:
             return
         try:
@@ -966,6 +981,7 @@ class SystemScreen(Screen[None]):
         self.inspector.display = not self.inspector.display
 
     def action_switch_system(self) -> None:
+        self.cancel_pending_connect()
         app = self.app
         if isinstance(app, ArchrevApp) and isinstance(self.doc, WorkspaceDocument):
             app.pick_system(self.doc.path)
@@ -973,6 +989,7 @@ class SystemScreen(Screen[None]):
             self.notify("A model file holds one system.")
 
     def action_review(self) -> None:
+        self.cancel_pending_connect()
         # Reviews, triage and milestones are kept in the workspace next to the system.
         if not isinstance(self.doc, WorkspaceDocument):
             self.notify(
