@@ -346,3 +346,51 @@ async def test_edit_keys_cancel_a_pending_connect(tmp_path: Path, key: str) -> N
         await pilot.press("enter")  # no longer picks a connect target
         await pilot.pause()
         assert screen.doc.link("db", "api") is None
+
+
+# -- item 5: a keymap may not bind a key another binding of the same scope holds ------------
+
+
+def test_keymap_refuses_a_key_that_shadows_another_binding(tmp_path: Path) -> None:
+    from archrev.model.errors import InputFileError
+    from archrev.tui.app import binding_defaults, binding_ids
+    from archrev.tui.keymap import load_keymap
+
+    path = tmp_path / "km2.yaml"
+    path.write_text("system.add: c\n")
+    with pytest.raises(InputFileError) as caught:
+        load_keymap(path, binding_ids(), binding_defaults())
+    message = str(caught.value)
+    assert f"{path}:1:13: 'c' is already bound to system.connect" in message
+    assert "rebind system.connect too" in message
+    # A canvas key is live on the system screen too.
+    path.write_text("system.find: enter\n")
+    with pytest.raises(InputFileError, match=r"already bound to canvas\.activate"):
+        load_keymap(path, binding_ids(), binding_defaults())
+    # `?` is `question_mark`.
+    path.write_text("system.add: '?'\n")
+    with pytest.raises(InputFileError, match=r"already bound to system\.explain"):
+        load_keymap(path, binding_ids(), binding_defaults())
+    # Two bindings the file gives the same key are refused as well.
+    path.write_text("system.add: x\nsystem.edit: x\n")
+    with pytest.raises(InputFileError, match="give one of them another key"):
+        load_keymap(path, binding_ids(), binding_defaults())
+    # Rebinding the other one too is fine; so is the same key in another scope.
+    path.write_text("system.add: c\nsystem.connect: k\nfind.cancel: c\n")
+    assert load_keymap(path, binding_ids(), binding_defaults()) == {
+        "system.add": "c",
+        "system.connect": "k",
+        "find.cancel": "c",
+    }
+
+
+def test_cli_refuses_a_shadowing_keymap_before_starting(tmp_path: Path, monkeypatch, capsys):
+    from archrev.tui.cli import main
+
+    keymap = tmp_path / "km2.yaml"
+    keymap.write_text("system.add: c\n")
+    monkeypatch.setenv("ARCHREV_KEYMAP", str(keymap))
+    model = tmp_path / "m.yaml"
+    model.write_text("archrev: 1\nsystem: {id: s}\ncomponents: {a: {}}\n")
+    assert main(["open", str(model)]) == 2
+    assert f"{keymap}:1:13: 'c' is already bound to system.connect" in capsys.readouterr().err

@@ -1140,6 +1140,20 @@ def binding_ids() -> list[str]:
     return [binding.id for _, binding in bindings() if binding.id]
 
 
+# Holders whose keys are live together: the canvas has the focus on the system screen, so
+# a canvas key and a screen key that are the same would shadow one another.
+_SCOPE_OF = {"GraphCanvas": "SystemScreen"}
+
+
+def binding_defaults() -> dict[str, tuple[str, str]]:
+    """Binding id -> (the scope it is live in, its default keys), for keymap checks."""
+    return {
+        binding.id: (_SCOPE_OF.get(holder, holder), binding.key)
+        for holder, binding in bindings()
+        if binding.id
+    }
+
+
 class ArchrevApp(App[None]):
     """Open a document, or a workspace whose system the user picks."""
 
