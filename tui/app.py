@@ -586,7 +586,7 @@ class SystemScreen(Screen[None]):
         try:
             self.history.do(command)
         except StaleWriteError as exc:
-            self.offer_reload(exc)
+            self.offer_reload(exc, command.description)
             return False
         except EDIT_ERRORS as exc:
             self.notify(str(exc), title="Not saved", severity="error", markup=False)
@@ -817,10 +817,12 @@ class SystemScreen(Screen[None]):
         before: dict[str, Position | None] = {cid: layout.get(cid) for cid in after}
         self.perform(MoveComponents(before, after, moved=comp_id))
 
-    def offer_reload(self, exc: StaleWriteError) -> None:
+    def offer_reload(self, exc: StaleWriteError, edit: str = "") -> None:
         """Someone else changed the store: say so, keep the edit unsaved, offer a reload."""
-        self.say("not saved: the file changed on disk (ctrl+r reloads)")
-        question = Text(str(exc))
+        what = f"not saved: {edit}" if edit else "not saved"
+        self.say(f"{what}: the file changed on disk (ctrl+r reloads)")
+        question = Text(f"Not saved: {edit}\n\n" if edit else "")
+        question.append(str(exc))
         question.append("\n\nReload from disk now? The other changes are kept; ")
         question.append("this edit and the undo history are dropped.")
         self.app.push_screen(
