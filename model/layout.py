@@ -35,7 +35,10 @@ from archrev.model.types import Component, Link, Mode, SystemModel
 Point = tuple[int, int]
 
 BOX_MIN_WIDTH = 16
-BOX_MAX_WIDTH = 30
+# Wide enough for a name of up to 36 cells ("Session and conversation cache" whole);
+# longer names are cut with "…" and shown whole by the hover tip and the inspector.
+# Not tied to the terminal width: saved positions and the SVG report use the same boxes.
+BOX_MAX_WIDTH = 40
 BOX_MIN_HEIGHT = 4
 # Columns of padding and border inside a box: "│ " on the left, " │" on the right.
 BOX_TEXT_INSET = 2
@@ -285,6 +288,70 @@ def layered_layout(model: SystemModel) -> dict[str, tuple[int, int]]:
         x += width + max(MIN_CHANNEL, bending + 4)
     # Keep model order in the result: callers iterate it when drawing.
     return {c.id: positions[c.id] for c in model.components}
+
+
+def neighbourhood_layout(
+    model: SystemModel, centre: str, ids: Iterable[str], *, max_height: int | None = None
+) -> tuple[SystemModel, dict[str, tuple[int, int]]]:
+    """A compact picture of `centre` and the components `ids` around it: the sub-model
+    (those components and the links among them) and a position for each of its boxes.
+
+    Callers go in the column left of `centre` and callees in the column right of it: the
+    layers come from `layered_layout` run on `centre`'s own links only, so links among the
+    neighbours (drawn all the same) cannot push a caller to the right. A column that would
+    reach below row `max_height` (the view's height) is wrapped into several side by side,
+    so a hub's twenty callers still fit one screen. The positions are a view, never meant
+    to be saved.
+    """
+    keep = set(ids) | {centre}
+    components = [c for c in model.components if c.id in keep]
+    present = {c.id for c in components}
+    links = [lk for lk in model.links if lk.source in present and lk.target in present]
+    sub = SystemModel(system=model.system, components=components, links=links)
+    if not components:
+        return sub, {}
+    star = SystemModel(
+        system=model.system,
+        components=components,
+        links=[lk for lk in links if centre in (lk.source, lk.target)],
+    )
+    layered = layered_layout(star)
+    sizes = box_sizes(sub)
+    # Layers (left to right) in layered_layout's order, each top to bottom.
+    by_x: dict[int, list[str]] = defaultdict(list)
+    for comp_id, (x, _y) in sorted(layered.items(), key=lambda item: (item[1][0], item[1][1])):
+        by_x[x].append(comp_id)
+    columns: list[list[str]] = []
+    for x in sorted(by_x):
+        column: list[str] = []
+        height = 0
+        for comp_id in by_x[x]:
+            grown = height + (ROW_GAP if column else 0) + sizes[comp_id][1]
+            if column and max_height is not None and MARGIN_Y + grown > max_height:
+                columns.append(column)
+                column, grown = [], sizes[comp_id][1]
+            column.append(comp_id)
+            height = grown
+        columns.append(column)
+
+    def column_height(column: list[str]) -> int:
+        return sum(sizes[c][1] for c in column) + ROW_GAP * (len(column) - 1)
+
+    tallest = max(column_height(column) for column in columns)
+    positions: dict[str, tuple[int, int]] = {}
+    x = MARGIN_X
+    for index, column in enumerate(columns):
+        # Shorter columns are centred on the tallest, so lines to the centre stay short.
+        y = MARGIN_Y + (tallest - column_height(column)) // 2
+        for comp_id in column:
+            positions[comp_id] = (x, y)
+            y += sizes[comp_id][1] + ROW_GAP
+        later = {c for rest in columns[index + 1 :] for c in rest}
+        # Every link between this column or an earlier one and a later one passes the
+        # channel to the right: each needs a track of its own.
+        crossing = sum(1 for lk in links if (lk.source in later) != (lk.target in later))
+        x += max(sizes[c][0] for c in column) + max(MIN_CHANNEL, crossing + 4)
+    return sub, {c.id: positions[c.id] for c in components}
 
 
 def _place_rows(layers: list[list[_Slot]]) -> None:

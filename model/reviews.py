@@ -361,12 +361,12 @@ class ReviewStore:
             if not triage.justification.strip():
                 raise WorkspaceError(
                     f"finding {triage.fingerprint}: an accepted risk needs a justification "
-                    "(--justification TEXT) saying why the risk is acceptable"
+                    "saying why the risk is acceptable"
                 )
             if triage.expiry is None:
                 raise WorkspaceError(
                     f"finding {triage.fingerprint}: an accepted risk needs an expiry date "
-                    "(--expiry YYYY-MM-DD) after which it is reviewed again"
+                    "(YYYY-MM-DD) in the future, after which it is reviewed again"
                 )
             if triage.expiry <= day:
                 raise WorkspaceError(
@@ -376,7 +376,7 @@ class ReviewStore:
         elif triage.justification.strip() or triage.expiry is not None:
             raise WorkspaceError(
                 f"finding {triage.fingerprint}: a justification and an expiry only apply to "
-                "an accepted risk (--state accepted_risk)"
+                "an accepted risk"
             )
         for text, what in ((triage.note, "note"), (triage.justification, "justification")):
             _clean_text(text, what)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from app_waits import wait_for_inspector
 from archrev.model.document import WorkspaceDocument
 from archrev.model.errors import InputFileError
 from archrev.model.types import Component, System, SystemModel
@@ -104,7 +105,7 @@ async def test_command_palette_offers_every_action(tmp_path: Path) -> None:
         assert hits and "Blast" in str(hits[0].text)
         # A name full of markup is shown as typed, not interpreted.
         screen.canvas.select("a")
-        await pilot.pause(0.3)  # the inspector follows once the selection rests
+        await wait_for_inspector(pilot)
         body = screen.inspector.text.plain
         assert "[bold]A[/] 🚀" in body
 

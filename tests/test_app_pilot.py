@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from app_waits import settle, wait_for_inspector
 from archrev.model.document import ModelFileDocument, WorkspaceDocument
 from archrev.model.modelfile import read_model, save_model
 from archrev.model.types import Component, Kind, Link, Mode, System, SystemModel
@@ -56,21 +57,6 @@ def make_app(path: Path) -> ArchrevApp:
     return ArchrevApp(WorkspaceDocument.open(path, "shop"), today=TODAY)
 
 
-async def settle(pilot) -> None:
-    """Let the analysis worker finish and the screen catch up."""
-    await pilot.pause()
-    for _ in range(200):
-        # Workers (analysis, layout) hand their results back to the UI, which may start
-        # the next one: wait until nothing is running and the findings are current.
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        screen = pilot.app.screen
-        if not (isinstance(screen, SystemScreen) and screen.analysis_pending):
-            break
-        await pilot.pause(0.02)
-    await pilot.pause()
-
-
 def screen_of(app: ArchrevApp) -> SystemScreen:
     screen = app.screen
     assert isinstance(screen, SystemScreen)
@@ -81,7 +67,7 @@ async def select(pilot, comp_id: str) -> SystemScreen:
     screen = screen_of(pilot.app)
     screen.canvas.select(comp_id)
     screen.canvas.focus()
-    await pilot.pause(0.15)  # the inspector follows once the selection rests
+    await wait_for_inspector(pilot)
     return screen
 
 

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from app_waits import settle, wait_for_inspector, wait_until
 from archrev.model.document import WorkspaceDocument
 from archrev.model.modelfile import read_model
 from archrev.model.types import Component, Kind, Link, System, SystemModel
@@ -39,18 +40,6 @@ def demo_app(path: Path) -> ArchrevApp:
     return ArchrevApp(WorkspaceDocument.open(path, sid), today=TODAY)
 
 
-async def settle(pilot) -> None:
-    await pilot.pause()
-    for _ in range(200):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        screen = pilot.app.screen
-        if not (isinstance(screen, SystemScreen) and screen.analysis_pending):
-            break
-        await pilot.pause(0.02)
-    await pilot.pause()
-
-
 def screen_of(app: ArchrevApp) -> SystemScreen:
     screen = app.screen
     assert isinstance(screen, SystemScreen)
@@ -61,8 +50,17 @@ async def select(pilot, comp_id: str) -> SystemScreen:
     screen = screen_of(pilot.app)
     screen.canvas.select(comp_id)
     screen.canvas.focus()
-    await pilot.pause(0.15)  # the inspector follows once the selection rests
+    await wait_for_inspector(pilot)
     return screen
+
+
+def footer_fits(screen) -> bool:
+    """Whether every footer key still shown ends left of the command palette's key."""
+    keys = list(screen.query(FooterKey))
+    palette = next((k for k in keys if k.has_class("-command-palette")), None)
+    if palette is None:
+        return False
+    return all(k.region.right <= palette.region.x for k in keys if k.display and k is not palette)
 
 
 def status_text(screen: SystemScreen) -> str:
@@ -96,8 +94,14 @@ async def test_growth_chart_rows_keep_their_value_on_the_row_at_80x24(demo_path:
         await settle(pilot)
         screen = await select(pilot, "api-gateway")
         await pilot.press("g")
-        await pilot.pause(0.2)
         body = screen.inspector.query_one(InspectorBody)
+        horizon = screen.analysis.facts.horizon
+
+        def chart_of() -> list[str]:
+            lines = [line.plain for line in body._wrap(body.size.width)]
+            return [ln for ln in lines if ln[:2] in ("▶Q", " Q")]
+
+        await wait_until(pilot, lambda: len(chart_of()) == horizon + 1, "the growth chart")
         lines = [line.plain for line in body._wrap(body.size.width)]
         chart = [ln for ln in lines if ln[:2] in ("▶Q", " Q")]
         horizon = screen.analysis.facts.horizon
@@ -105,8 +109,9 @@ async def test_growth_chart_rows_keep_their_value_on_the_row_at_80x24(demo_path:
         assert all(ln.rstrip().endswith("%") for ln in chart)
         assert not any(ln.strip().endswith("%") and "Q" not in ln for ln in lines)
         # Wider terminal, wider panel: the chart is drawn again for the new width.
+        narrow = body.size.width
         await pilot.resize_terminal(200, 50)
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: body.size.width > narrow, "the wider inspector")
         wide = [ln.plain for ln in body._wrap(body.size.width)]
         wide_chart = [ln for ln in wide if ln[:2] in ("▶Q", " Q")]
         assert len(wide_chart) == horizon + 1
@@ -160,7 +165,7 @@ async def test_footer_shows_whole_keys_only(demo_path: Path, size: tuple[int, in
     app = demo_app(demo_path)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: footer_fits(app.screen), "the footer to fit")
         keys = list(app.screen.query(FooterKey))
         palette = next(k for k in keys if k.has_class("-command-palette"))
         shown = [k for k in keys if k.display and k is not palette]
@@ -193,7 +198,7 @@ async def test_blast_status_and_inspector_count_like_the_cli(
         await settle(pilot)
         screen = await select(pilot, "api-gateway")
         await pilot.press("b")
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: "down in all" in status_text(screen), "the blast status")
         status = status_text(screen)
         assert (
             "if API gateway fails: no other component fails with it, 2 of 3 entry points"
@@ -207,7 +212,7 @@ async def test_blast_status_and_inspector_count_like_the_cli(
         await settle(pilot)
         screen = await select(pilot, "api-gateway")
         await pilot.press("b")
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: "down in all" in status_text(screen), "the blast status")
         status = status_text(screen).rstrip()
         # At 80 columns the counts stay whole; the split and the way out give way.
         assert status.endswith("3 of 25 components down in all, 2 of 3 entry points cut off")
@@ -227,7 +232,7 @@ async def test_blast_counts_agree_with_the_cli(
         await settle(pilot)
         screen = await select(pilot, comp_id)
         await pilot.press("b")
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: "down in all" in status_text(screen), "the blast status")
         counts = screen.analysis.facts.blast_counts(comp_id)
         total = f"{counts.failed_total} of 25 components down in all"
         cut = f"{counts.entry_points_cut} of 3 entry points"
@@ -333,10 +338,10 @@ async def test_footer_behind_a_modal_still_shows_whole_keys(demo_path: Path) -> 
         await settle(pilot)
         screen = screen_of(app)
         await pilot.press("question_mark")  # the finding's rationale, over the canvas
-        await pilot.pause(0.2)
-        assert app.screen is not screen
+        await wait_until(pilot, lambda: app.screen is not screen, "the finding's rationale")
         await pilot.press("escape")
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: app.screen is screen, "the system screen again")
+        await wait_until(pilot, lambda: footer_fits(screen), "the footer to fit")
         keys = list(screen.query(FooterKey))
         palette = next(k for k in keys if k.has_class("-command-palette"))
         shown = [k for k in keys if k.display and k is not palette]
@@ -397,10 +402,14 @@ async def test_findings_table_repaints_at_the_widened_columns(demo_path: Path) -
     app = demo_app(demo_path)
     async with app.run_test(size=(200, 50)) as pilot:
         await settle(pilot)
-        await pilot.pause(0.2)
         table = app.screen.query_one("#findings-table")
-        screenshot = app.export_screenshot().replace("&#160;", " ")
         rules = {f.rule_id for f in app.screen.findings_panel.shown[: table.size.height - 2]}
+
+        def painted() -> str:
+            return app.export_screenshot().replace("&#160;", " ")
+
+        await wait_until(pilot, lambda: all(r in painted() for r in rules), "whole rule ids")
+        screenshot = painted()
         for rule in rules:
             assert rule in screenshot, rule  # not cut to the header's width ("DB-B")
         assert "Category" in screenshot  # a long component list does not push it away

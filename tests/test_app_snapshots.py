@@ -11,10 +11,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from app_waits import settle, wait_for_inspector
 from archrev.model.document import WorkspaceDocument
 from archrev.model.types import Component, Kind, Link, Mode, System, SystemModel
 from archrev.model.workspace import Workspace
-from archrev.tui.app import ArchrevApp, SystemScreen
+from archrev.tui.app import ArchrevApp
 from textual.widgets import Input
 
 SIZE = (120, 36)
@@ -48,26 +49,12 @@ def app(tmp_path: Path, monkeypatch) -> ArchrevApp:
     return ArchrevApp(WorkspaceDocument.open(Path("archrev.db"), "shop"), today=date(2026, 1, 15))
 
 
-async def settle(pilot) -> None:
-    await pilot.pause()
-    for _ in range(200):
-        # Workers (analysis, layout) hand their results back to the UI, which may start
-        # the next one: wait until nothing is running and the findings are current.
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        screen = pilot.app.screen
-        if not (isinstance(screen, SystemScreen) and screen.analysis_pending):
-            break
-        await pilot.pause(0.02)
-    await pilot.pause()
-
-
 def steps(*keys: str, select: str | None = "api"):
     async def run_before(pilot) -> None:
         await settle(pilot)
         if select is not None:
             pilot.app.screen.canvas.select(select)
-            await pilot.pause(0.3)  # the inspector follows once the selection rests
+            await wait_for_inspector(pilot)
         for key in keys:
             await pilot.press(key)
             await pilot.pause()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app_waits import wait_until
 from archrev.model.layout import box_sizes
 from archrev.model.types import Component, Link, System, SystemModel
 from archrev.tui.canvas import BoxDecoration, GraphCanvas
@@ -244,28 +245,30 @@ async def test_decorations_colour_borders_and_show_badges() -> None:
         assert canvas.render_line(2).text[2] == "┌"
 
 
-async def test_focus_on_dims_the_rest_and_none_restores() -> None:
-    app = CanvasApp(make_model(), POSITIONS)
+async def test_focus_on_draws_only_the_focus_and_none_restores() -> None:
+    app = CanvasApp(make_model({"c": "Zebra"}), POSITIONS)
     async with app.run_test(size=(120, 30)) as pilot:
         canvas = app.query_one(GraphCanvas)
         await pilot.pause()
-
-        def style_at(y: int, x: int) -> Style:
-            position = 0
-            for segment in canvas.render_line(y):
-                if position <= x < position + len(segment.text):
-                    return segment.style or Style()
-                position += len(segment.text)
-            raise AssertionError("no segment")
-
-        normal_d = style_at(2, 60)
-        canvas.focus_on({"a", "b"})
+        canvas.select("b")
+        canvas.focus_on({"a", "b", "d"})
         await pilot.pause()
-        assert style_at(2, 60) != normal_d  # d is outside: dimmed
-        assert style_at(2, 2) == style_at(2, 2)
+        boxes = canvas.scene.boxes
+        assert set(boxes) == {"a", "b", "d"}  # c is not drawn at all
+        # b's caller left of it, its callee right of it, in a layout of their own.
+        assert boxes["a"].x + boxes["a"].w < boxes["b"].x < boxes["d"].x
+        assert "Zebra" not in "".join(screen_text(canvas))
+        await pilot.press("shift+right")
+        await pilot.pause()
+        assert moves(app) == []
+        # The whole model shown again while focused keeps the focus.
+        canvas.show(make_model({"c": "Zebra"}), POSITIONS)
+        await pilot.pause()
+        assert set(canvas.scene.boxes) == {"a", "b", "d"}
         canvas.focus_on(None)
         await pilot.pause()
-        assert style_at(2, 60) == normal_d
+        assert {cid: (b.x, b.y) for cid, b in canvas.scene.boxes.items()} == POSITIONS
+        assert canvas.selected == "b"
 
 
 async def test_scroll_to_component_and_pan_keys() -> None:
@@ -337,9 +340,14 @@ async def test_large_system_moves_show_at_once_and_reroute_in_background() -> No
         # The box is drawn at its new place before the lines are re-routed.
         assert canvas.positions["c0"] == (2, 3)
         assert canvas.scene.boxes["c0"].y == 3
-        await pilot.pause(0.3)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        # Lines follow once the moves rest and the background re-route has finished.
+        await wait_until(
+            pilot,
+            lambda: (
+                next(r for r in canvas.scene.routes if r.source == "c0").points[0][1] in range(4, 6)
+            ),
+            "the re-routed line",
+        )
         route = next(r for r in canvas.scene.routes if r.source == "c0")
         assert route.points[0][1] in range(4, 6)  # leaves the moved box
         assert moves(app) == [("c0", 2, 3)]

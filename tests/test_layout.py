@@ -11,6 +11,7 @@ from archrev.model.layout import (
     BOX_MAX_WIDTH,
     BOX_MIN_HEIGHT,
     BOX_MIN_WIDTH,
+    BOX_TEXT_INSET,
     EdgeRoute,
     box_size,
     box_sizes,
@@ -18,6 +19,7 @@ from archrev.model.layout import (
     fit_text,
     kind_label,
     layered_layout,
+    neighbourhood_layout,
     route_edges,
 )
 from archrev.model.types import Autoscaling, Component, Kind, Link, Mode, System, SystemModel
@@ -137,6 +139,16 @@ def test_box_size_bounds_and_ports() -> None:
     _, tall = box_size(Component(id="a"), ports=7)
     assert tall == 9
     assert box_size(Component(id="a", name="payments-api"))[0] == len("payments-api") + 4
+
+
+def test_long_everyday_names_fit_their_box_whole() -> None:
+    # QA round 2: "Session and conversation cache" was cut although the screen had room.
+    for name in ("Session and conversation cache", "Customer notification dispatcher"):
+        width, _ = box_size(Component(id="a", name=name))
+        assert fit_text(name, width - 2 * BOX_TEXT_INSET) == name
+    name = "A component name far longer than any box should ever be drawn"
+    width, _ = box_size(Component(id="a", name=name))
+    assert fit_text(name, width - 2 * BOX_TEXT_INSET).endswith("…")
 
 
 def test_kind_label_shows_replicas() -> None:
@@ -297,3 +309,54 @@ def test_boxes_scattered_far_apart_get_plain_lines_quickly() -> None:
     routes = route_edges(model, positions)
     assert [(r.source, r.target) for r in routes] == [("a", "b"), ("b", "c")]
     assert routes[0].points[0] == (18, 3) and routes[0].arrow == (899_999, 6)
+
+
+def hub_model(callers: int, callees: int) -> SystemModel:
+    comps = [Component(id="hub", name="Hub")]
+    comps += [Component(id=f"in{i}") for i in range(callers)]
+    comps += [Component(id=f"out{i}") for i in range(callees)]
+    comps += [Component(id="far")]
+    links = [Link(source=f"in{i}", target="hub") for i in range(callers)]
+    links += [Link(source="hub", target=f"out{i}") for i in range(callees)]
+    # A link among the neighbours that runs "backwards", and one to a component outside.
+    links += [Link(source="out0", target="in0"), Link(source="out1", target="far")]
+    return SystemModel(system=System(id="s"), components=comps, links=links)
+
+
+def test_neighbourhood_layout_puts_callers_left_and_callees_right() -> None:
+    model = hub_model(3, 2)
+    around = {"hub", "in0", "in1", "in2", "out0", "out1"}
+    sub, positions = neighbourhood_layout(model, "hub", around)
+    assert {c.id for c in sub.components} == around
+    assert {(lk.source, lk.target) for lk in sub.links} == {
+        ("in0", "hub"),
+        ("in1", "hub"),
+        ("in2", "hub"),
+        ("hub", "out0"),
+        ("hub", "out1"),
+        ("out0", "in0"),
+    }
+    assert sub.layout == {}
+    sizes = box_sizes(sub)
+    hub_x = positions["hub"][0]
+    for caller in ("in0", "in1", "in2"):
+        assert positions[caller][0] + sizes[caller][0] < hub_x
+    for callee in ("out0", "out1"):
+        assert positions[callee][0] > hub_x + sizes["hub"][0]
+    assert_no_overlap(sub, positions)
+    assert route_edges(sub, positions, sizes)  # the compact picture routes
+
+
+def test_neighbourhood_layout_wraps_a_tall_column_to_the_height_given() -> None:
+    model = hub_model(12, 2)
+    around = {"hub", "out0", "out1"} | {f"in{i}" for i in range(12)}
+    sub, positions = neighbourhood_layout(model, "hub", around, max_height=20)
+    sizes = box_sizes(sub)
+    assert max(positions[c][1] + sizes[c][1] for c in positions) <= 20
+    caller_columns = {positions[f"in{i}"][0] for i in range(12)}
+    assert len(caller_columns) >= 3
+    assert all(x + sizes["in0"][0] < positions["hub"][0] for x in caller_columns)
+    assert_no_overlap(sub, positions)
+    # Without a height the callers stay in one column.
+    _sub, tall = neighbourhood_layout(model, "hub", around)
+    assert len({tall[f"in{i}"][0] for i in range(12)}) == 1

@@ -65,7 +65,9 @@ async def test_review_cycle_from_the_keyboard(tmp_path: Path) -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, TriageDialog)
-        assert "needs an expiry" in str(app.screen.query_one("#error").render())
+        error = str(app.screen.query_one("#error").render())
+        assert "needs an expiry date (YYYY-MM-DD) in the future" in error
+        assert "--expiry" not in error  # the dialog has a field, not a flag
         await pilot.press("tab")
         await pilot.press(*"2027-03-31", "enter")
         await _settle(app, pilot)

@@ -26,6 +26,7 @@ from archrev.tui.findings_panel import (
     SEVERITY_BORDER,
     SEVERITY_STYLE,
     FindingsPanel,
+    severity_badge,
     severity_rank,
 )
 from archrev.tui.footer import FittingFooter
@@ -239,6 +240,7 @@ class SystemScreen(Screen[None]):
         self.focused_on: set[str] | None = None
         self._status_text = Text()
         self._inspector_timer: Timer | None = None
+        self._inspector_for: str | None = None  # the selection the inspector last showed
         self.laying_out = False
         self._auto_layout: tuple[Any, dict[str, Position]] | None = None
         self.message = ""
@@ -391,18 +393,21 @@ class SystemScreen(Screen[None]):
             for comp in model.components:
                 by_sev = counts.get(comp.id, {})
                 # Info findings colour nothing and stay off the badge: it must fit a box.
-                badge = " ".join(
-                    f"{s[0].upper()}{by_sev[s]}" for s in SEVERITIES[:-1] if by_sev.get(s)
-                )
+                badge, badge_styles = severity_badge(by_sev)
                 rank = worst.get(comp.id, -1)
                 border = (
                     SEVERITY_BORDER[SEVERITIES[len(SEVERITIES) - 1 - rank]] if rank >= 0 else ""
                 )
-                out[comp.id] = BoxDecoration(border_style=border, badge=badge)
+                out[comp.id] = BoxDecoration(
+                    border_style=border, badge=badge, badge_styles=badge_styles
+                )
         for cid in self.marked:
             if cid in out:
                 out[cid] = BoxDecoration(
-                    border_style="bold reverse", badge=out[cid].badge, dim=False
+                    border_style="bold reverse",
+                    badge=out[cid].badge,
+                    badge_styles=out[cid].badge_styles,
+                    dim=False,
                 )
         if self.connect_source is not None and self.connect_source in out:
             out[self.connect_source] = BoxDecoration(border_style="bold green", badge="from")
@@ -410,6 +415,7 @@ class SystemScreen(Screen[None]):
 
     def show_inspector(self) -> None:
         selected = self.canvas.selected
+        self._inspector_for = selected
         if selected is None or not self.doc.has_component(selected):
             total = len(self.doc.model.components)
             self.inspector.show_nothing(
@@ -1030,7 +1036,17 @@ class SystemScreen(Screen[None]):
         # holding an arrow key over a 500-box canvas paints the canvas alone per step.
         if self._inspector_timer is not None:
             self._inspector_timer.stop()
-        self._inspector_timer = self.set_timer(INSPECTOR_DELAY, self.show_inspector)
+        self._inspector_timer = self.set_timer(INSPECTOR_DELAY, self._selection_rested)
+
+    def _selection_rested(self) -> None:
+        self._inspector_timer = None
+        self.show_inspector()
+
+    @property
+    def inspector_current(self) -> bool:
+        """Whether the inspector shows the selected box (no debounced update still waiting):
+        what a script or a test waits for after moving the selection."""
+        return self._inspector_timer is None and self._inspector_for == self.canvas.selected
 
     def on_click(self, event: events.Click) -> None:
         # In connect mode one click on another box picks it (the canvas selects it first).
@@ -1114,7 +1130,7 @@ class ActionCommands(Provider):
 
 def bindings() -> list[tuple[str, Binding]]:
     """Every binding of the app with the screen or widget it belongs to."""
-    from archrev.tui import forms
+    from archrev.tui import forms, review_screen
     from archrev.tui.inspector import InspectorBody
 
     holders: Iterable[Any] = (
@@ -1128,6 +1144,11 @@ def bindings() -> list[tuple[str, Binding]]:
         forms.ConfirmScreen,
         forms.FindScreen,
         forms.SystemPicker,
+        review_screen.ReviewScreen,
+        review_screen.TriageDialog,
+        review_screen.NoteDialog,
+        review_screen.StartDialog,
+        review_screen.SnapshotScreen,
     )
     return [
         (holder.__name__, binding)

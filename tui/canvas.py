@@ -10,7 +10,7 @@ Using it from the app::
     canvas.show(model, positions)        # after every change; keeps scroll and selection
     canvas.decorate({"db": BoxDecoration(border_style="$error", badge="2 crit")})
     canvas.select("api")                 # or None; scrolls it into view
-    canvas.focus_on({"api", "db"})       # dim the rest; None shows everything again
+    canvas.focus_on({"api", "db"})       # just these, laid out around the selection; None: all
 
     def on_graph_canvas_move_requested(self, event: GraphCanvas.MoveRequested) -> None:
         workspace.move(system_id, {event.comp_id: (event.x, event.y)})
@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from archrev.model.layout import EdgeRoute, box_sizes, route_edges
+from archrev.model.layout import EdgeRoute, box_sizes, neighbourhood_layout, route_edges
 from archrev.model.types import SystemModel
 from archrev.tui.canvas_draw import (
     BADGE,
@@ -39,7 +39,9 @@ from archrev.tui.canvas_draw import (
     LINE_OPTIONAL,
     LINE_SELECTED,
     NAME,
+    BoxPicture,
     Scene,
+    badge_word,
     text_cells,
 )
 from rich.segment import Segment
@@ -56,9 +58,13 @@ from textual.timer import Timer
 
 # Above this many components a drag moves the box only; lines are re-routed on release.
 LIVE_ROUTING_LIMIT = 150
-# Cells kept free right of and below the picture, room to drag boxes into.
+# Cells kept free right of and below the picture while a box is dragged, room to drag it
+# into (the edge scrolls); at rest the area fits the picture so no needless scrollbar shows.
 SPARE_COLUMNS = 24
 SPARE_ROWS = 8
+# Blank cells right of and below the furthest box or line at rest.
+MARGIN_COLUMNS = 2
+MARGIN_ROWS = 1
 PAN_STEP_X = 8
 # Leftmost column a move may put a box at: the arrowhead and a track go left of it.
 MIN_X = 2
@@ -67,6 +73,8 @@ EDGE_SCROLL_X = 2
 EDGE_SCROLL_Y = 1
 # Seconds without a further move before a large system's lines are re-routed.
 REROUTE_DELAY = 0.15
+# A cell is about twice as tall as it is wide: rows count double when comparing distances.
+ROW_ASPECT = 2.0
 
 
 @dataclass(frozen=True)
@@ -74,12 +82,15 @@ class BoxDecoration:
     """How the app wants one box to look: findings colour, growth colour, blast highlight.
 
     `border_style` is a Rich style ("red", "bold #ff8800") or a theme variable ("$error");
-    `badge` is plain text shown in the bottom border ("2 crit 1 high"); `dim` greys it out.
+    `badge` is plain text shown in the bottom border ("C2 H1"); `badge_styles` colours its
+    space-separated words in order (a count by its severity), words past it keep the default
+    badge colour; `dim` greys it out.
     """
 
     border_style: str = ""
     badge: str = ""
     dim: bool = False
+    badge_styles: tuple[str, ...] = ()
 
 
 class GraphCanvas(ScrollView, can_focus=True):
@@ -212,6 +223,11 @@ class GraphCanvas(ScrollView, can_focus=True):
         self._scene = Scene({}, {}, {}, [])
         self._decorations: dict[str, BoxDecoration] = {}
         self._focus: frozenset[str] | None = None
+        # What `show` was given: while focused, the canvas draws a sub-model instead.
+        self._whole: tuple[SystemModel, dict[str, tuple[int, int]]] | None = None
+        self._focus_centre: str | None = None
+        # Scroll offset of the whole picture, restored when the focus ends.
+        self._whole_scroll: tuple[float, float] | None = None
         self._edges_of: dict[str, frozenset[int]] = {}
         self._dimmed_edges: frozenset[int] = frozenset()
         self._strips: dict[tuple[int, int, int], Strip] = {}
@@ -242,32 +258,52 @@ class GraphCanvas(ScrollView, can_focus=True):
     def show(self, model: SystemModel, positions: dict[str, tuple[int, int]]) -> None:
         """Draw `model` with boxes at `positions`; scroll offset and selection are kept.
 
-        Components without a position are put in a row below the picture.
+        Components without a position are put in a row below the picture. While focused
+        on a neighbourhood (`focus_on`), the focused part of `model` is drawn instead.
         """
-        self._model = model
-        self._sizes = box_sizes(model)
+        sizes = box_sizes(model)
         placed = {cid: (max(0, x), max(0, y)) for cid, (x, y) in positions.items()}
-        placed = {cid: pos for cid, pos in placed.items() if cid in self._sizes}
+        placed = {cid: pos for cid, pos in placed.items() if cid in sizes}
         missing = [c.id for c in model.components if c.id not in placed]
         if missing:
-            bottom = max((y + self._sizes[c][1] for c, (_x, y) in placed.items()), default=0)
+            bottom = max((y + sizes[c][1] for c, (_x, y) in placed.items()), default=0)
             x = 2
             for comp_id in missing:
                 placed[comp_id] = (x, bottom + 2)
-                x += self._sizes[comp_id][0] + 4
+                x += sizes[comp_id][0] + 4
+        self._whole = (model, placed)
+        if self._focus is not None:
+            # Focused components deleted meanwhile drop out; with none left, show all.
+            self._focus = frozenset(c for c in self._focus if c in placed) or None
+        self._present()
+
+    def _present(self) -> None:
+        """Install the whole picture, or the focused neighbourhood's own compact one."""
+        if self._whole is None:
+            return
+        model, placed = self._whole
+        if self._focus is not None:
+            centre = self._focus_centre
+            if centre not in self._focus:
+                centre = next((c.id for c in model.components if c.id in self._focus), None)
+            if centre is not None:
+                height = self.scrollable_content_region.height if self.is_mounted else 0
+                model, placed = neighbourhood_layout(
+                    model, centre, self._focus, max_height=height or None
+                )
         # The app calls show() after persisting a move the canvas already drew: when nothing
         # changed, skip re-routing (a tenth of a second at 500 components).
         fingerprint = model.model_dump_json()
         if fingerprint == self._fingerprint and placed == self._positions:
             return
+        self._model = model
+        self._sizes = box_sizes(model)
         self._fingerprint = fingerprint
-        self._positions = placed
+        self._positions = dict(placed)
         self._rebuild()
         if self.selected is not None and self.selected not in self._positions:
             self.selected = None
-        if self._focus is not None:
-            self._focus = frozenset(c for c in self._focus if c in self._positions)
-            self._update_dimmed()
+        self._update_dimmed()
 
     def decorate(self, decorations: dict[str, BoxDecoration]) -> None:
         """Replace every box's decoration (colours, badges, dimming)."""
@@ -320,12 +356,66 @@ class GraphCanvas(ScrollView, can_focus=True):
             return
         self.scroll_to(left, top + shift, animate=False, immediate=True)
 
+    @property
+    def focused(self) -> bool:
+        """Whether only a neighbourhood is drawn (moves are off then: nothing is saved)."""
+        return self._focus is not None
+
     def focus_on(self, ids: set[str] | None) -> None:
-        """Dim everything outside `ids` (a neighbourhood, a blast radius); None shows all."""
-        self._focus = None if ids is None else frozenset(c for c in ids if c in self._positions)
-        self._update_dimmed()
+        """Draw only `ids`, in a compact layout of their own that fits the view: callers of
+        the selection on its left, callees on its right. Positions of this view are never
+        saved and moves are off. None draws the whole system again, scrolled as before.
+        """
+        whole = {c.id for c in self._whole[0].components} if self._whole else set()
+        if ids is None or not (set(ids) & whole):
+            if self._focus is None:
+                return
+            self._focus = None
+            self._focus_centre = None
+            self._present()
+            scroll, self._whole_scroll = self._whole_scroll, None
+            # After the next refresh: the scrollbars (and so the largest scroll offset) must
+            # first follow the whole picture's size.
+            self.call_after_refresh(self._restore_scroll, scroll)
+        elif self._focus == frozenset(c for c in ids if c in whole):
+            # The app repeats the focus after every change: keep the view as the user has it.
+            self._present()
+        else:
+            if self._focus is None:
+                self._whole_scroll = (self.scroll_x, self.scroll_y)
+            self._focus = frozenset(c for c in ids if c in whole)
+            self._focus_centre = self.selected if self.selected in self._focus else None
+            self._present()
+            self.scroll_to(0, 0, animate=False, immediate=True)
+            self._keep_selection_in_view()
         self._styles.clear()
         self._invalidate()
+
+    def _restore_scroll(self, scroll: tuple[float, float] | None) -> None:
+        if self._focus is not None:
+            return  # focused again meanwhile
+        if scroll is not None:
+            self.scroll_to(*scroll, animate=False, immediate=True)
+        self._keep_selection_in_view()
+
+    def _keep_selection_in_view(self) -> None:
+        box = self._scene.boxes.get(self.selected) if self.selected else None
+        if box is None:
+            return
+        view = Region(int(self.scroll_x), int(self.scroll_y), *self.scrollable_content_region.size)
+        if not view.contains_region(Region(box.x, box.y, box.w, box.h)):
+            self.scroll_to_component(box.comp_id)
+
+    def _refuse_move(self) -> bool:
+        """Moves in a focused view would save positions of a temporary layout: refused."""
+        if self._focus is None:
+            return False
+        self.notify(
+            "Moves are off while only the neighbourhood is shown (its layout is not saved): "
+            "f shows the whole system.",
+            severity="warning",
+        )
+        return True
 
     # --- building the picture -----------------------------------------------------------------
 
@@ -401,7 +491,10 @@ class GraphCanvas(ScrollView, can_focus=True):
         )
 
     def _resize_virtual(self) -> None:
-        self.virtual_size = Size(self._scene.width + SPARE_COLUMNS, self._scene.height + SPARE_ROWS)
+        dragging = self._drag is not None
+        extra_x = SPARE_COLUMNS if dragging else MARGIN_COLUMNS
+        extra_y = SPARE_ROWS if dragging else MARGIN_ROWS
+        self.virtual_size = Size(self._scene.width + extra_x, self._scene.height + extra_y)
 
     def _invalidate(self) -> None:
         self._strips.clear()
@@ -430,6 +523,9 @@ class GraphCanvas(ScrollView, can_focus=True):
             LINE_SELECTED: "graph-canvas--line-selected",
             LINE_DIM: "graph-canvas--line-dim",
         }.get(role)
+        word = badge_word(role)
+        if word is not None:
+            part = "graph-canvas--badge"
         style = base
         if part is not None:
             style = base + self.get_component_rich_style(part)
@@ -441,6 +537,8 @@ class GraphCanvas(ScrollView, can_focus=True):
             coloured = decoration is not None and bool(decoration.border_style)
             if role == BORDER and decoration is not None and coloured:
                 style += self._parse_style(decoration.border_style)
+            if word is not None and decoration is not None and word < len(decoration.badge_styles):
+                style += self._parse_style(decoration.badge_styles[word])
             # The selected box keeps its findings colour: its heavy border marks it already.
             if owner == self.selected and role == BORDER and not coloured:
                 style += self.get_component_rich_style("graph-canvas--selected")
@@ -508,32 +606,9 @@ class GraphCanvas(ScrollView, can_focus=True):
         if current is None:
             self.select(self._first_visible())
             return
-        cx, cy = current.x + current.w / 2, current.y + current.h / 2
-        best: tuple[float, str] | None = None
-        for comp_id, box in boxes.items():
-            if comp_id == current.comp_id:
-                continue
-            bx, by = box.x + box.w / 2, box.y + box.h / 2
-            dx, dy = bx - cx, by - cy
-            # Along: how far in the wanted direction; across: how far off to the side.
-            along, across = {
-                "up": (-dy, abs(dx)),
-                "down": (dy, abs(dx)),
-                "left": (-dx, abs(dy)),
-                "right": (dx, abs(dy)),
-            }[direction]
-            if along <= 0:
-                continue
-            # A row is about twice as tall as a column is wide: compare distances on screen,
-            # and count a step sideways double so the box straight ahead wins.
-            if direction in ("up", "down"):
-                score = 2 * along + 2 * across
-            else:
-                score = along + 2 * (2 * across)
-            if best is None or score < best[0]:
-                best = (score, comp_id)
-        if best is not None:
-            self.select(best[1])
+        target = box_toward(boxes, current, direction)
+        if target is not None:
+            self.select(target)
 
     def _first_visible(self) -> str | None:
         scroll_x, scroll_y = self.scroll_offset
@@ -550,7 +625,7 @@ class GraphCanvas(ScrollView, can_focus=True):
 
     def action_move_selected(self, dx: int, dy: int) -> None:
         comp_id = self.selected
-        if comp_id is None or comp_id not in self._positions:
+        if comp_id is None or comp_id not in self._positions or self._refuse_move():
             return
         x, y = self._positions[comp_id]
         new = (max(min(x, MIN_X), x + dx), max(0, y + dy))
@@ -591,8 +666,9 @@ class GraphCanvas(ScrollView, can_focus=True):
             self._pan = (event.screen_x, event.screen_y, self.scroll_x, self.scroll_y)
         else:
             self.selected = box.comp_id
-            self._drag = (box.comp_id, x - box.x, y - box.y, (box.x, box.y))
-            self._drag_moved = False
+            if self._focus is None:
+                self._drag = (box.comp_id, x - box.x, y - box.y, (box.x, box.y))
+                self._drag_moved = False
         self.capture_mouse()
         event.stop()
 
@@ -662,6 +738,7 @@ class GraphCanvas(ScrollView, can_focus=True):
         if self._drag_moved and new != start:
             self._moved(comp_id)
             self.post_message(self.MoveRequested(comp_id, new[0], new[1], self))
+        self._resize_virtual()  # the drag's spare room goes
         event.stop()
 
     def on_click(self, event: events.Click) -> None:
@@ -670,3 +747,57 @@ class GraphCanvas(ScrollView, can_focus=True):
             box = self._scene.box_at(x, y)
             if box is not None and box.comp_id == self.selected:
                 self.post_message(self.Activated(box.comp_id, self))
+
+
+def box_toward(boxes: dict[str, BoxPicture], current: BoxPicture, direction: str) -> str | None:
+    """The box an arrow key in `direction` ("up", "down", "left", "right") goes to from
+    `current`, or None when nothing lies that way.
+
+    Candidates lie beyond `current` by their edges; those in the cone around the direction
+    (at least as far along it as off to the side, on screen) win over the rest of that half
+    of the screen, so Right never picks the box straight below.
+    """
+    cx, cy = current.x + current.w / 2, current.y + current.h / 2
+    # Best in the cone around the direction first; only when the cone is empty, the
+    # nearest box anywhere in that half of the screen.
+    in_cone: tuple[float, str] | None = None
+    in_half: tuple[float, str] | None = None
+    for comp_id, box in boxes.items():
+        if comp_id == current.comp_id:
+            continue
+        # Screen units: a row is about twice as tall as a column is wide.
+        dx = box.x + box.w / 2 - cx
+        dy = (box.y + box.h / 2 - cy) * ROW_ASPECT
+        # Along: how far in the wanted direction; across: how far off to the side.
+        along, across = {
+            "up": (-dy, abs(dx)),
+            "down": (dy, abs(dx)),
+            "left": (-dx, abs(dy)),
+            "right": (dx, abs(dy)),
+        }[direction]
+        if along <= 0 or not _clear_of(current, box, direction):
+            continue
+        # A step sideways counts double so the box straight ahead wins.
+        score = along + 2 * across
+        if along >= across:
+            if in_cone is None or score < in_cone[0]:
+                in_cone = (score, comp_id)
+        elif in_half is None or score < in_half[0]:
+            in_half = (score, comp_id)
+    best = in_cone or in_half
+    return None if best is None else best[1]
+
+
+def _clear_of(current: BoxPicture, box: BoxPicture, direction: str) -> bool:
+    """Whether `box` lies beyond `current` in `direction` by its edges, not just its centre.
+
+    A wider box in the same column has its centre a little to the right; it is below, not
+    to the right. Boxes that overlap on the screen cannot be told apart by edges: allowed.
+    """
+    if direction == "right":
+        return box.x + box.w > current.x + current.w and box.x > current.x
+    if direction == "left":
+        return box.x < current.x and box.x + box.w < current.x + current.w
+    if direction == "down":
+        return box.y + box.h > current.y + current.h and box.y > current.y
+    return box.y < current.y and box.y + box.h < current.y + current.h

@@ -57,6 +57,20 @@ BORDER = "border"
 NAME = "name"
 KIND = "kind"
 BADGE = "badge"
+
+
+def badge_role(word: int) -> str:
+    """The role of the cells of the badge's `word`-th word ("C1" of "C1 H2"), so each word
+    can take its own colour (a finding count coloured by its severity)."""
+    return f"{BADGE}-{word}"
+
+
+def badge_word(role: str) -> int | None:
+    """The word index of a `badge_role`, None for any other role."""
+    prefix = BADGE + "-"
+    return int(role[len(prefix) :]) if role.startswith(prefix) else None
+
+
 INSIDE = "inside"
 
 
@@ -144,7 +158,16 @@ class BoxPicture:
                 badge = text_cells(" " + self.badge + " ", inner - 2)
                 while len(badge) > 2 and badge[-1] == " " and badge[-2] == " ":
                     badge.pop()
-                row[1 : 1 + len(badge)] = [(c, BADGE) for c in badge]
+                cells: list[tuple[str, str]] = []
+                word = -1
+                for index, char in enumerate(badge):
+                    if char == " ":
+                        cells.append((char, BADGE))
+                        continue
+                    if index == 0 or badge[index - 1] == " ":
+                        word += 1
+                    cells.append((char, badge_role(word)))
+                row[1 : 1 + len(badge)] = cells
             return [(bl, BORDER), *row, (br, BORDER)]
         right = tee if y in self.exits else vt
         if dy == 1:
@@ -210,8 +233,9 @@ class Scene:
             self._add_route(index, route)
             for x, y in route.points:
                 width, height = max(width, x + 1), max(height, y + 1)
-        self.width = width + 2
-        self.height = height + 1
+        # The real extent: one past the furthest cell any box or line occupies.
+        self.width = width
+        self.height = height
 
     def _add_route(self, index: int, route: EdgeRoute) -> None:
         points = route.points
@@ -280,8 +304,8 @@ class Scene:
         box.x, box.y = x, y
         for row in range(y, y + box.h):
             self.rows[row].append(box)
-        self.width = max(self.width, x + box.w + 2)
-        self.height = max(self.height, y + box.h + 1)
+        self.width = max(self.width, x + box.w)
+        self.height = max(self.height, y + box.h)
 
     def row(
         self,

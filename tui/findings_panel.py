@@ -28,6 +28,25 @@ SEVERITY_STYLE = {
     "low": "cyan",
     "info": "dim",
 }
+# Colours of the finding counts on a box's badge ("C1 H2"): each count in its severity's
+# colour, so a shared screen reads at a glance; critical is a chip so it stands apart from
+# high even for colour-weak eyes. Named colours stay legible on the default dark theme.
+SEVERITY_BADGE = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "bold yellow",
+    "low": "bold cyan",
+}
+
+
+def severity_badge(counts: dict[str, int]) -> tuple[str, tuple[str, ...]]:
+    """The badge text ("C1 H2 M1") for finding counts by severity, worst first, and the style
+    of each of its words. Info findings stay off it: the badge must fit a box."""
+    shown = [s for s in SEVERITIES if s in SEVERITY_BADGE and counts.get(s)]
+    text = " ".join(f"{s[0].upper()}{counts[s]}" for s in shown)
+    return text, tuple(SEVERITY_BADGE[s] for s in shown)
+
+
 # Border colours of boxes by their worst finding (the canvas draws them).
 SEVERITY_BORDER = {
     "critical": "bold red",

@@ -1092,6 +1092,7 @@ class SnapshotScreen(Screen[None]):
 
     def on_mount(self) -> None:
         from archrev.tui.canvas import BoxDecoration, GraphCanvas
+        from archrev.tui.findings_panel import severity_badge
 
         canvas = self.query_one(GraphCanvas)
         canvas.show(self.state.model, self.positions)
@@ -1104,11 +1105,13 @@ class SnapshotScreen(Screen[None]):
                 counts.setdefault(cid, {}).setdefault(sev, 0)
                 counts[cid][sev] += 1
         worst = self.state.worst_by_component()
+        badges = {cid: severity_badge(counts.get(cid, {})) for cid in worst}
         canvas.decorate(
             {
                 cid: BoxDecoration(
                     border_style=SEVERITY_BORDER[sev.value],
-                    badge=" ".join(f"{n} {s[:4]}" for s, n in counts.get(cid, {}).items()),
+                    badge=badges[cid][0],
+                    badge_styles=badges[cid][1],
                 )
                 for cid, sev in worst.items()
             }
