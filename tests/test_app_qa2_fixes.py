@@ -139,7 +139,7 @@ async def test_growth_mode_shows_the_demand_of_an_entry_point(tmp_path: Path) ->
         assert projected > 6500
         assert screen.decorations()["web"].badge == f"{projected:,.0f} rps"
         body = screen.inspector.text.plain
-        assert f"{projected:,.0f} rps in Q4" in body
+        assert f"Q4: {projected:,.0f} rps projected" in body
         # A component with neither load nor capacity still says what is missing.
         assert screen.decorations()["cron"].badge == "no load"
 

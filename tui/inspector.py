@@ -340,9 +340,10 @@ class Inspector(Vertical):
             # The load is known even where utilization is not (a client has no capacity).
             text.append("entry point: " if demand.entry_point else "load: ", style="dim")
             text.append(f"{demand.now:,.0f} rps now")
-            if quarter:
-                text.append(f", {demand.projected:,.0f} rps in Q{quarter}")
             text.append("\n")
+            if quarter:  # a line of its own: the inspector is narrow
+                text.append(f"Q{quarter}: ", style="dim")
+                text.append(f"{demand.projected:,.0f} rps projected\n")
             if not values and not demand.entry_point:
                 text.append("no capacity known: add capacity rps\n", style="dim")
         if not values:
