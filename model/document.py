@@ -10,13 +10,15 @@ terminal dies, every edit made so far is on disk.
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-from archrev.model.errors import ArchrevError, WorkspaceError
-from archrev.model.modelfile import read_model_with_source, save_model
+from archrev.model.atomic_file import write_text_atomically
+from archrev.model.errors import ArchrevError, StaleWriteError, WorkspaceError
+from archrev.model.modelfile import read_model_with_source, write_model
 from archrev.model.types import (
     Component,
     Link,
@@ -302,6 +304,7 @@ class ModelFileDocument(SystemDocument):
 
     def __init__(self, file: str | Path) -> None:
         self.file = Path(file)
+        self._disk_digest = self._digest_on_disk()
         model, source = read_model_with_source(self.file)
         self.header = source.header
         super().__init__(model)
@@ -315,9 +318,23 @@ class ModelFileDocument(SystemDocument):
         return self.file
 
     def reload(self) -> SystemModel:
+        digest = self._digest_on_disk()
         model, source = read_model_with_source(self.file)
-        self.model, self.header = model, source.header
+        self.model, self.header, self._disk_digest = model, source.header, digest
         return model
+
+    def changed_on_disk(self) -> bool:
+        """Whether someone else (an editor, `git pull`) wrote the file since we last did."""
+        return self._digest_on_disk() != self._disk_digest
+
+    def _digest_on_disk(self) -> str | None:
+        """The hash of the file's bytes; None when it is gone."""
+        try:
+            return hashlib.sha256(self.file.read_bytes()).hexdigest()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise ArchrevError(f"{self.file}: cannot read the model file: {exc}") from None
 
     def _commit(self, new: SystemModel, write: WorkspaceWrite) -> None:
         if not self._batch_depth:
@@ -325,10 +342,22 @@ class ModelFileDocument(SystemDocument):
         self.model = new
 
     def _save(self, model: SystemModel) -> None:
+        # Rewriting the whole file from memory would silently drop what an editor or a
+        # `git pull` put there since we read it: refuse instead, and let the user reload.
+        if self.changed_on_disk():
+            raise StaleWriteError(
+                f"{self.file} changed on disk since it was opened or last saved; this edit "
+                "was not saved, and the file was not touched. Reload from disk (ctrl+r) to "
+                "pick up the other changes, then redo the edit."
+            )
+        text = write_model(model, self.header)
         try:
-            save_model(model, self.file, self.header)
+            write_text_atomically(self.file, text)
         except OSError as exc:
             raise ArchrevError(f"{self.file}: cannot write the model file: {exc}") from None
+        # The hash of what we wrote, not a re-read: a write by someone else right after
+        # ours must still count as theirs.
+        self._disk_digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     @contextmanager
     def _batch_store(self) -> Iterator[None]:

@@ -316,7 +316,22 @@ def is_valid_id(value: str) -> bool:
     return bool(_ID_RE.match(value))
 
 
-def slugify(text: str) -> str:
-    """A component id from a name: lower case, runs of other characters become '-'."""
+ID_MAX = 100  # the longest id `_ID_RE` accepts
+
+
+def slugify(text: str, limit: int = ID_MAX) -> str:
+    """A component id from a name: lower case, runs of other characters become '-'.
+
+    A name longer than `limit` is cut at a word boundary, never mid-word nor leaving a
+    trailing '-' (a half word reads like a typo in every report that names the id).
+    """
     slug = re.sub(r"[^A-Za-z0-9_.]+", "-", text.strip().lower()).strip("-._")
-    return slug[:100] or "component"
+    if len(slug) > limit:
+        cut = slug[:limit]
+        if slug[limit] not in "-._":
+            boundary = max(cut.rfind(sep) for sep in "-._")
+            # One very long word has no boundary worth keeping: cut it at the limit.
+            if boundary > limit // 2:
+                cut = cut[:boundary]
+        slug = cut.rstrip("-._")
+    return slug or "component"

@@ -113,9 +113,9 @@ async def test_invalid_input_keeps_the_form_open_and_saves_nothing(ws_path: Path
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is form
-        assert "integer" in str(form.query_one("#err-replicas").render()).lower()
+        assert "whole number" in str(form.query_one("#err-replicas").render())
         assert "1" in str(form.query_one("#err-read_ratio").render())
-        assert "holds a space and '!'" in str(form.query_one("#err-id").render())
+        assert "cannot hold a space or '!'" in str(form.query_one("#err-id").render())
         assert stored(ws_path).component("api").replicas == 2
         # Fixing the fields saves the edit.
         await fill(pilot, "#f-replicas", "4")

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from archrev.model.document import SystemDocument, WorkspaceDocument
-from archrev.model.errors import ArchrevError
+from archrev.model.errors import ArchrevError, StaleWriteError
 from archrev.model.layout import box_size, layered_layout
 from archrev.model.types import Component, Link, Mode, Position
 from archrev.tui.canvas import BoxDecoration, GraphCanvas
+from archrev.tui.evidence_text import evidence_lines
 from archrev.tui.findings_panel import (
     SEVERITY_STYLE,
     FindingsPanel,
@@ -45,8 +46,9 @@ from archrev.tui.history import (
     Relayout,
     UpdateComponent,
     UpdateLink,
+    short_id,
 )
-from archrev.tui.inspector import BlastSummary, Inspector, utilization_style
+from archrev.tui.inspector import BlastSummary, GrowthDemand, Inspector, utilization_style
 from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
@@ -93,11 +95,18 @@ class FindingDetail(ModalScreen[None]):
 
     BINDINGS: ClassVar = [Binding("escape,question_mark,q", "close", "Close", id="detail.close")]
 
-    def __init__(self, finding: Finding, names: dict[str, str], rationale: str = "") -> None:
+    def __init__(
+        self,
+        finding: Finding,
+        names: dict[str, str],
+        rationale: str = "",
+        rule_titles: dict[str, str] | None = None,
+    ) -> None:
         super().__init__()
         self.finding = finding
         self.names = names
         self.rationale = rationale
+        self.rule_titles = rule_titles or {}
 
     def compose(self) -> ComposeResult:
         f = self.finding
@@ -125,9 +134,9 @@ class FindingDetail(ModalScreen[None]):
             text.append("\n")
         if f.evidence:
             text.append("\nEvidence\n", style="bold underline")
-            for key, value in f.evidence.items():
-                text.append(f"{key}: ", style="dim")
-                text.append(str(value))
+            for label, value in evidence_lines(f.evidence, self.names, self.rule_titles):
+                text.append(f"{label}: ", style="dim")
+                text.append(value)
                 text.append("\n")
         with Vertical(id="detail-box"):
             with VerticalScroll():
@@ -182,6 +191,7 @@ class SystemScreen(Screen[None]):
         Binding("i", "toggle_inspector", "Inspector", show=False, id="system.inspector"),
         Binding("ctrl+o", "switch_system", "Systems", show=False, id="system.switch"),
         Binding("r", "review", "Review", id="system.review"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="system.reload"),
         Binding("escape", "cancel", "Cancel", show=False, id="system.cancel"),
     ]
 
@@ -207,6 +217,7 @@ class SystemScreen(Screen[None]):
         "switch_system": "Open another system of the workspace",
         "review": "Quarterly review: triage findings, answer the checklist, compare, close, export",
         "cancel": "Leave the current mode",
+        "reload": "Reload from disk: read the system again, dropping the undo history",
     }
 
     def __init__(self, doc: SystemDocument, *, today: date | None = None) -> None:
@@ -357,7 +368,10 @@ class SystemScreen(Screen[None]):
             for comp in model.components:
                 values = facts.utilization(comp.id)
                 if not values:
-                    out[comp.id] = BoxDecoration(dim=True, badge="no load")
+                    # A client has demand but no capacity: its load is the number to show.
+                    demand = facts.projected_load(comp.id, self.quarter)
+                    badge = f"{demand:,.0f} rps" if demand > 0 else "no load"
+                    out[comp.id] = BoxDecoration(dim=demand <= 0, badge=badge)
                     continue
                 value = values[min(self.quarter, len(values) - 1)]
                 out[comp.id] = BoxDecoration(
@@ -396,11 +410,17 @@ class SystemScreen(Screen[None]):
             f for f in (self.analysis.findings if self.analysis else []) if selected in f.components
         ]
         growth = None
+        demand = None
         blast = None
         if self.analysis is not None:
             facts = self.analysis.facts
             if self.view == "growth":
                 growth = (facts.utilization(selected), facts.runway(selected), self.quarter)
+                demand = GrowthDemand(
+                    now=facts.load.get(selected, 0.0),
+                    projected=facts.projected_load(selected, self.quarter),
+                    entry_point=selected in facts.entry_points,
+                )
             elif self.view == "blast":
                 blast = self.blast_summary(selected)
         self.inspector.show_component(
@@ -408,6 +428,7 @@ class SystemScreen(Screen[None]):
             self.doc.links_of(selected),
             findings,
             growth=growth,
+            demand=demand,
             blast=blast,
             names=self.names(),
         )
@@ -434,7 +455,9 @@ class SystemScreen(Screen[None]):
         if self.connect_source is not None:
             text.append(" CONNECT ", style="bold black on green")
             text.append(" from ")
-            text.append(names.get(self.connect_source, self.connect_source), style="bold")
+            text.append(
+                short_id(names.get(self.connect_source, self.connect_source), 32), style="bold"
+            )
             text.append(": pick the target (click, or select + enter) · esc cancels")
         elif self.view == "blast":
             text.append(" BLAST RADIUS ", style="bold white on red")
@@ -549,6 +572,9 @@ class SystemScreen(Screen[None]):
         command = self.with_frozen_layout(command)
         try:
             self.history.do(command)
+        except StaleWriteError as exc:
+            self.offer_reload(exc, command.description)
+            return False
         except EDIT_ERRORS as exc:
             self.notify(str(exc), title="Not saved", severity="error", markup=False)
             return False
@@ -583,6 +609,15 @@ class SystemScreen(Screen[None]):
             self.show_inspector()
         self.run_analysis()
 
+    def cancel_pending_connect(self) -> None:
+        """Another edit key during CONNECT ends it first: otherwise a later select + enter
+        would connect to something the user no longer means."""
+        if self.connect_source is None:
+            return
+        self.connect_source = None
+        self.decorate()
+        self.say("connect cancelled")
+
     def selected_or_hint(self, what: str) -> str | None:
         selected = self.canvas.selected
         if selected is None or not self.doc.has_component(selected):
@@ -591,6 +626,7 @@ class SystemScreen(Screen[None]):
         return selected
 
     def action_add(self) -> None:
+        self.cancel_pending_connect()
         taken = {c.id for c in self.doc.model.components}
         self.app.push_screen(ComponentForm(None, taken), self._added)
 
@@ -657,6 +693,7 @@ class SystemScreen(Screen[None]):
             form.set_links(self.doc.links_of(form.original.id if form.original else ""))
 
     def action_edit(self) -> None:
+        self.cancel_pending_connect()
         selected = self.selected_or_hint("edit it")
         if selected is None:
             return
@@ -682,6 +719,7 @@ class SystemScreen(Screen[None]):
             form.set_links(self.doc.links_of(form.original.id if form.original else ""))
 
     def action_delete(self) -> None:
+        self.cancel_pending_connect()
         selected = self.selected_or_hint("delete it")
         if selected is None:
             return
@@ -702,6 +740,7 @@ class SystemScreen(Screen[None]):
             self.perform(DeleteComponent.of(self.doc, comp_id))
 
     def action_relayout(self) -> None:
+        self.cancel_pending_connect()
         if not self.doc.model.components:
             return
         self.say("laying out…")
@@ -765,6 +804,40 @@ class SystemScreen(Screen[None]):
         before: dict[str, Position | None] = {cid: layout.get(cid) for cid in after}
         self.perform(MoveComponents(before, after, moved=comp_id))
 
+    def offer_reload(self, exc: StaleWriteError, edit: str = "") -> None:
+        """Someone else changed the store: say so, keep the edit unsaved, offer a reload."""
+        what = f"not saved: {edit}" if edit else "not saved"
+        self.say(f"{what}: the file changed on disk (ctrl+r reloads)")
+        question = Text(f"Not saved: {edit}\n\n" if edit else "")
+        question.append(str(exc))
+        question.append("\n\nReload from disk now? The other changes are kept; ")
+        question.append("this edit and the undo history are dropped.")
+        self.app.push_screen(
+            ConfirmScreen(question, yes="Reload"),
+            lambda yes: self.action_reload() if yes else None,
+        )
+
+    def action_reload(self) -> None:
+        """Read the system again from its store, e.g. after an editor or `git pull` changed it."""
+        self.cancel_pending_connect()
+        if self.laying_out:
+            self.notify("Still laying the system out; try again in a moment.")
+            return
+        selected = self.canvas.selected
+        try:
+            self.doc.reload()
+        except EDIT_ERRORS as exc:
+            self.notify(str(exc), title="Not reloaded", severity="error", markup=False)
+            return
+        # The recorded edits describe the model before the reload: undoing one now
+        # could take back somebody else's change.
+        self.history = History(self.doc)
+        self.connect_source = None
+        self.marked = frozenset()
+        self.title = self.doc.model.system.display_name
+        self.after_edit(selected)
+        self.say("reloaded from disk (the undo history starts again)")
+
     def action_undo(self) -> None:
         self._step(undo=True)
 
@@ -772,10 +845,14 @@ class SystemScreen(Screen[None]):
         self._step(undo=False)
 
     def _step(self, *, undo: bool) -> None:
+        self.cancel_pending_connect()
         if self.laying_out:
             return
         try:
             command = self.history.undo() if undo else self.history.redo()
+        except StaleWriteError as exc:
+            self.offer_reload(exc)
+            return
         except EDIT_ERRORS as exc:
             self.notify(
                 str(exc),
@@ -864,10 +941,12 @@ class SystemScreen(Screen[None]):
 
     def _explain(self, finding: Finding) -> None:
         rationale = ""
+        titles: dict[str, str] = {}
         if self.analysis is not None:
             rule = next((r for r in self.analysis.rules if r.id == finding.rule_id), None)
             rationale = getattr(rule, "rationale", "") if rule is not None else ""
-        self.app.push_screen(FindingDetail(finding, self.names(), rationale))
+            titles = {r.id: r.title for r in self.analysis.rules}
+        self.app.push_screen(FindingDetail(finding, self.names(), rationale, titles))
 
     def action_toggle_findings(self) -> None:
         panel = self.findings_panel
@@ -891,6 +970,7 @@ class SystemScreen(Screen[None]):
         self.inspector.display = not self.inspector.display
 
     def action_switch_system(self) -> None:
+        self.cancel_pending_connect()
         app = self.app
         if isinstance(app, ArchrevApp) and isinstance(self.doc, WorkspaceDocument):
             app.pick_system(self.doc.path)
@@ -898,6 +978,7 @@ class SystemScreen(Screen[None]):
             self.notify("A model file holds one system.")
 
     def action_review(self) -> None:
+        self.cancel_pending_connect()
         # Reviews, triage and milestones are kept in the workspace next to the system.
         if not isinstance(self.doc, WorkspaceDocument):
             self.notify(
@@ -1061,6 +1142,20 @@ def bindings() -> list[tuple[str, Binding]]:
 def binding_ids() -> list[str]:
     """Every binding id a keymap file may name."""
     return [binding.id for _, binding in bindings() if binding.id]
+
+
+# Holders whose keys are live together: the canvas has the focus on the system screen, so
+# a canvas key and a screen key that are the same would shadow one another.
+_SCOPE_OF = {"GraphCanvas": "SystemScreen"}
+
+
+def binding_defaults() -> dict[str, tuple[str, str]]:
+    """Binding id -> (the scope it is live in, its default keys), for keymap checks."""
+    return {
+        binding.id: (_SCOPE_OF.get(holder, holder), binding.key)
+        for holder, binding in bindings()
+        if binding.id
+    }
 
 
 class ArchrevApp(App[None]):

@@ -22,6 +22,7 @@ from archrev.model.types import (
     is_valid_id,
     slugify,
 )
+from archrev.rules.rulebook import num
 from pydantic import ValidationError
 from rich.text import Text
 from textual import on
@@ -137,8 +138,9 @@ def id_problem(value: str) -> str:
     bad = sorted({ch for ch in value if not (ch.isascii() and (ch.isalnum() or ch in "-_."))})
     if bad:
         names = ["a space" if ch == " " else f"'{ch}'" for ch in bad]
-        shown = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        return f"'{value}' holds {shown}: an id cannot"
+        shown = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        # A whole sentence with what to do; the value itself is in the field above.
+        return f"an id cannot hold {shown}: use '-' instead"
     if value and not value[0].isalnum():
         return f"'{value}' starts with '{value[0]}'; an id starts with a letter or digit"
     if len(value) > 100:
@@ -153,6 +155,25 @@ def _friendly(err: dict[str, Any]) -> str:
         return ID_RULE
     if kind == "enum":
         return f"choose one of {err.get('ctx', {}).get('expected', '')}"
+    # Numbers in the app's words ("must be a number >= 0"), not pydantic's "Input should be".
+    ctx = err.get("ctx", {})
+    bounds = {
+        "greater_than_equal": (">=", "ge"),
+        "greater_than": (">", "gt"),
+        "less_than_equal": ("<=", "le"),
+        "less_than": ("<", "lt"),
+    }
+    if kind in bounds:
+        sign, key = bounds[kind]
+        bound = ctx.get(key)
+        shown = num(bound) if isinstance(bound, (int, float)) else str(bound)
+        return f"must be a number {sign} {shown}"
+    if kind in ("float_parsing", "float_type", "decimal_parsing"):
+        return "must be a number, e.g. 250 or 0.5"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "must be a whole number, e.g. 3"
+    if kind in ("bool_parsing", "bool_type"):
+        return "must be yes or no"
     message = str(err["msg"]).removeprefix("Value error, ")
     return message[0].upper() + message[1:] if message else kind
 
@@ -522,7 +543,10 @@ class LinkForm(ModalScreen[Link | None]):
                     yield Label("Required", classes="field-label")
                     with Vertical(classes="field-input"):
                         yield Checkbox(
-                            "the source fails without it", value=link.required, id="f-required"
+                            "the source fails without it",
+                            value=link.required,
+                            id="f-required",
+                            classes="labelled",
                         )
                 for name, label, hint in self.FIELDS:
                     with Horizontal(classes="field"):

@@ -14,6 +14,18 @@ from dataclasses import dataclass, field
 from archrev.model.document import SystemDocument
 from archrev.model.types import Component, Link, Position
 
+# The longest id a description names in full: a status line at 80 columns must still name
+# both ends of a link, and the id's start and end are what tell similar ids apart.
+ID_ROOM = 20
+
+
+def short_id(comp_id: str, room: int = ID_ROOM) -> str:
+    """`comp_id`, or its start and end around a `…` when it is longer than `room`."""
+    if len(comp_id) <= room:
+        return comp_id
+    tail = (room - 1) // 3
+    return f"{comp_id[: room - 1 - tail]}…{comp_id[-tail:]}"
+
 
 class Command(ABC):
     """One undoable edit."""
@@ -51,7 +63,7 @@ class AddComponent(Command):
 
     @property
     def description(self) -> str:
-        return f"add {self.component.id}"
+        return f"add {short_id(self.component.id)}"
 
     def focus_after_apply(self) -> str | None:
         return self.component.id
@@ -71,8 +83,8 @@ class UpdateComponent(Command):
     @property
     def description(self) -> str:
         if self.before.id != self.after.id:
-            return f"rename {self.before.id} to {self.after.id}"
-        return f"edit {self.after.id}"
+            return f"rename {short_id(self.before.id)} to {short_id(self.after.id)}"
+        return f"edit {short_id(self.after.id)}"
 
     def focus_after_apply(self) -> str | None:
         return self.after.id
@@ -101,7 +113,7 @@ class DeleteComponent(Command):
     @property
     def description(self) -> str:
         n = len(self.links)
-        return f"delete {self.component.id} and {n} link{'s' if n != 1 else ''}"
+        return f"delete {short_id(self.component.id)} and {n} link{'s' if n != 1 else ''}"
 
     def focus_after_revert(self) -> str | None:
         return self.component.id
@@ -119,7 +131,7 @@ class AddLink(Command):
 
     @property
     def description(self) -> str:
-        return f"connect {self.link.source} -> {self.link.target}"
+        return f"connect {short_id(self.link.source)} -> {short_id(self.link.target)}"
 
     def focus_after_apply(self) -> str | None:
         return self.link.source
@@ -138,7 +150,7 @@ class UpdateLink(Command):
 
     @property
     def description(self) -> str:
-        return f"edit link {self.after.source} -> {self.after.target}"
+        return f"edit link {short_id(self.after.source)} -> {short_id(self.after.target)}"
 
 
 @dataclass
@@ -153,7 +165,7 @@ class DeleteLink(Command):
 
     @property
     def description(self) -> str:
-        return f"delete link {self.link.source} -> {self.link.target}"
+        return f"delete link {short_id(self.link.source)} -> {short_id(self.link.target)}"
 
 
 @dataclass
@@ -172,7 +184,11 @@ class MoveComponents(Command):
 
     @property
     def description(self) -> str:
-        return f"move {self.moved or ', '.join(sorted(self.after))}"
+        if self.moved:
+            return f"move {short_id(self.moved)}"
+        ids = sorted(self.after)
+        shown = ", ".join(short_id(i) for i in ids[:3])
+        return f"move {shown}" + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
 
     def focus_after_apply(self) -> str | None:
         return self.moved

@@ -190,6 +190,15 @@ class InspectorBody(Widget, can_focus=True):
         self.action_scroll_by(-2)
 
 
+@dataclass(frozen=True)
+class GrowthDemand:
+    """The requests per second reaching a component: now, and in the quarter shown."""
+
+    now: float
+    projected: float
+    entry_point: bool
+
+
 class Inspector(Vertical):
     """Shows one component; `show_component(...)` replaces what it shows."""
 
@@ -233,10 +242,14 @@ class Inspector(Vertical):
         findings: list[Finding],
         *,
         growth: tuple[list[float] | None, int | None, int] | None = None,
+        demand: GrowthDemand | None = None,
         blast: BlastSummary | None = None,
         names: dict[str, str] | None = None,
     ) -> None:
-        self._shown = ((comp, links, findings), {"growth": growth, "blast": blast, "names": names})
+        self._shown = (
+            (comp, links, findings),
+            {"growth": growth, "demand": demand, "blast": blast, "names": names},
+        )
         self._shown_width = self.body_width
         names = names or {}
         text = Text()
@@ -245,7 +258,7 @@ class Inspector(Vertical):
         text.append(f"{comp.id} · {comp.kind.value}", style="dim")
         text.append("\n")
         if growth is not None:
-            self._growth(text, *growth, width=self._shown_width)
+            self._growth(text, *growth, width=self._shown_width, demand=demand)
         if blast is not None:
             text.append("\nBlast radius\n", style="bold underline")
             text.append(blast.total_phrase(), style="bold")
@@ -314,13 +327,31 @@ class Inspector(Vertical):
 
     @staticmethod
     def _growth(
-        text: Text, values: list[float] | None, runway: int | None, quarter: int, *, width: int
+        text: Text,
+        values: list[float] | None,
+        runway: int | None,
+        quarter: int,
+        *,
+        width: int,
+        demand: GrowthDemand | None = None,
     ) -> None:
         text.append("\nGrowth\n", style="bold underline")
+        if demand is not None and demand.now > 0:
+            # The load is known even where utilization is not (a client has no capacity).
+            text.append("entry point: " if demand.entry_point else "load: ", style="dim")
+            text.append(f"{demand.now:,.0f} rps now")
+            text.append("\n")
+            if quarter:  # a line of its own: the inspector is narrow
+                text.append(f"Q{quarter}: ", style="dim")
+                text.append(f"{demand.projected:,.0f} rps projected\n")
+            if not values and not demand.entry_point:
+                text.append("no capacity known: add capacity rps\n", style="dim")
         if not values:
-            text.append(
-                "no load or capacity known: add peak rps upstream and capacity rps\n", style="dim"
-            )
+            if demand is None or demand.now <= 0:
+                text.append(
+                    "no load or capacity known: add peak rps upstream and capacity rps\n",
+                    style="dim",
+                )
             return
         text.append(sparkline(values))
         text.append("\n")

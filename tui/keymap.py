@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from archrev.model.errors import InputFileError, Problem
@@ -35,8 +35,24 @@ def keymap_path() -> Path | None:
     return default if default.exists() else None
 
 
-def load_keymap(path: Path, known_ids: Iterable[str]) -> dict[str, str]:
-    """Binding id -> keys from the file; every problem in it reported at once."""
+def canonical_key(key: str) -> str:
+    """A key as Textual names it: `?` and `question_mark` are the same key."""
+    from textual.keys import _character_to_key
+
+    return _character_to_key(key) if len(key) == 1 else key
+
+
+def load_keymap(
+    path: Path,
+    known_ids: Iterable[str],
+    defaults: Mapping[str, tuple[str, str]] | None = None,
+) -> dict[str, str]:
+    """Binding id -> keys from the file; every problem in it reported at once.
+
+    `defaults` maps each binding id to (scope, its default keys). With it, a key the file
+    gives to one binding while another binding of the same scope still holds it is refused:
+    one of the two could never be reached. Rebinding that other one too makes it fine.
+    """
     known = sorted(set(known_ids))
     name = str(path)
     if not path.exists():
@@ -78,6 +94,43 @@ def load_keymap(path: Path, known_ids: Iterable[str]) -> dict[str, str]:
             )
             continue
         keymap[str(binding_id)] = ",".join(p.strip() for p in keys.split(","))
+    if not problems and defaults:
+        problems = _shadowed(doc, name, keymap, defaults)
     if problems:
         raise InputFileError(problems)
     return keymap
+
+
+def _shadowed(
+    doc: YamlMap,
+    name: str,
+    keymap: Mapping[str, str],
+    defaults: Mapping[str, tuple[str, str]],
+) -> list[Problem]:
+    """Keys the file binds that another binding of the same scope holds too."""
+    holders: dict[tuple[str, str], list[str]] = {}
+    for binding_id, (scope, keys) in defaults.items():
+        for key in keymap.get(binding_id, keys).split(","):
+            holders.setdefault((scope, canonical_key(key.strip())), []).append(binding_id)
+    problems: list[Problem] = []
+    for binding_id, keys in keymap.items():
+        if binding_id not in defaults:
+            continue
+        scope = defaults[binding_id][0]
+        for key in keys.split(","):
+            others = [
+                other
+                for other in holders.get((scope, canonical_key(key)), [])
+                if other != binding_id
+            ]
+            if not others:
+                continue
+            line, col = doc.value_mark(binding_id)
+            other = others[0]
+            fix = (
+                f"rebind {other} too, or choose another key"
+                if other not in keymap
+                else "give one of them another key"
+            )
+            problems.append(Problem(name, line, col, f"'{key}' is already bound to {other}; {fix}"))
+    return problems

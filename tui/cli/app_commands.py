@@ -42,11 +42,13 @@ def register_top_level(parser: argparse.ArgumentParser) -> None:
 
 
 def _keymap() -> dict[str, str]:
-    from archrev.tui.app import binding_ids
+    from archrev.tui.app import binding_defaults, binding_ids
     from archrev.tui.keymap import keymap_path, load_keymap
 
     path = keymap_path()
-    return load_keymap(path, binding_ids()) if path is not None else {}
+    if path is None:
+        return {}
+    return load_keymap(path, binding_ids(), binding_defaults())
 
 
 def _run(app: Any) -> int:
