@@ -49,11 +49,11 @@ from archrev.tui.history import (
     short_id,
 )
 from archrev.tui.inspector import BlastSummary, GrowthDemand, Inspector, utilization_style
+from archrev.tui.palette import ScreenActions
 from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
@@ -1074,39 +1074,10 @@ class SystemScreen(Screen[None]):
             self.decorate()
 
 
-class ActionCommands(Provider):
+class ActionCommands(ScreenActions):
     """Every action of the system screen in the command palette, with its key."""
 
-    def _actions(self) -> list[tuple[str, str, str]]:
-        screen = self.screen
-        if not isinstance(screen, SystemScreen):
-            return []
-        keys: dict[str, str] = {}
-        for key, bindings in screen._bindings.key_to_bindings.items():
-            for binding in bindings:
-                keys.setdefault(binding.action, self.app.get_key_display(binding) or key)
-        return [
-            (action, help_text, keys.get(action, ""))
-            for action, help_text in SystemScreen.ACTION_HELP.items()
-        ]
-
-    async def discover(self) -> Hits:
-        for action, help_text, key in self._actions():
-            yield DiscoveryHit(
-                help_text, partial(self.screen.run_action, action), help=f"key: {key}"
-            )
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for action, help_text, key in self._actions():
-            score = matcher.match(help_text)
-            if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(help_text),
-                    partial(self.screen.run_action, action),
-                    help=f"key: {key}",
-                )
+    screen_type = SystemScreen
 
 
 def bindings() -> list[tuple[str, Binding]]:

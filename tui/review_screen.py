@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
@@ -20,11 +19,11 @@ from archrev.model.reviews import AnswerValue, Review, ReviewStore, TriageState
 from archrev.model.workspace import Workspace
 from archrev.rules.review import Analysed, ReviewState, TriagedFinding
 from archrev.tui.footer import FittingFooter
+from archrev.tui.palette import ScreenActions
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
@@ -1232,37 +1231,8 @@ class SnapshotScreen(Screen[None]):
         self.query_one("#snapshot-detail", Static).update(detail)
 
 
-class ReviewCommands(Provider):
+class ReviewCommands(ScreenActions):
     """Every action of the review screen in the command palette, in words, with its key."""
 
-    def _actions(self) -> list[tuple[str, str, str]]:
-        screen = self.screen
-        if not isinstance(screen, ReviewScreen):
-            return []
-        keys: dict[str, str] = {}
-        for key, bindings in screen._bindings.key_to_bindings.items():
-            for binding in bindings:
-                keys.setdefault(binding.action, self.app.get_key_display(binding) or key)
-        return [
-            (action, help_text, keys.get(action, ""))
-            for action, help_text in ReviewScreen.ACTION_HELP.items()
-            if screen.check_action(action.split("(")[0], ()) is not False
-        ]
-
-    async def discover(self) -> Hits:
-        for action, help_text, key in self._actions():
-            yield DiscoveryHit(
-                help_text, partial(self.screen.run_action, action), help=f"key: {key}"
-            )
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for action, help_text, key in self._actions():
-            score = matcher.match(help_text)
-            if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(help_text),
-                    partial(self.screen.run_action, action),
-                    help=f"key: {key}",
-                )
+    screen_type = ReviewScreen
+    only_available = True
