@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from archrev.model.errors import ArchrevError
 from archrev.model.reviews import AnswerValue, Review, ReviewStore, TriageState
@@ -91,6 +91,21 @@ def _field(label: str, widget: Input | Select[object]) -> ComposeResult:
         yield widget
 
 
+DialogResult = TypeVar("DialogResult")
+
+
+class ReviewDialog(ModalScreen[DialogResult]):
+    """A review dialog: a refused answer is shown under its fields and the dialog stays
+    open; cancel closes it with nothing."""
+
+    def refuse(self, exc: ArchrevError) -> None:
+        self.query_one("#error", Static).update(Text(str(exc), style="red"))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 @dataclass
 class TriageForm:
     state: TriageState
@@ -101,7 +116,7 @@ class TriageForm:
     expiry: date | None
 
 
-class TriageDialog(ModalScreen[TriageForm | None]):
+class TriageDialog(ReviewDialog[TriageForm | None]):
     """Owner, due date and note of a finding; justification and expiry for a risk.
 
     `submit` writes the form and raises `ArchrevError` when the store refuses it; the
@@ -195,16 +210,12 @@ class TriageDialog(ModalScreen[TriageForm | None]):
             )
             self.submit(form)
         except ArchrevError as exc:
-            self.query_one("#error", Static).update(Text(str(exc), style="red"))
+            self.refuse(exc)
             return
         self.dismiss(form)
 
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-class NoteDialog(ModalScreen[str | None]):
+class NoteDialog(ReviewDialog[str | None]):
     """One line of text: a note for a checklist answer, or a confirmation.
 
     `submit` acts on the text and raises `ArchrevError` when it cannot (an empty reason,
@@ -252,13 +263,9 @@ class NoteDialog(ModalScreen[str | None]):
             try:
                 self.submit(text)
             except ArchrevError as exc:
-                self.query_one("#error", Static).update(Text(str(exc), style="red"))
+                self.refuse(exc)
                 return
         self.dismiss(text)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 @dataclass
@@ -268,7 +275,7 @@ class StartForm:
     template: str
 
 
-class StartDialog(ModalScreen[StartForm | None]):
+class StartDialog(ReviewDialog[StartForm | None]):
     """Title (default: the quarter), reviewers and checklist template of a new review;
     given an open `review`, its title and reviewers to change (the checklist stays)."""
 
@@ -393,13 +400,9 @@ class StartDialog(ModalScreen[StartForm | None]):
         try:
             self.submit(form)
         except ArchrevError as exc:
-            self.query_one("#error", Static).update(Text(str(exc), style="red"))
+            self.refuse(exc)
             return
         self.dismiss(form)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class ReviewScreen(Screen[None]):
