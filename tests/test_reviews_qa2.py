@@ -277,3 +277,25 @@ async def test_letters_typed_before_the_dialog_has_a_focus_reach_the_title(
         await pilot.pause()
         assert dialog.query_one("#title", Input).value == "T1"
         assert dialog.focused is dialog.query_one("#title", Input)
+
+
+async def test_cancelling_the_start_dialog_starts_nothing(tmp_path: Path) -> None:
+    db = _workspace(tmp_path)
+    app = ArchrevApp(WorkspaceDocument.open(db, "shop"), today=TODAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("r")
+        await _settle(app, pilot)
+        for close in ("escape", "cancel-button"):
+            await pilot.press("s")
+            await _settle(app, pilot)
+            assert isinstance(app.screen, StartDialog)
+            await pilot.press(*"T9")
+            if close == "escape":
+                await pilot.press("escape")
+            else:
+                await pilot.click("#cancel")
+            await _settle(app, pilot)
+            assert isinstance(app.screen, ReviewScreen)
+    with Workspace(db) as ws:
+        assert ReviewStore(ws).reviews("shop") == []
