@@ -4,8 +4,10 @@ capacity and components nothing uses."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
+from typing import Any
 
-from archrev.model.types import Kind, Tier
+from archrev.model.types import Component, Kind, Tier
 from archrev.rules.facts import bounded
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import (
@@ -21,6 +23,9 @@ from archrev.rules.rulebook import (
 )
 
 CATEGORY = "cost"
+
+# Messages and evidence that take real formatting are handed to the engine as small functions
+# with their arguments bound (`partial`): it renders them only for the findings someone reads.
 
 # Components sized by their replica count (stores and brokers keep replicas for durability).
 _COMPUTE = frozenset({Kind.SERVICE, Kind.WORKER, Kind.FUNCTION, Kind.GATEWAY, Kind.ML_MODEL})
@@ -40,15 +45,20 @@ _COMPUTE = frozenset({Kind.SERVICE, Kind.WORKER, Kind.FUNCTION, Kind.GATEWAY, Ki
 )
 def unbounded(ctx: RuleContext) -> Iterator[Hit]:
     for comp in ctx.model.components:
-        if comp.autoscaling is not None and comp.autoscaling.max is None:
+        scaling = comp.autoscaling
+        if scaling is not None and scaling.max is None:
             yield Hit(
                 components=(comp.id,),
-                message=(
-                    f"{ctx.name(comp.id)} autoscales from {comp.autoscaling.min} replicas with "
-                    "no maximum: a spike or a bug scales its bill without limit."
-                ),
-                evidence={"autoscaling_min": comp.autoscaling.min},
+                message=partial(_unbounded_message, ctx, comp.id, scaling.min),
+                evidence={"autoscaling_min": scaling.min},
             )
+
+
+def _unbounded_message(ctx: RuleContext, cid: str, least: int) -> str:
+    return (
+        f"{ctx.name(cid)} autoscales from {least} replicas with "
+        "no maximum: a spike or a bug scales its bill without limit."
+    )
 
 
 @rule(
@@ -74,27 +84,36 @@ def oversized(ctx: RuleContext) -> Iterator[Hit]:
         return  # no load in the model, so no utilization to judge by
     limit = ctx.threshold("utilization")
     floor = ctx.threshold("min_replicas")
+    horizon = facts.horizon
     for comp in ctx.model.components:
-        if comp.capacity_rps is None or comp.instances < floor or comp.serverless:
+        per_replica = comp.capacity_rps
+        if per_replica is None or comp.kind not in _COMPUTE:
             continue
-        if comp.kind not in _COMPUTE or comp.is_stateful:
+        instances = comp.instances
+        if instances < floor or comp.serverless or comp.is_stateful:
             continue  # managed stores and brokers keep replicas for durability, not load
-        running = bounded(comp.capacity_rps * comp.instances)  # the fleet that always runs
-        peak = facts.projected_load(comp.id, facts.horizon) / running
+        running = bounded(per_replica * instances)  # the fleet that always runs
+        peak = facts.projected_load(comp.id, horizon) / running
         if peak > limit:
             continue
         yield Hit(
             components=(comp.id,),
-            message=(
-                f"{ctx.name(comp.id)} runs {comp.instances} replicas of {num(comp.capacity_rps)} "
-                f"rps but its projected peak in quarter {facts.horizon} uses only {pct(peak)} "
-                f"of them ({num(facts.projected_load(comp.id, facts.horizon), 1)} rps)."
-            ),
-            evidence={
-                "instances": comp.instances,
-                "projected_peak_utilization": round(peak, 3),
-            },
+            message=partial(_oversized_message, ctx, comp, peak),
+            evidence=partial(_oversized_evidence, instances, peak),
         )
+
+
+def _oversized_message(ctx: RuleContext, comp: Component, peak: float) -> str:
+    facts = ctx.facts
+    return (
+        f"{ctx.name(comp.id)} runs {comp.instances} replicas of {num(comp.capacity_rps)} "
+        f"rps but its projected peak in quarter {facts.horizon} uses only {pct(peak)} "
+        f"of them ({num(facts.projected_load(comp.id, facts.horizon), 1)} rps)."
+    )
+
+
+def _oversized_evidence(instances: int, peak: float) -> dict[str, Any]:
+    return {"instances": instances, "projected_peak_utilization": round(peak, 3)}
 
 
 _SPOT_KINDS = frozenset({Kind.WORKER, Kind.FUNCTION})
@@ -118,14 +137,15 @@ def spot(ctx: RuleContext) -> Iterator[Hit]:
             continue
         if comp.kind not in _SPOT_KINDS and "batch" not in comp.tags:
             continue
-        yield Hit(
-            components=(comp.id,),
-            message=(
-                f"{ctx.name(comp.id)} is a non-critical, stateless "
-                f"{kind_noun(comp.kind)} running on on-demand capacity; "
-                "it could run on spot or serverless."
-            ),
-        )
+        yield Hit(components=(comp.id,), message=partial(_spot_message, ctx, comp))
+
+
+def _spot_message(ctx: RuleContext, comp: Component) -> str:
+    return (
+        f"{ctx.name(comp.id)} is a non-critical, stateless "
+        f"{kind_noun(comp.kind)} running on on-demand capacity; "
+        "it could run on spot or serverless."
+    )
 
 
 @rule(
@@ -142,18 +162,23 @@ def spot(ctx: RuleContext) -> Iterator[Hit]:
 )
 def idle(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
-    for comp in ctx.model.components:
-        if comp.id in facts.entry_points or facts.pred[comp.id]:
+    comps, entry_points, succ = facts.components, facts.entry_points, facts.succ
+    for cid, callers in facts.pred.items():  # in model order
+        if callers or cid in entry_points:
             continue
-        if comp.kind == Kind.CLIENT:
+        if comps[cid].kind == Kind.CLIENT:
             continue  # a client that is no entry point sends test traffic: it runs on purpose
-        out = len(facts.succ[comp.id])
+        out = len(succ[cid])
         yield Hit(
-            components=(comp.id,),
-            message=(
-                f"Nothing links to {ctx.name(comp.id)} and it is not an entry point"
-                + (f" (it links to {plural(out, 'other')})" if out else "")
-                + ": it is unused, or the model misses its caller."
-            ),
+            components=(cid,),
+            message=partial(_idle_message, ctx, cid, out),
             evidence={"fan_out": out},
         )
+
+
+def _idle_message(ctx: RuleContext, cid: str, out: int) -> str:
+    return (
+        f"Nothing links to {ctx.name(cid)} and it is not an entry point"
+        + (f" (it links to {plural(out, 'other')})" if out else "")
+        + ": it is unused, or the model misses its caller."
+    )

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
+from typing import Any
 
-from archrev.model.types import Kind
+from archrev.model.types import STATEFUL_KINDS, Kind
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, pct, rule
+from archrev.rules.scaling import first_quarter_at, peak_growth
 
 CATEGORY = "database scaling"
 
 # Stores whose data would be lost; caches refill and queues hold messages in flight.
 _NOT_BACKED_UP = frozenset({Kind.CACHE, Kind.QUEUE, Kind.STREAM, Kind.CLIENT, Kind.EXTERNAL})
+# The kinds that keep state unless the model says otherwise and whose data would be lost.
+_BACKED_UP_STATEFUL = STATEFUL_KINDS - _NOT_BACKED_UP
+
+# Messages and evidence that take real formatting are handed to the engine as small functions
+# with their arguments bound (`partial`): it renders them only for the findings someone reads.
 
 
 @rule(
@@ -36,13 +44,17 @@ def read_replicas(ctx: RuleContext) -> Iterator[Hit]:
         if comp.read_ratio is None or comp.read_ratio < limit:
             continue
         yield Hit(
-            components=(comp.id,),
-            message=(
-                f"{ctx.name(comp.id)} serves {pct(comp.read_ratio)} reads and has no read "
-                "replicas: the primary carries every read."
-            ),
+            components=(cid,),
+            message=partial(_replicas_message, ctx, cid, comp.read_ratio),
             evidence={"read_ratio": comp.read_ratio, "read_replicas": 0},
         )
+
+
+def _replicas_message(ctx: RuleContext, cid: str, read_ratio: float) -> str:
+    return (
+        f"{ctx.name(cid)} serves {pct(read_ratio)} reads and has no read "
+        "replicas: the primary carries every read."
+    )
 
 
 @rule(
@@ -61,26 +73,40 @@ def read_replicas(ctx: RuleContext) -> Iterator[Hit]:
 def shard(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("utilization")
+    comps, capacity, load = facts.components, facts.capacity, facts.load
+    peaks: dict[float, float] = {}
     for cid in facts.of_kind(Kind.DATABASE):
-        comp = facts.components[cid]
-        if comp.sharded:
+        cap = capacity[cid]
+        if not cap:
+            continue  # no utilization without a capacity
+        if comps[cid].sharded:
             continue
-        util = facts.utilization(comp.id)
+        if load[cid] / cap * peak_growth(facts, cid, peaks) < limit:
+            continue  # stays below the limit in every quarter
+        util = facts.utilization(cid)
         if util is None or util[-1] < limit:
             continue
-        quarter = next(q for q, u in enumerate(util) if u >= limit)
         yield Hit(
-            components=(comp.id,),
-            message=(
-                f"{ctx.name(comp.id)} is not sharded and its projected load reaches "
-                f"{pct(util[quarter])} of capacity "
-                + ("now." if quarter == 0 else f"in quarter {quarter} of {facts.horizon}.")
-            ),
-            evidence={
-                "quarter": quarter,
-                "utilization_per_quarter": [round(u, 3) for u in util],
-            },
+            components=(cid,),
+            message=partial(_shard_message, ctx, cid, util, limit),
+            evidence=partial(_shard_evidence, util, limit),
         )
+
+
+def _shard_message(ctx: RuleContext, cid: str, util: list[float], limit: float) -> str:
+    quarter = first_quarter_at(util, limit)
+    return (
+        f"{ctx.name(cid)} is not sharded and its projected load reaches "
+        f"{pct(util[quarter])} of capacity "
+        + ("now." if quarter == 0 else f"in quarter {quarter} of {ctx.facts.horizon}.")
+    )
+
+
+def _shard_evidence(util: list[float], limit: float) -> dict[str, Any]:
+    return {
+        "quarter": first_quarter_at(util, limit),
+        "utilization_per_quarter": [round(u, 3) for u in util],
+    }
 
 
 @rule(
@@ -96,17 +122,29 @@ def shard(ctx: RuleContext) -> Iterator[Hit]:
 )
 def backups(ctx: RuleContext) -> Iterator[Hit]:
     for comp in ctx.model.components:
-        if not comp.is_stateful or comp.backups:
+        if comp.backups:
             continue
-        if comp.kind in _NOT_BACKED_UP and comp.stateful is not True:
-            continue
-        if comp.kind in (Kind.CLIENT, Kind.EXTERNAL):
+        # Keeps state (`Component.is_stateful`) whose loss a backup would undo: what the
+        # model says, else what its kind implies; never a client's or an external service's.
+        stateful, kind = comp.stateful, comp.kind
+        if stateful is None:
+            if kind not in _BACKED_UP_STATEFUL:
+                continue
+        elif not stateful or kind in (Kind.CLIENT, Kind.EXTERNAL):
             continue
         yield Hit(
             components=(comp.id,),
-            message=(
-                f"{ctx.name(comp.id)} keeps state ({comp.kind.value}) and has no backups: "
-                "a bad write or a deleted volume cannot be undone."
-            ),
-            evidence={"backups": False, "kind": comp.kind.value},
+            message=partial(_backups_message, ctx, comp.id, kind),
+            evidence=partial(_backups_evidence, kind),
         )
+
+
+def _backups_message(ctx: RuleContext, cid: str, kind: Kind) -> str:
+    return (
+        f"{ctx.name(cid)} keeps state ({kind.value}) and has no backups: "
+        "a bad write or a deleted volume cannot be undone."
+    )
+
+
+def _backups_evidence(kind: Kind) -> dict[str, Any]:
+    return {"backups": False, "kind": kind.value}

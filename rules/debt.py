@@ -4,12 +4,17 @@ the path of critical ones."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
+from functools import partial
 
 from archrev.model.types import Tier
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, plural, rule
 
 CATEGORY = "technical debt"
+
+# Messages that take real formatting are handed to the engine as small functions with their
+# arguments bound (`partial`): it renders them only for the findings someone reads.
 
 
 @rule(
@@ -30,12 +35,16 @@ def workaround(ctx: RuleContext) -> Iterator[Hit]:
         days = (ctx.today - comp.review_by).days
         yield Hit(
             components=(comp.id,),
-            message=(
-                f"{ctx.name(comp.id)} is a workaround that was due for review on "
-                f"{comp.review_by.isoformat()}, {plural(days, 'day')} ago."
-            ),
+            message=partial(_workaround_message, ctx, comp.id, comp.review_by, days),
             evidence={"review_by": comp.review_by.isoformat(), "days_overdue": days},
         )
+
+
+def _workaround_message(ctx: RuleContext, cid: str, review_by: date, days: int) -> str:
+    return (
+        f"{ctx.name(cid)} is a workaround that was due for review on "
+        f"{review_by.isoformat()}, {plural(days, 'day')} ago."
+    )
 
 
 @rule(
@@ -67,10 +76,7 @@ def deprecated(ctx: RuleContext) -> Iterator[Hit]:
                 yield Hit(
                     components=(comp.id, *callers),
                     key=(comp.id,),
-                    message=(
-                        f"{ctx.name(comp.id)} is deprecated but still called by "
-                        f"{ctx.names(callers, 6)} (critical), though not required."
-                    ),
+                    message=partial(_called_message, ctx, comp.id, callers),
                     evidence={"critical_callers": callers, "required": False},
                     severity=Severity.LOW,
                 )
@@ -78,10 +84,21 @@ def deprecated(ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             components=(comp.id, *critical),
             key=(comp.id,),
-            message=(
-                f"{ctx.name(comp.id)} is deprecated but "
-                f"{plural(len(critical), 'critical component')} still require it: "
-                f"{ctx.names(critical, 6)}."
-            ),
+            message=partial(_required_message, ctx, comp.id, critical),
             evidence={"critical_dependents": critical},
         )
+
+
+def _called_message(ctx: RuleContext, cid: str, callers: list[str]) -> str:
+    return (
+        f"{ctx.name(cid)} is deprecated but still called by "
+        f"{ctx.names(callers, 6)} (critical), though not required."
+    )
+
+
+def _required_message(ctx: RuleContext, cid: str, critical: list[str]) -> str:
+    return (
+        f"{ctx.name(cid)} is deprecated but "
+        f"{plural(len(critical), 'critical component')} still require it: "
+        f"{ctx.names(critical, 6)}."
+    )

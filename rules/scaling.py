@@ -1,10 +1,16 @@
 """Scaling hotspots (horizontal scaling): utilization now and projected, autoscaling
 ceilings, fixed fleets under peaky traffic, stateful bottlenecks, amplification and the
-components whose capacity nobody wrote down."""
+components whose capacity nobody wrote down.
+
+A large model gives thousands of hits: each check decides cheaply which components it flags
+and hands the engine its message and evidence as small functions with their arguments bound
+(`partial`), so that the numbers are formatted only for the findings someone reads."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
+from typing import Any
 
 from archrev.model.types import Component, Kind
 from archrev.rules.facts import NUMBER_LIMIT, Facts, bounded
@@ -12,6 +18,28 @@ from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, pct, rule
 
 CATEGORY = "scaling hotspots"
+
+# A component's utilization per quarter is its utilization now times its growth, compounded
+# quarterly (`Facts.utilization`). The checks below reject with that bound before they ask
+# for the whole series; the slack keeps the bound on the safe side of any rounding, and the
+# series itself still decides.
+_SLACK = 1.0 + 1e-9
+
+
+def peak_growth(facts: Facts, cid: str, peaks: dict[float, float]) -> float:
+    """The largest factor between `cid`'s utilization now and in any quarter of the horizon
+    (1 when it shrinks), with the slack; `peaks` keeps it per growth rate, as most components
+    share the system's."""
+    growth = facts.growth(cid)
+    peak = peaks.get(growth)
+    if peak is None:
+        peak = peaks[growth] = max(1.0, ((1.0 + growth) ** 0.25) ** facts.horizon) * _SLACK
+    return peak
+
+
+def first_quarter_at(util: list[float], limit: float) -> int:
+    """The first quarter whose utilization reaches `limit` (the caller knows one does)."""
+    return next(q for q, u in enumerate(util) if u >= limit)
 
 
 def _capacity_text(comp: Component, facts: Facts) -> str:
@@ -38,23 +66,45 @@ def no_instance(comp: Component) -> bool:
     )
 
 
-def _no_instance_hit(ctx: RuleContext, comp: Component) -> Hit:
-    load = ctx.facts.load[comp.id]
+def _no_instance_message(ctx: RuleContext, cid: str) -> str:
+    load = ctx.facts.load[cid]
     demand = f"{num(load, 1)} rps at peak" if load > 0 else "requests"
-    return Hit(
-        components=(comp.id,),
-        message=(
-            f"{ctx.name(comp.id)} has no running instance (replicas: 0, no autoscaling) but "
-            f"receives {demand}: every request that needs it fails."
-        ),
-        evidence={
-            "load_rps": round(load, 3),
-            "capacity_rps": 0,
-            "replicas": 0,
-            "no_running_instance": True,
-        },
-        severity=Severity.CRITICAL,
+    return (
+        f"{ctx.name(cid)} has no running instance (replicas: 0, no autoscaling) but "
+        f"receives {demand}: every request that needs it fails."
     )
+
+
+def _no_instance_evidence(facts: Facts, cid: str) -> dict[str, Any]:
+    return {
+        "load_rps": round(facts.load[cid], 3),
+        "capacity_rps": 0,
+        "replicas": 0,
+        "no_running_instance": True,
+    }
+
+
+def _hot_message(ctx: RuleContext, comp: Component, now: float, limit: float) -> str:
+    facts = ctx.facts
+    more = "more than " if comp.id in facts.overflowed else ""
+    return (
+        f"{ctx.name(comp.id)} takes {more}{num(facts.load[comp.id], 1)} rps at peak "
+        f"against a capacity of {_capacity_text(comp, facts)}: utilization "
+        f"{'at least ' if more else ''}{pct(now)} now"
+        + (", over capacity." if now >= 1.0 else f" (limit {pct(limit)}).")
+    )
+
+
+def _hot_evidence(facts: Facts, cid: str, now: float) -> dict[str, Any]:
+    evidence: dict[str, Any] = {
+        "load_rps": round(facts.load[cid], 3),
+        "capacity_rps": facts.capacity[cid],
+        "utilization": round(now, 3),
+    }
+    if cid in facts.overflowed:
+        # the load multiplied past what the analysis carries: figures are floors
+        evidence["load_bounded_at"] = NUMBER_LIMIT
+    return evidence
 
 
 @rule(
@@ -74,32 +124,47 @@ def _no_instance_hit(ctx: RuleContext, comp: Component) -> Hit:
 def hot_now(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("utilization")
-    below_limit = f" (limit {pct(limit)})."  # the same in every message
-    for comp in ctx.model.components:
-        if no_instance(comp) and (facts.load[comp.id] > 0 or comp.id in facts.serving_path):
-            yield _no_instance_hit(ctx, comp)
+    comps, load, serving = facts.components, facts.load, facts.serving_path
+    for cid, cap in facts.capacity.items():  # in model order
+        if not cap:
+            # no capacity to divide by: unknown, unbounded, or no instance at all
+            comp = comps[cid]
+            if no_instance(comp) and (load[cid] > 0 or cid in serving):
+                yield Hit(
+                    components=(cid,),
+                    message=partial(_no_instance_message, ctx, cid),
+                    evidence=partial(_no_instance_evidence, facts, cid),
+                    severity=Severity.CRITICAL,
+                )
             continue
-        util = facts.utilization(comp.id)
-        if util is None or util[0] < limit:
+        now = load[cid] / cap  # utilization now: quarter 0 of facts.utilization(cid)
+        if now < limit:
             continue
-        more = "more than " if comp.id in facts.overflowed else ""
         yield Hit(
-            components=(comp.id,),
-            message=(
-                f"{ctx.name(comp.id)} takes {more}{num(facts.load[comp.id], 1)} rps at peak "
-                f"against a capacity of {_capacity_text(comp, facts)}: utilization "
-                f"{'at least ' if more else ''}{pct(util[0])} now"
-                + (", over capacity." if util[0] >= 1.0 else below_limit)
-            ),
-            evidence={
-                "load_rps": round(facts.load[comp.id], 3),
-                "capacity_rps": facts.capacity[comp.id],
-                "utilization": round(util[0], 3),
-                # the load multiplied past what the analysis carries: figures are floors
-                **({"load_bounded_at": NUMBER_LIMIT} if more else {}),
-            },
-            severity=Severity.CRITICAL if util[0] >= 1.0 else None,
+            components=(cid,),
+            message=partial(_hot_message, ctx, comps[cid], now, limit),
+            evidence=partial(_hot_evidence, facts, cid, now),
+            severity=Severity.CRITICAL if now >= 1.0 else None,
         )
+
+
+def _runway_message(
+    ctx: RuleContext, comp: Component, util: list[float], quarter: int, limit: float
+) -> str:
+    facts = ctx.facts
+    return (
+        f"{ctx.name(comp.id)} reaches {pct(limit)} utilization in quarter {quarter} "
+        f"(from {pct(util[0])} now, growing {pct(facts.growth(comp.id))} a year, capacity "
+        f"{_capacity_text(comp, facts)})."
+    )
+
+
+def _runway_evidence(facts: Facts, cid: str, util: list[float], quarter: int) -> dict[str, Any]:
+    return {
+        "runway_quarter": quarter,
+        "utilization_per_quarter": _series(util),
+        "growth_per_year": facts.growth(cid),
+    }
 
 
 @rule(
@@ -124,33 +189,61 @@ def runway(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("utilization")
     high, medium = ctx.threshold("high_quarters"), ctx.threshold("medium_quarters")
-    for comp in ctx.model.components:
-        util = facts.utilization(comp.id)
-        if util is None:
-            continue
-        quarter = facts.runway(comp.id, limit)
+    comps, load = facts.components, facts.load
+    peaks: dict[float, float] = {}
+    for cid, cap in facts.capacity.items():  # in model order
+        if not cap:
+            continue  # no utilization without a capacity
+        now = load[cid] / cap
+        if now >= limit:
+            continue  # already hot (runway quarter 0): SCL-UTIL says so
+        if now * peak_growth(facts, cid, peaks) < limit:
+            continue  # does not reach the limit within the horizon
+        quarter = facts.runway(cid, limit)
         if quarter is None or quarter == 0:
-            continue  # already hot: SCL-UTIL says so
+            continue
         severity = (
             Severity.HIGH
             if quarter <= high
             else (Severity.MEDIUM if quarter <= medium else Severity.LOW)
         )
-        growth = facts.growth(comp.id)
+        util = facts.utilization(cid)
+        assert util is not None  # it has a runway
         yield Hit(
-            components=(comp.id,),
-            message=(
-                f"{ctx.name(comp.id)} reaches {pct(limit)} utilization in quarter {quarter} "
-                f"(from {pct(util[0])} now, growing {pct(growth)} a year, capacity "
-                f"{_capacity_text(comp, facts)})."
-            ),
-            evidence={
-                "runway_quarter": quarter,
-                "utilization_per_quarter": _series(util),
-                "growth_per_year": growth,
-            },
+            components=(cid,),
+            message=partial(_runway_message, ctx, comps[cid], util, quarter, limit),
+            evidence=partial(_runway_evidence, facts, cid, util, quarter),
             severity=severity,
         )
+
+
+def _replicas_needed(facts: Facts, comp: Component) -> float:
+    """Replicas the projected peak at the horizon needs."""
+    return bounded(facts.projected_load(comp.id, facts.horizon) / (comp.capacity_rps or 1.0))
+
+
+def _ceiling_message(ctx: RuleContext, comp: Component, util: list[float], limit: float) -> str:
+    facts = ctx.facts
+    quarter = first_quarter_at(util, limit)
+    assert comp.autoscaling is not None  # the check only flags autoscaled components
+    return (
+        f"{ctx.name(comp.id)} cannot carry its projected peak: at autoscaling max "
+        f"{comp.autoscaling.max} it reaches {pct(util[quarter])} in quarter {quarter}, "
+        f"and by quarter {facts.horizon} it would need about "
+        f"{_replicas_needed(facts, comp):.0f} replicas."
+    )
+
+
+def _ceiling_evidence(
+    facts: Facts, comp: Component, util: list[float], limit: float
+) -> dict[str, Any]:
+    assert comp.autoscaling is not None  # the check only flags autoscaled components
+    return {
+        "autoscaling_max": comp.autoscaling.max,
+        "quarter": first_quarter_at(util, limit),
+        "replicas_needed_at_horizon": round(_replicas_needed(facts, comp), 1),
+        "utilization_per_quarter": _series(util),
+    }
 
 
 @rule(
@@ -170,31 +263,35 @@ def runway(ctx: RuleContext) -> Iterator[Hit]:
 def ceiling(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("utilization")
-    for comp in ctx.model.components:
+    comps, load = facts.components, facts.load
+    peaks: dict[float, float] = {}
+    for cid, cap in facts.capacity.items():  # in model order
+        if not cap:
+            continue  # no utilization without a capacity (nor with an unbounded autoscaler)
+        comp = comps[cid]
         if comp.autoscaling is None or comp.autoscaling.max is None:
             continue
-        util = facts.utilization(comp.id)
+        if load[cid] / cap * peak_growth(facts, cid, peaks) < limit:
+            continue  # stays below the limit in every quarter
+        util = facts.utilization(cid)
         if util is None or util[-1] < limit:
             continue
-        quarter = next(q for q, u in enumerate(util) if u >= limit)
-        needed = bounded(facts.projected_load(comp.id, facts.horizon) / (comp.capacity_rps or 1.0))
         yield Hit(
-            components=(comp.id,),
-            message=(
-                f"{ctx.name(comp.id)} cannot carry its projected peak: at autoscaling max "
-                f"{comp.autoscaling.max} it reaches {pct(util[quarter])} in quarter {quarter}, "
-                f"and by quarter {facts.horizon} it would need about {needed:.0f} replicas."
-            ),
-            evidence={
-                "autoscaling_max": comp.autoscaling.max,
-                "quarter": quarter,
-                "replicas_needed_at_horizon": round(needed, 1),
-                "utilization_per_quarter": _series(util),
-            },
+            components=(cid,),
+            message=partial(_ceiling_message, ctx, comp, util, limit),
+            evidence=partial(_ceiling_evidence, facts, comp, util, limit),
         )
 
 
 _SCALABLE = frozenset({Kind.SERVICE, Kind.WORKER, Kind.FUNCTION, Kind.GATEWAY, Kind.ML_MODEL})
+
+
+def _no_autoscale_message(ctx: RuleContext, comp: Component, ratio: float) -> str:
+    return (
+        f"{ctx.name(comp.id)} is stateless but runs a fixed fleet of "
+        f"{comp.replicas} replica{'s' if comp.replicas != 1 else ''} while the "
+        f"system's peak traffic is {num(ratio)}x its average."
+    )
 
 
 @rule(
@@ -223,13 +320,22 @@ def no_autoscale(ctx: RuleContext) -> Iterator[Hit]:
             continue
         yield Hit(
             components=(comp.id,),
-            message=(
-                f"{ctx.name(comp.id)} is stateless but runs a fixed fleet of "
-                f"{comp.replicas} replica{'s' if comp.replicas != 1 else ''} while the "
-                f"system's peak traffic is {num(ratio)}x its average."
-            ),
+            message=partial(_no_autoscale_message, ctx, comp, ratio),
             evidence={"replicas": comp.replicas, "peak_to_average": ratio},
         )
+
+
+def _stateful_message(ctx: RuleContext, cid: str, util: list[float], limit: float) -> str:
+    quarter = first_quarter_at(util, limit)
+    return (
+        f"{ctx.name(cid)} keeps state and is neither sharded nor read-replicated; "
+        f"its projected load passes its capacity ({pct(util[quarter])}) "
+        + ("now." if quarter == 0 else f"in quarter {quarter}.")
+    )
+
+
+def _stateful_evidence(util: list[float], limit: float) -> dict[str, Any]:
+    return {"quarter": first_quarter_at(util, limit), "utilization_per_quarter": _series(util)}
 
 
 @rule(
@@ -247,24 +353,42 @@ def no_autoscale(ctx: RuleContext) -> Iterator[Hit]:
 def stateful_bottleneck(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("utilization")
-    for comp in ctx.model.components:
+    comps, load = facts.components, facts.load
+    peaks: dict[float, float] = {}
+    for cid, cap in facts.capacity.items():  # in model order
+        if not cap:
+            continue  # no utilization without a capacity
+        comp = comps[cid]
         if not comp.is_stateful or comp.sharded or comp.read_replicas > 0:
             continue
         if comp.kind in (Kind.CLIENT, Kind.EXTERNAL):
             continue
-        util = facts.utilization(comp.id)
+        if load[cid] / cap * peak_growth(facts, cid, peaks) < limit:
+            continue  # stays below the limit in every quarter
+        util = facts.utilization(cid)
         if util is None or util[-1] < limit:
             continue
-        quarter = next(q for q, u in enumerate(util) if u >= limit)
         yield Hit(
-            components=(comp.id,),
-            message=(
-                f"{ctx.name(comp.id)} keeps state and is neither sharded nor read-replicated; "
-                f"its projected load passes its capacity ({pct(util[quarter])}) "
-                + ("now." if quarter == 0 else f"in quarter {quarter}.")
-            ),
-            evidence={"quarter": quarter, "utilization_per_quarter": _series(util)},
+            components=(cid,),
+            message=partial(_stateful_message, ctx, cid, util, limit),
+            evidence=partial(_stateful_evidence, util, limit),
         )
+
+
+def _amplify_message(ctx: RuleContext, cid: str, load: float) -> str:
+    entering = ctx.facts.entering_rps
+    return (
+        f"{ctx.name(cid)} receives {num(load, 1)} rps at peak, "
+        f"{num(load / entering, 1)}x the {num(entering, 1)} rps entering the system."
+    )
+
+
+def _amplify_evidence(load: float, entering: float) -> dict[str, Any]:
+    return {
+        "load_rps": round(load, 3),
+        "entering_rps": entering,
+        "factor": round(load / entering, 2),
+    }
 
 
 @rule(
@@ -286,22 +410,26 @@ def amplification(ctx: RuleContext) -> Iterator[Hit]:
     if entering <= 0:
         return
     factor = ctx.threshold("factor")
-    entering_text = num(entering, 1)  # the same in every message
     for cid, load in facts.load.items():  # in model order
-        ratio = load / entering
-        if ratio >= factor:
+        if load / entering >= factor:
             yield Hit(
                 components=(cid,),
-                message=(
-                    f"{ctx.name(cid)} receives {num(load, 1)} rps at peak, "
-                    f"{num(ratio, 1)}x the {entering_text} rps entering the system."
-                ),
-                evidence={
-                    "load_rps": round(load, 3),
-                    "entering_rps": entering,
-                    "factor": round(ratio, 2),
-                },
+                message=partial(_amplify_message, ctx, cid, load),
+                evidence=partial(_amplify_evidence, load, entering),
             )
+
+
+def _unknown_message(ctx: RuleContext, cid: str) -> str:
+    facts = ctx.facts
+    return (
+        f"{ctx.name(cid)} holds up requests"
+        + (f" (peak load {num(facts.load[cid], 1)} rps)" if facts.entering_rps else "")
+        + " but has no capacity_rps: its runway cannot be forecast."
+    )
+
+
+def _load_evidence(facts: Facts, cid: str) -> dict[str, Any]:
+    return {"load_rps": round(facts.load[cid], 3)}
 
 
 @rule(
@@ -318,16 +446,15 @@ def amplification(ctx: RuleContext) -> Iterator[Hit]:
 )
 def unknown_capacity(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
+    comps, capacity = facts.components, facts.capacity
     for cid in facts.serving_in_order:
-        comp = facts.components[cid]
+        if capacity[cid] is not None:
+            continue  # a known total capacity has a known capacity_rps
+        comp = comps[cid]
         if comp.kind == Kind.CLIENT or comp.capacity_rps is not None:
             continue
         yield Hit(
             components=(cid,),
-            message=(
-                f"{ctx.name(cid)} holds up requests"
-                + (f" (peak load {num(facts.load[cid], 1)} rps)" if facts.entering_rps else "")
-                + " but has no capacity_rps: its runway cannot be forecast."
-            ),
-            evidence={"load_rps": round(facts.load[cid], 3)},
+            message=partial(_unknown_message, ctx, cid),
+            evidence=partial(_load_evidence, facts, cid),
         )
