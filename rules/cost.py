@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
-from archrev.model.types import Component, Kind, Tier
+from archrev.model.types import Component, Kind
+from archrev.rules.deployment import deployment
 from archrev.rules.facts import bounded
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import (
@@ -44,12 +45,14 @@ _COMPUTE = frozenset({Kind.SERVICE, Kind.WORKER, Kind.FUNCTION, Kind.GATEWAY, Ki
     alert when it is reached.""",
 )
 def unbounded(ctx: RuleContext) -> Iterator[Hit]:
-    for comp in ctx.model.components:
-        scaling = comp.autoscaling
-        if scaling is not None and scaling.max is None:
+    comps = ctx.components
+    for cid in deployment(ctx.facts).autoscaled:
+        scaling = comps[cid].autoscaling
+        assert scaling is not None  # the autoscaled components have one
+        if scaling.max is None:
             yield Hit(
-                components=(comp.id,),
-                message=partial(_unbounded_message, ctx, comp.id, scaling.min),
+                components=(cid,),
+                message=partial(_unbounded_message, ctx, cid, scaling.min),
                 evidence={"autoscaling_min": scaling.min},
             )
 
@@ -85,7 +88,11 @@ def oversized(ctx: RuleContext) -> Iterator[Hit]:
     limit = ctx.threshold("utilization")
     floor = ctx.threshold("min_replicas")
     horizon = facts.horizon
-    for comp in ctx.model.components:
+    comps, unknown = facts.components, deployment(facts).unknown_capacity
+    for cid in facts.component_ids:
+        if cid in unknown:
+            continue  # no capacity_rps: no utilization to judge by
+        comp = comps[cid]
         per_replica = comp.capacity_rps
         if per_replica is None or comp.kind not in _COMPUTE:
             continue
@@ -132,8 +139,11 @@ _SPOT_KINDS = frozenset({Kind.WORKER, Kind.FUNCTION})
     or on a serverless platform, and set `spot: true` or `serverless: true`.""",
 )
 def spot(ctx: RuleContext) -> Iterator[Hit]:
-    for comp in ctx.model.components:
-        if comp.tier != Tier.NON_CRITICAL or comp.is_stateful or comp.spot or comp.serverless:
+    facts = ctx.facts
+    comps = facts.components
+    for cid in facts.in_order(facts.non_critical):
+        comp = comps[cid]
+        if comp.is_stateful or comp.spot or comp.serverless:
             continue
         if comp.kind not in _SPOT_KINDS and "batch" not in comp.tags:
             continue

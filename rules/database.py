@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
-from archrev.model.types import STATEFUL_KINDS, Kind
+from archrev.model.types import Kind
+from archrev.rules.deployment import deployment
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, pct, rule
 from archrev.rules.scaling import first_quarter_at, peak_growth
@@ -15,8 +16,6 @@ CATEGORY = "database scaling"
 
 # Stores whose data would be lost; caches refill and queues hold messages in flight.
 _NOT_BACKED_UP = frozenset({Kind.CACHE, Kind.QUEUE, Kind.STREAM, Kind.CLIENT, Kind.EXTERNAL})
-# The kinds that keep state unless the model says otherwise and whose data would be lost.
-_BACKED_UP_STATEFUL = STATEFUL_KINDS - _NOT_BACKED_UP
 
 # Messages and evidence that take real formatting are handed to the engine as small functions
 # with their arguments bound (`partial`): it renders them only for the findings someone reads.
@@ -37,16 +36,18 @@ _BACKED_UP_STATEFUL = STATEFUL_KINDS - _NOT_BACKED_UP
 )
 def read_replicas(ctx: RuleContext) -> Iterator[Hit]:
     limit = ctx.threshold("read_ratio")
+    comps = ctx.components
     for cid in ctx.facts.of_kind(Kind.DATABASE):
-        comp = ctx.components[cid]
+        comp = comps[cid]
         if comp.read_replicas > 0:
             continue
-        if comp.read_ratio is None or comp.read_ratio < limit:
+        read_ratio = comp.read_ratio
+        if read_ratio is None or read_ratio < limit:
             continue
         yield Hit(
             components=(cid,),
-            message=partial(_replicas_message, ctx, cid, comp.read_ratio),
-            evidence={"read_ratio": comp.read_ratio, "read_replicas": 0},
+            message=partial(_replicas_message, ctx, cid, read_ratio),
+            evidence={"read_ratio": read_ratio, "read_replicas": 0},
         )
 
 
@@ -121,20 +122,19 @@ def _shard_evidence(util: list[float], limit: float) -> dict[str, Any]:
     copy in another account or region, and rehearse a restore.""",
 )
 def backups(ctx: RuleContext) -> Iterator[Hit]:
-    for comp in ctx.model.components:
+    comps = ctx.components
+    for cid in deployment(ctx.facts).stateful:
+        comp = comps[cid]
         if comp.backups:
             continue
-        # Keeps state (`Component.is_stateful`) whose loss a backup would undo: what the
-        # model says, else what its kind implies; never a client's or an external service's.
-        stateful, kind = comp.stateful, comp.kind
-        if stateful is None:
-            if kind not in _BACKED_UP_STATEFUL:
-                continue
-        elif not stateful or kind in (Kind.CLIENT, Kind.EXTERNAL):
+        kind = comp.kind
+        if kind in _NOT_BACKED_UP and comp.stateful is not True:
+            continue
+        if kind in (Kind.CLIENT, Kind.EXTERNAL):
             continue
         yield Hit(
-            components=(comp.id,),
-            message=partial(_backups_message, ctx, comp.id, kind),
+            components=(cid,),
+            message=partial(_backups_message, ctx, cid, kind),
             evidence=partial(_backups_evidence, kind),
         )
 

@@ -8,6 +8,7 @@ from datetime import date
 from functools import partial
 
 from archrev.model.types import Tier
+from archrev.rules.deployment import deployment
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, plural, rule
 
@@ -29,8 +30,10 @@ CATEGORY = "technical debt"
     set a new `review_by` date.""",
 )
 def workaround(ctx: RuleContext) -> Iterator[Hit]:
-    for comp in ctx.model.components:
-        if not comp.workaround or comp.review_by is None or comp.review_by >= ctx.today:
+    comps = ctx.components
+    for cid in deployment(ctx.facts).workarounds:
+        comp = comps[cid]
+        if comp.review_by is None or comp.review_by >= ctx.today:
             continue
         days = (ctx.today - comp.review_by).days
         yield Hit(
@@ -62,9 +65,8 @@ def _workaround_message(ctx: RuleContext, cid: str, review_by: date, days: int) 
 def deprecated(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     using = facts.critical_using
-    for comp in ctx.model.components:
-        if not comp.deprecated:
-            continue
+    for cid in deployment(facts).deprecated:
+        comp = facts.components[cid]
         critical = [c for c in facts.critical_in(using.get(comp.id, 0)) if c != comp.id]
         if not critical:
             callers = [

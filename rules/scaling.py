@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any
 
 from archrev.model.types import Component, Kind
+from archrev.rules.deployment import deployment
 from archrev.rules.facts import NUMBER_LIMIT, Facts, bounded
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, pct, rule
@@ -125,11 +126,11 @@ def hot_now(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("utilization")
     comps, load, serving = facts.components, facts.load, facts.serving_path
+    no_replicas = deployment(facts).no_replicas
     for cid, cap in facts.capacity.items():  # in model order
         if not cap:
             # no capacity to divide by: unknown, unbounded, or no instance at all
-            comp = comps[cid]
-            if no_instance(comp) and (load[cid] > 0 or cid in serving):
+            if cid in no_replicas and no_instance(comps[cid]) and (load[cid] > 0 or cid in serving):
                 yield Hit(
                     components=(cid,),
                     message=partial(_no_instance_message, ctx, cid),
@@ -140,11 +141,11 @@ def hot_now(ctx: RuleContext) -> Iterator[Hit]:
         now = load[cid] / cap  # utilization now: quarter 0 of facts.utilization(cid)
         if now < limit:
             continue
-        yield Hit(
-            components=(cid,),
-            message=partial(_hot_message, ctx, comps[cid], now, limit),
-            evidence=partial(_hot_evidence, facts, cid, now),
-            severity=Severity.CRITICAL if now >= 1.0 else None,
+        yield Hit(  # components, message, evidence, severity (see amplification)
+            (cid,),
+            partial(_hot_message, ctx, comps[cid], now, limit),
+            partial(_hot_evidence, facts, cid, now),
+            Severity.CRITICAL if now >= 1.0 else None,
         )
 
 
@@ -263,14 +264,12 @@ def _ceiling_evidence(
 def ceiling(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("utilization")
-    comps, load = facts.components, facts.load
+    comps, capacity, load = facts.components, facts.capacity, facts.load
     peaks: dict[float, float] = {}
-    for cid, cap in facts.capacity.items():  # in model order
+    for cid in deployment(facts).autoscaled:
+        cap = capacity[cid]
         if not cap:
-            continue  # no utilization without a capacity (nor with an unbounded autoscaler)
-        comp = comps[cid]
-        if comp.autoscaling is None or comp.autoscaling.max is None:
-            continue
+            continue  # capacity unknown, or no autoscaling max: no ceiling to reach
         if load[cid] / cap * peak_growth(facts, cid, peaks) < limit:
             continue  # stays below the limit in every quarter
         util = facts.utilization(cid)
@@ -278,8 +277,8 @@ def ceiling(ctx: RuleContext) -> Iterator[Hit]:
             continue
         yield Hit(
             components=(cid,),
-            message=partial(_ceiling_message, ctx, comp, util, limit),
-            evidence=partial(_ceiling_evidence, facts, comp, util, limit),
+            message=partial(_ceiling_message, ctx, comps[cid], util, limit),
+            evidence=partial(_ceiling_evidence, facts, comps[cid], util, limit),
         )
 
 
@@ -353,13 +352,14 @@ def _stateful_evidence(util: list[float], limit: float) -> dict[str, Any]:
 def stateful_bottleneck(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("utilization")
-    comps, load = facts.components, facts.load
+    comps, capacity, load = facts.components, facts.capacity, facts.load
     peaks: dict[float, float] = {}
-    for cid, cap in facts.capacity.items():  # in model order
+    for cid in deployment(facts).stateful:
+        cap = capacity[cid]
         if not cap:
             continue  # no utilization without a capacity
         comp = comps[cid]
-        if not comp.is_stateful or comp.sharded or comp.read_replicas > 0:
+        if comp.sharded or comp.read_replicas > 0:
             continue
         if comp.kind in (Kind.CLIENT, Kind.EXTERNAL):
             continue
@@ -368,10 +368,10 @@ def stateful_bottleneck(ctx: RuleContext) -> Iterator[Hit]:
         util = facts.utilization(cid)
         if util is None or util[-1] < limit:
             continue
-        yield Hit(
-            components=(cid,),
-            message=partial(_stateful_message, ctx, cid, util, limit),
-            evidence=partial(_stateful_evidence, util, limit),
+        yield Hit(  # components, message, evidence (see amplification)
+            (cid,),
+            partial(_stateful_message, ctx, cid, util, limit),
+            partial(_stateful_evidence, util, limit),
         )
 
 
@@ -412,10 +412,12 @@ def amplification(ctx: RuleContext) -> Iterator[Hit]:
     factor = ctx.threshold("factor")
     for cid, load in facts.load.items():  # in model order
         if load / entering >= factor:
+            # Positional (components, message, evidence): on a large model this rule and a
+            # few others make thousands of hits, and a keyword call costs about twice as much.
             yield Hit(
-                components=(cid,),
-                message=partial(_amplify_message, ctx, cid, load),
-                evidence=partial(_amplify_evidence, load, entering),
+                (cid,),
+                partial(_amplify_message, ctx, cid, load),
+                partial(_amplify_evidence, load, entering),
             )
 
 
@@ -446,15 +448,13 @@ def _load_evidence(facts: Facts, cid: str) -> dict[str, Any]:
 )
 def unknown_capacity(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
-    comps, capacity = facts.components, facts.capacity
+    unknown = deployment(facts).unknown_capacity
+    clients = frozenset(facts.of_kind(Kind.CLIENT))
     for cid in facts.serving_in_order:
-        if capacity[cid] is not None:
-            continue  # a known total capacity has a known capacity_rps
-        comp = comps[cid]
-        if comp.kind == Kind.CLIENT or comp.capacity_rps is not None:
+        if cid not in unknown or cid in clients:
             continue
-        yield Hit(
-            components=(cid,),
-            message=partial(_unknown_message, ctx, cid),
-            evidence=partial(_load_evidence, facts, cid),
+        yield Hit(  # components, message, evidence (see amplification)
+            (cid,),
+            partial(_unknown_message, ctx, cid),
+            partial(_load_evidence, facts, cid),
         )
