@@ -8,9 +8,10 @@ from typing import Any
 
 from archrev.model.types import Kind
 from archrev.rules.deployment import deployment
+from archrev.rules.facts import Facts
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, pct, rule
-from archrev.rules.scaling import first_quarter_at, peak_growth
+from archrev.rules.scaling import first_quarter_at, reaches_at_horizon, utilization_series
 
 CATEGORY = "database scaling"
 
@@ -75,26 +76,24 @@ def shard(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("utilization")
     comps, capacity, load = facts.components, facts.capacity, facts.load
-    peaks: dict[float, float] = {}
+    seen: dict[float, float] = {}
     for cid in facts.of_kind(Kind.DATABASE):
         cap = capacity[cid]
         if not cap:
             continue  # no utilization without a capacity
         if comps[cid].sharded:
             continue
-        if load[cid] / cap * peak_growth(facts, cid, peaks) < limit:
-            continue  # stays below the limit in every quarter
-        util = facts.utilization(cid)
-        if util is None or util[-1] < limit:
+        if not reaches_at_horizon(facts, cid, load[cid] / cap, limit, seen):
             continue
         yield Hit(
             components=(cid,),
-            message=partial(_shard_message, ctx, cid, util, limit),
-            evidence=partial(_shard_evidence, util, limit),
+            message=partial(_shard_message, ctx, cid, limit),
+            evidence=partial(_shard_evidence, facts, cid, limit),
         )
 
 
-def _shard_message(ctx: RuleContext, cid: str, util: list[float], limit: float) -> str:
+def _shard_message(ctx: RuleContext, cid: str, limit: float) -> str:
+    util = utilization_series(ctx.facts, cid)
     quarter = first_quarter_at(util, limit)
     return (
         f"{ctx.name(cid)} is not sharded and its projected load reaches "
@@ -103,7 +102,8 @@ def _shard_message(ctx: RuleContext, cid: str, util: list[float], limit: float) 
     )
 
 
-def _shard_evidence(util: list[float], limit: float) -> dict[str, Any]:
+def _shard_evidence(facts: Facts, cid: str, limit: float) -> dict[str, Any]:
+    util = utilization_series(facts, cid)
     return {
         "quarter": first_quarter_at(util, limit),
         "utilization_per_quarter": [round(u, 3) for u in util],

@@ -20,27 +20,48 @@ from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, 
 
 CATEGORY = "scaling hotspots"
 
-# A component's utilization per quarter is its utilization now times its growth, compounded
-# quarterly (`Facts.utilization`). The checks below reject with that bound before they ask
-# for the whole series; the slack keeps the bound on the safe side of any rounding, and the
-# series itself still decides.
-_SLACK = 1.0 + 1e-9
+# A component's projected utilization is its utilization now times its growth, compounded
+# quarterly (`Facts.utilization`). The checks decide from now and the growth to the horizon,
+# and leave the per-quarter series to the messages and evidence, built when someone reads
+# them; where the two land within rounding of the limit, the series decides.
+_ROUNDING = 1e-9
 
 
-def peak_growth(facts: Facts, cid: str, peaks: dict[float, float]) -> float:
-    """The largest factor between `cid`'s utilization now and in any quarter of the horizon
-    (1 when it shrinks), with the slack; `peaks` keeps it per growth rate, as most components
-    share the system's."""
+def growth_to_horizon(facts: Facts, cid: str, seen: dict[float, float]) -> float:
+    """The factor between `cid`'s utilization now and at the horizon; `seen` keeps it per
+    growth rate, as most components share the system's."""
     growth = facts.growth(cid)
-    peak = peaks.get(growth)
-    if peak is None:
-        peak = peaks[growth] = max(1.0, ((1.0 + growth) ** 0.25) ** facts.horizon) * _SLACK
-    return peak
+    factor = seen.get(growth)
+    if factor is None:
+        factor = seen[growth] = ((1.0 + growth) ** 0.25) ** facts.horizon
+    return factor
+
+
+def reaches_at_horizon(
+    facts: Facts, cid: str, now: float, limit: float, seen: dict[float, float]
+) -> bool:
+    """Whether `cid`'s projected utilization at the horizon (the last of
+    `facts.utilization(cid)`) reaches `limit`, from its utilization `now`."""
+    at_horizon = now * growth_to_horizon(facts, cid, seen)
+    margin = abs(limit) * _ROUNDING
+    if at_horizon < limit - margin:
+        return False
+    if at_horizon >= limit + margin:
+        return True
+    util = facts.utilization(cid)
+    return util is not None and util[-1] >= limit
 
 
 def first_quarter_at(util: list[float], limit: float) -> int:
     """The first quarter whose utilization reaches `limit` (the caller knows one does)."""
     return next(q for q, u in enumerate(util) if u >= limit)
+
+
+def utilization_series(facts: Facts, cid: str) -> list[float]:
+    """The per-quarter utilization of a component a check found to have one."""
+    util = facts.utilization(cid)
+    assert util is not None  # it has a capacity
+    return util
 
 
 def _capacity_text(comp: Component, facts: Facts) -> str:
@@ -191,15 +212,16 @@ def runway(ctx: RuleContext) -> Iterator[Hit]:
     limit = ctx.threshold("utilization")
     high, medium = ctx.threshold("high_quarters"), ctx.threshold("medium_quarters")
     comps, load = facts.components, facts.load
-    peaks: dict[float, float] = {}
+    seen: dict[float, float] = {}
     for cid, cap in facts.capacity.items():  # in model order
         if not cap:
             continue  # no utilization without a capacity
         now = load[cid] / cap
         if now >= limit:
             continue  # already hot (runway quarter 0): SCL-UTIL says so
-        if now * peak_growth(facts, cid, peaks) < limit:
-            continue  # does not reach the limit within the horizon
+        # below the limit now, it can reach it only by growing: at the horizon if ever
+        if not reaches_at_horizon(facts, cid, now, limit, seen):
+            continue
         quarter = facts.runway(cid, limit)
         if quarter is None or quarter == 0:
             continue
@@ -208,8 +230,7 @@ def runway(ctx: RuleContext) -> Iterator[Hit]:
             if quarter <= high
             else (Severity.MEDIUM if quarter <= medium else Severity.LOW)
         )
-        util = facts.utilization(cid)
-        assert util is not None  # it has a runway
+        util = utilization_series(facts, cid)
         yield Hit(
             components=(cid,),
             message=partial(_runway_message, ctx, comps[cid], util, quarter, limit),
@@ -223,8 +244,9 @@ def _replicas_needed(facts: Facts, comp: Component) -> float:
     return bounded(facts.projected_load(comp.id, facts.horizon) / (comp.capacity_rps or 1.0))
 
 
-def _ceiling_message(ctx: RuleContext, comp: Component, util: list[float], limit: float) -> str:
+def _ceiling_message(ctx: RuleContext, comp: Component, limit: float) -> str:
     facts = ctx.facts
+    util = utilization_series(facts, comp.id)
     quarter = first_quarter_at(util, limit)
     assert comp.autoscaling is not None  # the check only flags autoscaled components
     return (
@@ -235,10 +257,9 @@ def _ceiling_message(ctx: RuleContext, comp: Component, util: list[float], limit
     )
 
 
-def _ceiling_evidence(
-    facts: Facts, comp: Component, util: list[float], limit: float
-) -> dict[str, Any]:
+def _ceiling_evidence(facts: Facts, comp: Component, limit: float) -> dict[str, Any]:
     assert comp.autoscaling is not None  # the check only flags autoscaled components
+    util = utilization_series(facts, comp.id)
     return {
         "autoscaling_max": comp.autoscaling.max,
         "quarter": first_quarter_at(util, limit),
@@ -265,20 +286,17 @@ def ceiling(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("utilization")
     comps, capacity, load = facts.components, facts.capacity, facts.load
-    peaks: dict[float, float] = {}
+    seen: dict[float, float] = {}
     for cid in deployment(facts).autoscaled:
         cap = capacity[cid]
         if not cap:
             continue  # capacity unknown, or no autoscaling max: no ceiling to reach
-        if load[cid] / cap * peak_growth(facts, cid, peaks) < limit:
-            continue  # stays below the limit in every quarter
-        util = facts.utilization(cid)
-        if util is None or util[-1] < limit:
+        if not reaches_at_horizon(facts, cid, load[cid] / cap, limit, seen):
             continue
         yield Hit(
             components=(cid,),
-            message=partial(_ceiling_message, ctx, comps[cid], util, limit),
-            evidence=partial(_ceiling_evidence, facts, comps[cid], util, limit),
+            message=partial(_ceiling_message, ctx, comps[cid], limit),
+            evidence=partial(_ceiling_evidence, facts, comps[cid], limit),
         )
 
 
@@ -324,7 +342,8 @@ def no_autoscale(ctx: RuleContext) -> Iterator[Hit]:
         )
 
 
-def _stateful_message(ctx: RuleContext, cid: str, util: list[float], limit: float) -> str:
+def _stateful_message(ctx: RuleContext, cid: str, limit: float) -> str:
+    util = utilization_series(ctx.facts, cid)
     quarter = first_quarter_at(util, limit)
     return (
         f"{ctx.name(cid)} keeps state and is neither sharded nor read-replicated; "
@@ -333,7 +352,8 @@ def _stateful_message(ctx: RuleContext, cid: str, util: list[float], limit: floa
     )
 
 
-def _stateful_evidence(util: list[float], limit: float) -> dict[str, Any]:
+def _stateful_evidence(facts: Facts, cid: str, limit: float) -> dict[str, Any]:
+    util = utilization_series(facts, cid)
     return {"quarter": first_quarter_at(util, limit), "utilization_per_quarter": _series(util)}
 
 
@@ -353,7 +373,7 @@ def stateful_bottleneck(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("utilization")
     comps, capacity, load = facts.components, facts.capacity, facts.load
-    peaks: dict[float, float] = {}
+    seen: dict[float, float] = {}
     for cid in deployment(facts).stateful:
         cap = capacity[cid]
         if not cap:
@@ -363,15 +383,12 @@ def stateful_bottleneck(ctx: RuleContext) -> Iterator[Hit]:
             continue
         if comp.kind in (Kind.CLIENT, Kind.EXTERNAL):
             continue
-        if load[cid] / cap * peak_growth(facts, cid, peaks) < limit:
-            continue  # stays below the limit in every quarter
-        util = facts.utilization(cid)
-        if util is None or util[-1] < limit:
+        if not reaches_at_horizon(facts, cid, load[cid] / cap, limit, seen):
             continue
         yield Hit(  # components, message, evidence (see amplification)
             (cid,),
-            partial(_stateful_message, ctx, cid, util, limit),
-            partial(_stateful_evidence, util, limit),
+            partial(_stateful_message, ctx, cid, limit),
+            partial(_stateful_evidence, facts, cid, limit),
         )
 
 
