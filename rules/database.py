@@ -76,7 +76,7 @@ def shard(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("utilization")
     comps, capacity, load = facts.components, facts.capacity, facts.load
-    seen: dict[float, float] = {}
+    seen: dict[float, list[float]] = {}
     for cid in facts.of_kind(Kind.DATABASE):
         cap = capacity[cid]
         if not cap:

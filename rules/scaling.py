@@ -20,29 +20,30 @@ from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, 
 
 CATEGORY = "scaling hotspots"
 
-# A component's projected utilization is its utilization now times its growth, compounded
-# quarterly (`Facts.utilization`). The checks decide from now and the growth to the horizon,
-# and leave the per-quarter series to the messages and evidence, built when someone reads
-# them; where the two land within rounding of the limit, the series decides.
+# A component's projected utilization in quarter q is its utilization now times its growth
+# compounded over q quarters (`Facts.utilization`). The checks decide from those two and leave
+# the per-quarter series to the messages and evidence, built when someone reads them; where a
+# figure lands within rounding of the limit, the series decides.
 _ROUNDING = 1e-9
 
 
-def growth_to_horizon(facts: Facts, cid: str, seen: dict[float, float]) -> float:
-    """The factor between `cid`'s utilization now and at the horizon; `seen` keeps it per
-    growth rate, as most components share the system's."""
+def growth_per_quarter(facts: Facts, cid: str, seen: dict[float, list[float]]) -> list[float]:
+    """The factor between `cid`'s utilization now and in each quarter 0 .. horizon; `seen`
+    keeps them per growth rate, as most components share the system's."""
     growth = facts.growth(cid)
-    factor = seen.get(growth)
-    if factor is None:
-        factor = seen[growth] = ((1.0 + growth) ** 0.25) ** facts.horizon
-    return factor
+    factors = seen.get(growth)
+    if factors is None:
+        step = (1.0 + growth) ** 0.25
+        factors = seen[growth] = [step**q for q in range(facts.horizon + 1)]
+    return factors
 
 
 def reaches_at_horizon(
-    facts: Facts, cid: str, now: float, limit: float, seen: dict[float, float]
+    facts: Facts, cid: str, now: float, limit: float, seen: dict[float, list[float]]
 ) -> bool:
     """Whether `cid`'s projected utilization at the horizon (the last of
     `facts.utilization(cid)`) reaches `limit`, from its utilization `now`."""
-    at_horizon = now * growth_to_horizon(facts, cid, seen)
+    at_horizon = now * growth_per_quarter(facts, cid, seen)[-1]
     margin = abs(limit) * _ROUNDING
     if at_horizon < limit - margin:
         return False
@@ -50,6 +51,24 @@ def reaches_at_horizon(
         return True
     util = facts.utilization(cid)
     return util is not None and util[-1] >= limit
+
+
+def first_quarter_reaching(
+    facts: Facts, cid: str, now: float, limit: float, seen: dict[float, list[float]]
+) -> int | None:
+    """The first quarter whose projected utilization reaches `limit`, from `cid`'s
+    utilization `now` (`facts.runway(cid, limit)`); None when none does within the horizon."""
+    factors = growth_per_quarter(facts, cid, seen)
+    margin = abs(limit) * _ROUNDING
+    if now * max(factors[0], factors[-1]) < limit - margin:
+        return None  # growing or shrinking, it peaks now or at the horizon
+    for quarter, factor in enumerate(factors):
+        projected = now * factor
+        if projected >= limit + margin:
+            return quarter
+        if projected >= limit - margin:
+            return facts.runway(cid, limit)  # too close to call
+    return None
 
 
 def first_quarter_at(util: list[float], limit: float) -> int:
@@ -170,10 +189,9 @@ def hot_now(ctx: RuleContext) -> Iterator[Hit]:
         )
 
 
-def _runway_message(
-    ctx: RuleContext, comp: Component, util: list[float], quarter: int, limit: float
-) -> str:
+def _runway_message(ctx: RuleContext, comp: Component, quarter: int, limit: float) -> str:
     facts = ctx.facts
+    util = utilization_series(facts, comp.id)
     return (
         f"{ctx.name(comp.id)} reaches {pct(limit)} utilization in quarter {quarter} "
         f"(from {pct(util[0])} now, growing {pct(facts.growth(comp.id))} a year, capacity "
@@ -181,10 +199,10 @@ def _runway_message(
     )
 
 
-def _runway_evidence(facts: Facts, cid: str, util: list[float], quarter: int) -> dict[str, Any]:
+def _runway_evidence(facts: Facts, cid: str, quarter: int) -> dict[str, Any]:
     return {
         "runway_quarter": quarter,
-        "utilization_per_quarter": _series(util),
+        "utilization_per_quarter": _series(utilization_series(facts, cid)),
         "growth_per_year": facts.growth(cid),
     }
 
@@ -212,17 +230,14 @@ def runway(ctx: RuleContext) -> Iterator[Hit]:
     limit = ctx.threshold("utilization")
     high, medium = ctx.threshold("high_quarters"), ctx.threshold("medium_quarters")
     comps, load = facts.components, facts.load
-    seen: dict[float, float] = {}
+    seen: dict[float, list[float]] = {}
     for cid, cap in facts.capacity.items():  # in model order
         if not cap:
             continue  # no utilization without a capacity
         now = load[cid] / cap
         if now >= limit:
             continue  # already hot (runway quarter 0): SCL-UTIL says so
-        # below the limit now, it can reach it only by growing: at the horizon if ever
-        if not reaches_at_horizon(facts, cid, now, limit, seen):
-            continue
-        quarter = facts.runway(cid, limit)
+        quarter = first_quarter_reaching(facts, cid, now, limit, seen)
         if quarter is None or quarter == 0:
             continue
         severity = (
@@ -230,11 +245,10 @@ def runway(ctx: RuleContext) -> Iterator[Hit]:
             if quarter <= high
             else (Severity.MEDIUM if quarter <= medium else Severity.LOW)
         )
-        util = utilization_series(facts, cid)
         yield Hit(
             components=(cid,),
-            message=partial(_runway_message, ctx, comps[cid], util, quarter, limit),
-            evidence=partial(_runway_evidence, facts, cid, util, quarter),
+            message=partial(_runway_message, ctx, comps[cid], quarter, limit),
+            evidence=partial(_runway_evidence, facts, cid, quarter),
             severity=severity,
         )
 
@@ -286,7 +300,7 @@ def ceiling(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("utilization")
     comps, capacity, load = facts.components, facts.capacity, facts.load
-    seen: dict[float, float] = {}
+    seen: dict[float, list[float]] = {}
     for cid in deployment(facts).autoscaled:
         cap = capacity[cid]
         if not cap:
@@ -373,7 +387,7 @@ def stateful_bottleneck(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("utilization")
     comps, capacity, load = facts.components, facts.capacity, facts.load
-    seen: dict[float, float] = {}
+    seen: dict[float, list[float]] = {}
     for cid in deployment(facts).stateful:
         cap = capacity[cid]
         if not cap:
