@@ -9,7 +9,7 @@ from typing import Any
 
 from archrev.model.types import Component, Kind
 from archrev.rules.deployment import deployment
-from archrev.rules.facts import bounded
+from archrev.rules.facts import Facts, bounded
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import (
     Hit,
@@ -30,6 +30,20 @@ CATEGORY = "cost"
 
 # Components sized by their replica count (stores and brokers keep replicas for durability).
 _COMPUTE = frozenset({Kind.SERVICE, Kind.WORKER, Kind.FUNCTION, Kind.GATEWAY, Kind.ML_MODEL})
+
+# How far a cheap reject keeps from the limit: the exact figure decides within rounding of it.
+_ROUNDING = 1e-9
+
+
+def _growth_to_horizon(facts: Facts, cid: str, seen: dict[float, float]) -> float:
+    """The factor between `cid`'s load now and its projected load at the horizon
+    (`Facts.projected_load`); `seen` keeps it per growth rate, as most components share the
+    system's."""
+    growth = facts.growth(cid)
+    factor = seen.get(growth)
+    if factor is None:
+        factor = seen[growth] = (1.0 + growth) ** (facts.horizon / 4)
+    return factor
 
 
 @rule(
@@ -88,10 +102,19 @@ def oversized(ctx: RuleContext) -> Iterator[Hit]:
     limit = ctx.threshold("utilization")
     floor = ctx.threshold("min_replicas")
     horizon = facts.horizon
-    comps, unknown = facts.components, deployment(facts).unknown_capacity
-    for cid in facts.component_ids:
+    comps, load = facts.components, facts.load
+    traits = deployment(facts)
+    unknown, autoscaled = traits.unknown_capacity, frozenset(traits.autoscaled)
+    growth_seen: dict[float, float] = {}
+    for cid, cap in facts.capacity.items():  # in model order
         if cid in unknown:
             continue  # no capacity_rps: no utilization to judge by
+        # A fixed fleet always runs its whole capacity: busy at the horizon, it is not
+        # oversized, whatever its kind (a cheap reject before reading the component).
+        if cap and cid not in autoscaled:
+            growth = _growth_to_horizon(facts, cid, growth_seen)
+            if bounded(load[cid] * growth) / cap > limit + abs(limit) * _ROUNDING:
+                continue
         comp = comps[cid]
         per_replica = comp.capacity_rps
         if per_replica is None or comp.kind not in _COMPUTE:

@@ -249,11 +249,12 @@ def near_the_limit(draw: st.DrawFn) -> tuple[SystemModel, float]:
     limit = draw(st.sampled_from([0.2, 0.8, 1.0]))
     quarter = draw(st.integers(min_value=0, max_value=horizon))
     nudge = draw(st.sampled_from([1 - 1e-9, 1.0, 1 + 1e-9]))
-    per_replica = peak * (1 + growth) ** (quarter / 4) / limit * nudge
+    replicas = draw(st.integers(min_value=1, max_value=3))
+    per_replica = peak * (1 + growth) ** (quarter / 4) / limit * nudge / replicas
     fields: dict[str, object] = {
         "kind": draw(st.sampled_from(["database", "service", "cache"])),
         "capacity_rps": per_replica,
-        "replicas": 1,
+        "replicas": replicas,
     }
     if draw(st.booleans()):
         fields["autoscaling"] = {"min": 1, "max": 1}
