@@ -106,6 +106,7 @@ def oversized(ctx: RuleContext) -> Iterator[Hit]:
     traits = deployment(facts)
     unknown, autoscaled = traits.unknown_capacity, frozenset(traits.autoscaled)
     growth_seen: dict[float, float] = {}
+    busy = limit + abs(limit) * _ROUNDING
     for cid, cap in facts.capacity.items():  # in model order
         if cid in unknown:
             continue  # no capacity_rps: no utilization to judge by
@@ -113,7 +114,7 @@ def oversized(ctx: RuleContext) -> Iterator[Hit]:
         # oversized, whatever its kind (a cheap reject before reading the component).
         if cap and cid not in autoscaled:
             growth = _growth_to_horizon(facts, cid, growth_seen)
-            if bounded(load[cid] * growth) / cap > limit + abs(limit) * _ROUNDING:
+            if bounded(load[cid] * growth) / cap > busy:
                 continue
         comp = comps[cid]
         per_replica = comp.capacity_rps
