@@ -9,7 +9,7 @@ from datetime import date
 
 from archrev.model.types import Component, Kind, SystemModel, Tier
 from archrev.rules.deployment import deployment
-from archrev.rules.engine import active_rules
+from archrev.rules.engine import active_rules, analyze
 from archrev.rules.facts import Facts, bounded
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import RuleContext
@@ -296,3 +296,62 @@ def test_a_rule_run_twice_over_one_analysis_flags_the_same() -> None:
         )
         first = [h.components for h in rule.check(ctx)]
         assert first and first == [h.components for h in rule.check(ctx)], rule_id
+
+
+def test_each_lazy_message_and_evidence_describes_its_own_finding() -> None:
+    # Messages and evidence are built on first reading from values bound when the hit was
+    # made: two components flagged by one rule must each get their own text and numbers.
+    pair: dict[str, dict[str, object]] = {
+        "hot": {"capacity_rps": 100},  # SCL-UTIL, SCL-AMPLIFY
+        "db": {"kind": "database", "capacity_rps": 50, "read_ratio": 0.9},  # DB-*, SCL-STATEFUL
+        "blind": {},  # SCL-UNKNOWN
+        "idle": {"kind": "worker", "tier": "non_critical"},  # CST-IDLE, CST-SPOT
+        "open": {"autoscaling": {"min": 2}},  # CST-UNBOUNDED
+        "capped": {"autoscaling": {"min": 1, "max": 2}, "capacity_rps": 100},  # SCL-CEILING
+        "soon": {"capacity_rps": 2000},  # SCL-RUNWAY
+        "big": {"capacity_rps": 1e6, "replicas": 3},  # CST-OVERSIZED
+        "old": {"workaround": True, "review_by": "2026-01-01", "deprecated": True},
+    }
+    components: dict[str, dict[str, object]] = {
+        "web": {"kind": "client", "peak_rps": 1000, "tier": "critical"}
+    }
+    links: list[str | tuple[str, str, dict[str, object]]] = []
+    for n, (role, fields) in enumerate(sorted(pair.items()) * 2):
+        cid = f"{role}-{n}"
+        components[cid] = {"name": f"Box {n}", **fields}
+        if role != "idle":
+            calls = 20.0 if role in ("hot", "db") else 1.0 + n / 100
+            links.append(("web", cid, {"calls": calls}))
+    model = build(components, links, growth_per_year=0.5)
+    analysis = analyze(model, today=TODAY, plugins=False)
+    facts = analysis.facts
+    mine = ("SCL-", "CST-", "DB-", "DEBT-")
+    seen: dict[str, set[str]] = {}
+    for finding in analysis.findings:
+        if not finding.rule_id.startswith(mine):
+            continue
+        cid = finding.components[0]
+        assert facts.labels[cid] in finding.message, (finding.rule_id, finding.message)
+        if "load_rps" in finding.evidence:
+            assert finding.evidence["load_rps"] == round(facts.load[cid], 3)
+        if "utilization_per_quarter" in finding.evidence:
+            util = facts.utilization(cid)
+            assert util is not None
+            assert finding.evidence["utilization_per_quarter"] == [round(u, 3) for u in util]
+        seen.setdefault(finding.rule_id, set()).add(finding.message)
+    for rule_id in (
+        "SCL-UTIL",
+        "SCL-AMPLIFY",
+        "SCL-RUNWAY",
+        "SCL-CEILING",
+        "SCL-UNKNOWN",
+        "DB-SHARD",
+        "DB-REPLICAS",
+        "DB-BACKUP",
+        "CST-IDLE",
+        "CST-SPOT",
+        "CST-UNBOUNDED",
+        "CST-OVERSIZED",
+        "DEBT-WORKAROUND",
+    ):
+        assert len(seen.get(rule_id, ())) >= 2, (rule_id, seen.get(rule_id))
