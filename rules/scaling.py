@@ -125,12 +125,12 @@ def _no_instance_evidence(facts: Facts, cid: str) -> dict[str, Any]:
     }
 
 
-def _hot_message(ctx: RuleContext, comp: Component, now: float, limit: float) -> str:
+def _hot_message(ctx: RuleContext, cid: str, now: float, limit: float) -> str:
     facts = ctx.facts
-    more = "more than " if comp.id in facts.overflowed else ""
+    more = "more than " if cid in facts.overflowed else ""
     return (
-        f"{ctx.name(comp.id)} takes {more}{num(facts.load[comp.id], 1)} rps at peak "
-        f"against a capacity of {_capacity_text(comp, facts)}: utilization "
+        f"{ctx.name(cid)} takes {more}{num(facts.load[cid], 1)} rps at peak "
+        f"against a capacity of {_capacity_text(facts.components[cid], facts)}: utilization "
         f"{'at least ' if more else ''}{pct(now)} now"
         + (", over capacity." if now >= 1.0 else f" (limit {pct(limit)}).")
     )
@@ -183,7 +183,7 @@ def hot_now(ctx: RuleContext) -> Iterator[Hit]:
             continue
         yield Hit(  # components, message, evidence, severity (see amplification)
             (cid,),
-            partial(_hot_message, ctx, comps[cid], now, limit),
+            partial(_hot_message, ctx, cid, now, limit),
             partial(_hot_evidence, facts, cid, now),
             Severity.CRITICAL if now >= 1.0 else None,
         )
@@ -344,13 +344,16 @@ def no_autoscale(ctx: RuleContext) -> Iterator[Hit]:
     ratio = ctx.model.system.peak_to_average
     if ratio < ctx.threshold("peak_to_average"):
         return
-    for comp in ctx.model.components:
-        if comp.kind not in _SCALABLE or comp.is_stateful or comp.serverless:
+    facts = ctx.facts
+    comps, autoscaled = facts.components, frozenset(deployment(facts).autoscaled)
+    for cid in facts.of_kind(*_SCALABLE):  # in model order
+        if cid in autoscaled:
             continue
-        if comp.autoscaling is not None:
+        comp = comps[cid]
+        if comp.is_stateful or comp.serverless:
             continue
         yield Hit(
-            components=(comp.id,),
+            components=(cid,),
             message=partial(_no_autoscale_message, ctx, comp, ratio),
             evidence={"replicas": comp.replicas, "peak_to_average": ratio},
         )

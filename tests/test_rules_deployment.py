@@ -198,7 +198,38 @@ def _workaround(model: SystemModel, facts: Facts, limit: float) -> Flagged:
     ]
 
 
+def _no_autoscale(model: SystemModel, facts: Facts, limit: float) -> Flagged:
+    if model.system.peak_to_average < 2:
+        return []
+    scalable = {Kind.SERVICE, Kind.WORKER, Kind.FUNCTION, Kind.GATEWAY, Kind.ML_MODEL}
+    return [
+        ((c.id,), None)
+        for c in model.components
+        if c.kind in scalable and not (c.is_stateful or c.serverless) and c.autoscaling is None
+    ]
+
+
+def _deprecated(model: SystemModel, facts: Facts, limit: float) -> Flagged:
+    out: Flagged = []
+    for c in model.components:
+        if not c.deprecated:
+            continue
+        mask = facts.critical_using.get(c.id, 0)
+        critical = [d for d in facts.critical_in(mask) if d != c.id]
+        if critical:
+            out.append(((c.id, *critical), None))
+            continue
+        callers = [
+            p for p in facts.in_order(facts.pred[c.id]) if facts.components[p].tier == Tier.CRITICAL
+        ]
+        if callers:
+            out.append(((c.id, *callers), Severity.LOW))
+    return out
+
+
 PLAIN: dict[str, Callable[[SystemModel, Facts, float], Flagged]] = {
+    "SCL-NO-AUTOSCALE": _no_autoscale,
+    "DEBT-DEPRECATED": _deprecated,
     "SCL-UTIL": _hot_now,
     "SCL-RUNWAY": _runway,
     "SCL-CEILING": _ceiling,
