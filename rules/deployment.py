@@ -18,14 +18,15 @@ from archrev.rules.facts import Facts
 
 @dataclass(frozen=True, slots=True)
 class Deployment:
-    """Component ids by trait; the lists are in model order."""
+    """Component ids by trait, shared by the rules of one analysis (hence tuples and sets);
+    the tuples are in model order."""
 
-    autoscaled: list[str]  # with an autoscaler (bounded or not)
+    autoscaled: tuple[str, ...]  # with an autoscaler (bounded or not)
     no_replicas: frozenset[str]  # `replicas: 0` and no autoscaler
-    stateful: list[str]  # keeping state (`Component.is_stateful`)
+    stateful: tuple[str, ...]  # keeping state (`Component.is_stateful`)
     unknown_capacity: frozenset[str]  # without `capacity_rps`
-    workarounds: list[str]  # `workaround: true`
-    deprecated: list[str]  # `deprecated: true`
+    workarounds: tuple[str, ...]  # `workaround: true`
+    deprecated: tuple[str, ...]  # `deprecated: true`
 
 
 # One per analysis: the facts are computed once per analysis and live as long as it does.
@@ -61,10 +62,10 @@ def _collect(facts: Facts) -> Deployment:
         if comp.deprecated:
             deprecated.append(cid)
     return Deployment(
-        autoscaled=autoscaled,
+        autoscaled=tuple(autoscaled),
         no_replicas=frozenset(no_replicas),
-        stateful=stateful,
+        stateful=tuple(stateful),
         unknown_capacity=frozenset(unknown_capacity),
-        workarounds=workarounds,
-        deprecated=deprecated,
+        workarounds=tuple(workarounds),
+        deprecated=tuple(deprecated),
     )

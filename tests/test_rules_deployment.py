@@ -36,12 +36,12 @@ def test_traits_are_collected_in_model_order() -> None:
         }
     )
     found = deployment(Facts(model))
-    assert found.autoscaled == ["api", "q"]
+    assert found.autoscaled == ("api", "q")
     assert found.no_replicas == {"off", "old"}
-    assert found.stateful == ["db", "svc"]  # its kind, or the model's word over it
+    assert found.stateful == ("db", "svc")  # its kind, or the model's word over it
     assert found.unknown_capacity == {"db", "off", "q"}
-    assert found.workarounds == ["svc", "old"]
-    assert found.deprecated == ["db", "old"]
+    assert found.workarounds == ("svc", "old")
+    assert found.deprecated == ("db", "old")
 
 
 def test_traits_are_collected_once_per_analysis() -> None:
@@ -49,8 +49,8 @@ def test_traits_are_collected_once_per_analysis() -> None:
     facts = Facts(model)
     assert deployment(facts) is deployment(facts)
     other = Facts(build({"a": {}}))  # another analysis: its own model, its own traits
-    assert deployment(other).workarounds == []
-    assert deployment(facts).workarounds == ["a"]
+    assert deployment(other).workarounds == ()
+    assert deployment(facts).workarounds == ("a",)
 
 
 # The plain definition of each rule whose check narrows the components it reads: the ids it
