@@ -4,6 +4,7 @@ and queues nobody writes to or reads from."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 from archrev.model.types import MESSAGING_KINDS, Kind, Link
 from archrev.rules.findings import Severity
@@ -45,7 +46,7 @@ def slow_sync(ctx: RuleContext) -> Iterator[Hit]:
         target = comps[target_id]
         yield Hit(
             components=(source, target_id),
-            message=_slow_sync_message(ctx, source, target_id, target_id in slow_ids),
+            message=partial(_slow_sync_message, ctx, source, target_id, target_id in slow_ids),
             evidence={"latency_ms": target.latency_ms, "kind": target.kind.value},
         )
 
@@ -83,7 +84,7 @@ def noncritical_sync(ctx: RuleContext) -> Iterator[Hit]:
             link: Link = facts.succ[source][target]  # type: ignore[assignment]
             yield Hit(
                 components=(source, target),
-                message=_noncritical_message(ctx, source, target),
+                message=partial(_noncritical_message, ctx, source, target),
                 evidence={"protocol": link.protocol, "timeout_ms": link.timeout_ms},
             )
 

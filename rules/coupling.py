@@ -4,6 +4,7 @@ synchronous chains and dependencies on less stable components."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from itertools import chain
 from typing import Any
 
@@ -82,8 +83,8 @@ def cycles(ctx: RuleContext) -> Iterator[Hit]:
         all_sync = sync == n_links
         yield Hit(
             components=members,
-            message=_cycle_message(members, succ, n_links, sync),
-            evidence=_cycle_evidence(members, succ, sync),
+            message=partial(_cycle_message, members, succ, n_links, sync),
+            evidence=partial(_cycle_evidence, members, succ, sync),
             severity=Severity.HIGH if all_sync else None,
         )
 
@@ -134,8 +135,8 @@ def fan_out(ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(
                 components=(cid, *targets),
                 key=(cid,),
-                message=_fan_out_message(ctx, cid, targets),
-                evidence=_fan_out_evidence(targets, limit),
+                message=partial(_fan_out_message, ctx, cid, targets),
+                evidence=partial(_fan_out_evidence, targets, limit),
             )
 
 
@@ -177,8 +178,8 @@ def fan_in(ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             components=(cid, *callers),
             key=(cid,),
-            message=_fan_in_message(ctx, cid, callers),
-            evidence=_fan_in_evidence(callers, limit),
+            message=partial(_fan_in_message, ctx, cid, callers),
+            evidence=partial(_fan_in_evidence, callers, limit),
         )
 
 
@@ -220,7 +221,7 @@ def hubs(ctx: RuleContext) -> Iterator[Hit]:
             if fo >= lo_out:
                 yield Hit(
                     components=(cid,),
-                    message=_hub_message(ctx, cid, fi, fo),
+                    message=partial(_hub_message, ctx, cid, fi, fo),
                     evidence={"fan_in": fi, "fan_out": fo},
                 )
 
@@ -257,7 +258,7 @@ def shared_data(ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(
                 components=(cid, *users),
                 key=(cid,),
-                message=_shared_data_message(ctx, cid, users),
+                message=partial(_shared_data_message, ctx, cid, users),
                 evidence={"users": users, "count": len(users)},
             )
 
@@ -301,8 +302,8 @@ def chains(ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             components=(*path, *(c for c in others if c not in on_path)),
             key=(ep,),
-            message=_chain_message(ctx, ep, path, others, limit),
-            evidence=_chain_evidence(ep, path, deep),
+            message=partial(_chain_message, ctx, ep, path, others, limit),
+            evidence=partial(_chain_evidence, ep, path, deep),
         )
 
 
@@ -359,8 +360,8 @@ def unstable(ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(
                 components=(cid, *worse),
                 key=(cid,),
-                message=_unstable_message(ctx, cid, worse, len(deps)),
-                evidence=_unstable_evidence(inst, cid, worse, share),
+                message=partial(_unstable_message, ctx, cid, worse, len(deps)),
+                evidence=partial(_unstable_evidence, inst, cid, worse, share),
             )
 
 
