@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
+from typing import Any
 
-from archrev.model.types import MESSAGING_KINDS, Kind, Link
+from archrev.model.types import MESSAGING_KINDS, Component, Kind, Link
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, plural, rule
 
@@ -43,11 +44,10 @@ def slow_sync(ctx: RuleContext) -> Iterator[Hit]:
     for source, target_id in facts.required_sync:
         if target_id not in waited_on or source not in serving or source in messaging:
             continue
-        target = comps[target_id]
         yield Hit(
             components=(source, target_id),
             message=partial(_slow_sync_message, ctx, source, target_id, target_id in slow_ids),
-            evidence={"latency_ms": target.latency_ms, "kind": target.kind.value},
+            evidence=partial(_slow_sync_evidence, comps[target_id]),
         )
 
 
@@ -62,6 +62,10 @@ def _slow_sync_message(ctx: RuleContext, source: str, target_id: str, slow: bool
         f"{ctx.name(source)} waits synchronously on {ctx.name(target_id)} "
         f"({why}) while serving a request."
     )
+
+
+def _slow_sync_evidence(target: Component) -> dict[str, Any]:
+    return {"latency_ms": target.latency_ms, "kind": target.kind.value}
 
 
 @rule(

@@ -78,11 +78,7 @@ def required_cache(ctx: RuleContext) -> Iterator[Hit]:
     succ = facts.succ
     stores = set(facts.of_kind(*STORE_KINDS))
     for cid in facts.of_kind(Kind.CACHE):
-        behind = succ[cid]
-        # What the cache fronts, itself left out: a caller's link to the cache is no way
-        # around it.
-        fronted = set(behind)
-        fronted.discard(cid)
+        behind = succ[cid].keys()  # never the cache itself: the model refuses self-links
         stuck = []
         for caller, link in facts.pred[cid].items():
             if not link.required:  # type: ignore[attr-defined]
@@ -90,7 +86,7 @@ def required_cache(ctx: RuleContext) -> Iterator[Hit]:
             # A caller that also links to what the cache fronts (read-through), or, for a
             # cache-aside cache, to a datastore of its own, has a way around it.
             own = succ[caller]
-            if not fronted.isdisjoint(own):
+            if not behind.isdisjoint(own):
                 continue
             if not behind and not stores.isdisjoint(own):
                 continue

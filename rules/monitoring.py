@@ -81,13 +81,14 @@ def tracing(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("min_hops")
     labels, through = facts.labels, facts.sync_chain_through
+    reached = facts.sync_depth  # what a synchronous chain from an entry point reaches
     skipped = _NOT_OURS | _NO_TRACE_CONTEXT
     for comp in ctx.model.components:
-        if comp.monitoring.tracing or comp.kind in skipped:
-            continue
         cid = comp.id
+        if cid not in reached or comp.monitoring.tracing or comp.kind in skipped:
+            continue
         hops = through(cid)
-        if hops is None or hops < limit:
+        if hops < limit:  # type: ignore[operator]  # reached: not None
             continue
         yield Hit(
             (cid,),
