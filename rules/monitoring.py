@@ -4,6 +4,7 @@ cost attribution."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 from archrev.model.types import Kind
 from archrev.rules.findings import Severity
@@ -17,6 +18,12 @@ _NOT_OURS = frozenset({Kind.CLIENT, Kind.EXTERNAL})
 _NO_TRACE_CONTEXT = frozenset(
     {Kind.DATABASE, Kind.CACHE, Kind.QUEUE, Kind.STREAM, Kind.OBJECT_STORE, Kind.SEARCH, Kind.CDN}
 )
+
+
+def _named(labels: dict[str, str], cid: str, text: str) -> str:
+    """A message that is the component's name and a fixed text: built on first reading,
+    as tens of thousands of components can lack their metrics, alerts or cost tags."""
+    return labels[cid] + text
 
 
 @rule(
@@ -34,7 +41,7 @@ def metrics(ctx: RuleContext) -> list[Hit]:
     labels, not_ours = ctx.facts.labels, _NOT_OURS
     suffix = " exports no metrics: its load and saturation are unseen."
     return [
-        Hit((c.id,), labels[c.id] + suffix)
+        Hit((c.id,), partial(_named, labels, c.id, suffix))
         for c in ctx.model.components
         if not c.monitoring.metrics and c.kind not in not_ours
     ]
@@ -56,7 +63,7 @@ def alerts(ctx: RuleContext) -> list[Hit]:
     comps, labels, not_ours = facts.components, facts.labels, _NOT_OURS
     suffix = " holds up requests but has no alerts: when it fails, nobody is told."
     return [
-        Hit((cid,), labels[cid] + suffix)
+        Hit((cid,), partial(_named, labels, cid, suffix))
         for cid in facts.serving_in_order
         if not (c := comps[cid]).monitoring.alerts and c.kind not in not_ours
     ]
@@ -90,12 +97,14 @@ def tracing(ctx: RuleContext) -> Iterator[Hit]:
         hops = through(cid)
         if hops < limit:  # type: ignore[operator]  # reached: not None
             continue
-        yield Hit(
-            (cid,),
-            f"{labels[cid]} is on a synchronous chain of {hops} hops from an entry point but "
-            "does not propagate traces: slow requests through it cannot be followed end to end.",
-            {"chain_hops": hops},
-        )
+        yield Hit((cid,), partial(_tracing_message, labels, cid, hops), {"chain_hops": hops})
+
+
+def _tracing_message(labels: dict[str, str], cid: str, hops: int) -> str:
+    return (
+        f"{labels[cid]} is on a synchronous chain of {hops} hops from an entry point but "
+        "does not propagate traces: slow requests through it cannot be followed end to end."
+    )
 
 
 @rule(
@@ -118,16 +127,13 @@ def cost_attribution(ctx: RuleContext) -> Iterator[Hit]:
         if comp.kind in not_ours:
             continue
         cid = comp.id
+        suffix = _NO_OWNER if tagged else _NO_COST_TAGS if owner else _NO_COST_TAGS_NOR_OWNER
         yield Hit(
-            (cid,),
-            labels[cid] + _COST_SUFFIX[tagged, bool(owner)],
-            {"cost_tags": tagged, "owner": owner},
+            (cid,), partial(_named, labels, cid, suffix), {"cost_tags": tagged, "owner": owner}
         )
 
 
-# What the cost message says after the component's name, by (has cost tags, has an owner).
-_COST_SUFFIX = {
-    (False, False): " has no cost tags and no owner: its cost cannot be traced to a team.",
-    (False, True): " has no cost tags: its cost cannot be traced to a team.",
-    (True, False): " has no owner: its cost cannot be traced to a team.",
-}
+# What the cost message says after the component's name.
+_NO_COST_TAGS_NOR_OWNER = " has no cost tags and no owner: its cost cannot be traced to a team."
+_NO_COST_TAGS = " has no cost tags: its cost cannot be traced to a team."
+_NO_OWNER = " has no owner: its cost cannot be traced to a team."
