@@ -120,32 +120,66 @@ class Facts:
         self.system = model.system
         self.runway_threshold = runway_threshold
         # One pass over the components and one over the links, reading each pydantic field
-        # once: on a large model, touching the objects again costs more than the arithmetic.
+        # once: on a large model, touching the objects again costs more than the arithmetic
+        # (each one's fields sit in a dict of its own, seldom in the processor's cache).
         self.components: dict[str, Component] = {}
-        entry_points: list[str] = []
+        entry_points: list[str] = []  # in model order
         messaging: list[str] = []
         critical: list[str] = []
         non_critical: list[str] = []
         entering = 0.0
-        self._of_kind: dict[Kind, list[str]] = {}
+        of_kind: dict[Kind, list[str]] = {}
+        # what the load model and the latency chains read of each component
+        peak_load: dict[str, float] = {}
+        misses: dict[str, float] = {}  # caches with a hit ratio: the share that goes further
+        latency: dict[str, float | None] = {}
+        capacity: dict[str, float | None] = {}
+        growth_overrides: dict[str, float] = {}  # components with a growth rate of their own
+        client, cache, critical_tier, non_critical_tier = (
+            Kind.CLIENT,
+            Kind.CACHE,
+            Tier.CRITICAL,
+            Tier.NON_CRITICAL,
+        )
+        comps = self.components
         for c in model.components:
             cid, kind, tier, peak = c.id, c.kind, c.tier, c.peak_rps
-            self.components[cid] = c
-            self._of_kind.setdefault(kind, []).append(cid)
-            if peak is not None or (kind == Kind.CLIENT and TEST_TRAFFIC_TAG not in c.tags):
+            comps[cid] = c
+            if kind in of_kind:
+                of_kind[kind].append(cid)
+            else:
+                of_kind[kind] = [cid]
+            if peak is not None or (kind == client and TEST_TRAFFIC_TAG not in c.tags):
                 entry_points.append(cid)
-            entering += peak or 0.0
+            if peak:
+                entering += peak
+                peak_load[cid] = float(peak)
+            else:
+                peak_load[cid] = 0.0
             if kind in MESSAGING_KINDS:
                 messaging.append(cid)
-            if tier == Tier.CRITICAL:
+            elif kind == cache:
+                hit_ratio = c.hit_ratio
+                if hit_ratio is not None:
+                    misses[cid] = 1.0 - hit_ratio
+            if tier == critical_tier:
                 critical.append(cid)
-            elif tier == Tier.NON_CRITICAL:
+            elif tier == non_critical_tier:
                 non_critical.append(cid)
-        self.component_ids = list(self.components)
+            latency[cid] = c.latency_ms
+            own_growth = c.growth_per_year
+            if own_growth is not None:
+                growth_overrides[cid] = own_growth
+            capacity[cid] = None if c.capacity_rps is None else c.capacity_total
+        self._of_kind = of_kind
+        self._misses = misses
+        self._latency = latency
+        self._growth_overrides = growth_overrides
+        self.component_ids = list(comps)
         self.order_index = {cid: i for i, cid in enumerate(self.component_ids)}
         self.horizon: int = model.system.horizon_quarters
-        comps = self.components
         self.entry_points: frozenset[str] = frozenset(entry_points)
+        self.entry_point_list: list[str] = entry_points  # in model order
         self.entering_rps: float = entering
         self.messaging: frozenset[str] = frozenset(messaging)
         self.critical_list: list[str] = critical  # in model order
@@ -153,64 +187,78 @@ class Facts:
         self.non_critical: frozenset[str] = frozenset(non_critical)
 
         # Plain adjacency with the link attached: the rules walk these far more than the graph.
-        self.succ: dict[str, dict[str, object]] = {cid: {} for cid in comps}
-        self.pred: dict[str, dict[str, object]] = {cid: {} for cid in comps}
+        succ: dict[str, dict[str, object]] = {cid: {} for cid in comps}
+        pred: dict[str, dict[str, object]] = {cid: {} for cid in comps}
         # The (caller, callee) pairs of the links a caller waits on and cannot do without, in
         # model order: several rules look only at these.
-        self.required_sync: list[tuple[str, str]] = []
+        required_sync: list[tuple[str, str]] = []
         required_out: dict[str, list[str]] = {cid: [] for cid in comps}
-        self._sync_out: dict[str, list[str]] = {cid: [] for cid in comps}
+        sync_out: dict[str, list[str]] = {cid: [] for cid in comps}
         # What each link passes on in the load model: (target, calls, averaged by a queue)
-        self._flows: dict[str, list[tuple[str, float, bool]]] = {cid: [] for cid in comps}
+        flows: dict[str, list[tuple[str, float, bool]]] = {cid: [] for cid in comps}
         sync, asynchronous = Mode.SYNC, Mode.ASYNC
+        queues = self.messaging
         for link in model.links:
             source, target, mode = link.source, link.target, link.mode
-            self.succ[source][target] = link
-            self.pred[target][source] = link
-            averaged = mode == asynchronous and target in self.messaging
-            self._flows[source].append((target, link.calls, averaged))
-            is_sync = mode == sync
-            if is_sync:
-                self._sync_out[source].append(target)
-            if link.required:
-                required_out[source].append(target)
-                if is_sync:
-                    self.required_sync.append((source, target))
+            succ[source][target] = link
+            pred[target][source] = link
+            if mode == sync:
+                flows[source].append((target, link.calls, False))
+                sync_out[source].append(target)
+                if link.required:
+                    required_out[source].append(target)
+                    required_sync.append((source, target))
+            else:
+                averaged = mode == asynchronous and target in queues
+                flows[source].append((target, link.calls, averaged))
+                if link.required:
+                    required_out[source].append(target)
+        self.succ = succ
+        self.pred = pred
+        self.required_sync = required_sync
+        self._sync_out = sync_out
+        self._flows = flows
 
         # What each component holds up a request on: required links, none out of a queue
         # (the queue holds up the request; its consumers do not).
-        self.serving_succ: dict[str, list[str]] = {
-            cid: [] if cid in self.messaging and cid not in self.entry_points else targets
-            for cid, targets in required_out.items()
-        }
+        self.serving_succ: dict[str, list[str]] = required_out
+        for cid in messaging:
+            if cid not in self.entry_points:
+                required_out[cid] = []
         self.serving_path: frozenset[str] = self._serving_path()
 
         # Tarjan gives the strongly connected components sinks first: reversed, a processing
         # order in which every link outside a cycle goes forward.
-        sccs = strongly_connected(list(comps), self.succ)
+        sccs = strongly_connected(self.component_ids, succ)
+        self._sccs = sccs
+        order_index = self.order_index
         self.cycles: list[tuple[str, ...]] = sorted(
-            (tuple(sorted(s, key=self.order_index.__getitem__)) for s in sccs if len(s) > 1),
-            key=lambda cyc: self.order_index[cyc[0]],
+            (tuple(sorted(s, key=order_index.__getitem__)) for s in sccs if len(s) > 1),
+            key=lambda cyc: order_index[cyc[0]],
         )
         self.scc_of: dict[str, int] = {}
         for i, members in enumerate(self.cycles):
             for cid in members:
                 self.scc_of[cid] = i
-        self.order: list[str] = []
-        for members in reversed(sccs):
-            if len(members) == 1:
-                self.order.append(members[0])
-            else:
-                cycle = self.cycles[self.scc_of[members[0]]]
-                self.order.extend(self._cycle_order(cycle))
+        if self.cycles:
+            order: list[str] = []
+            for members in reversed(sccs):
+                if len(members) == 1:
+                    order.append(members[0])
+                else:
+                    cycle = self.cycles[self.scc_of[members[0]]]
+                    order.extend(self._cycle_order(cycle))
+            self.order: list[str] = order
+        else:
+            self.order = [members[0] for members in reversed(sccs)]
 
         self.overflowed: set[str] = set()
-        self.load: dict[str, float] = self._load()
-        self.capacity: dict[str, float | None] = {
-            cid: self._bounded(cid, c.capacity_total) for cid, c in comps.items()
-        }
-        self._utilization: dict[str, list[float] | None] = {}
-        self._growth_powers: dict[float, list[float]] = {}
+        self.load: dict[str, float] = self._load(peak_load)
+        for cid, value in capacity.items():
+            if value is not None and not value < NUMBER_LIMIT:
+                capacity[cid] = NUMBER_LIMIT
+                self.overflowed.add(cid)
+        self.capacity: dict[str, float | None] = capacity
         self._entry_point_sets: dict[int, tuple[str, ...]] = {}
         self._critical_sets: dict[int, tuple[str, ...]] = {}
 
@@ -254,7 +302,8 @@ class Facts:
     @cached_property
     def serving_in_order(self) -> list[str]:
         """The serving path in model order (four rules walk it)."""
-        return self.in_order(self.serving_path)
+        serving = self.serving_path
+        return [cid for cid in self.component_ids if cid in serving]
 
     def serving_successors(self, cid: str) -> list[str]:
         """Components `cid` holds up a request on: required links, none out of a queue."""
@@ -281,24 +330,18 @@ class Facts:
         return order
 
     # ----------------------------------------------------------------- load model
-    def _bounded(self, cid: str, value: float | None) -> float | None:
-        if value is None or value < NUMBER_LIMIT:
-            return value
-        self.overflowed.add(cid)
-        return NUMBER_LIMIT
-
-    def _load(self) -> dict[str, float]:
-        comps, flows = self.components, self._flows
-        load = {cid: float(comps[cid].peak_rps or 0.0) for cid in comps}
+    def _load(self, peak_load: dict[str, float]) -> dict[str, float]:
+        """Peak requests per second reaching each component: what enters there, plus what
+        its callers pass on, in an order in which every link outside a cycle goes forward."""
+        flows, misses = self._flows, self._misses
+        load = peak_load
         peak_to_average = self.system.peak_to_average
         for cid in self.order:
             here = load[cid]
             if here <= 0.0:
                 continue
-            comp = comps[cid]
-            passes = here
-            if comp.kind == Kind.CACHE and comp.hit_ratio is not None:
-                passes = here * (1.0 - comp.hit_ratio)  # only the misses go further
+            miss = misses.get(cid)
+            passes = here if miss is None else here * miss  # only a cache's misses go further
             for target, calls, averaged in flows[cid]:
                 flow = passes * calls
                 if averaged:
@@ -312,32 +355,33 @@ class Facts:
         return load
 
     def growth(self, cid: str) -> float:
-        own = self.components[cid].growth_per_year
-        return self.system.growth_per_year if own is None else own
+        return self._growth_overrides.get(cid, self.system.growth_per_year)
 
     def utilization(self, comp_id: str) -> list[float] | None:
         """Projected peak utilization at quarters 0 (now) .. horizon; None without capacity."""
-        if comp_id in self._utilization:
-            return self._utilization[comp_id]
-        cap = self.capacity.get(comp_id)
-        if not cap:  # unknown, unbounded, or no replicas at all: nothing to divide by
-            result = None
-        else:
-            base = self.load[comp_id] / cap
-            factor = (1.0 + self.growth(comp_id)) ** 0.25
-            result = [bounded(base * factor**q) for q in range(self.horizon + 1)]
-            result = [base * g for g in self._growth_per_quarter(self.growth(comp_id))]
-        self._utilization[comp_id] = result
-        return result
+        return self._utilizations.get(comp_id)
 
-    def _growth_per_quarter(self, growth: float) -> list[float]:
-        """The growth factor at quarters 0 .. horizon: most components share the system's
-        growth rate, so each rate's powers are computed once."""
-        powers = self._growth_powers.get(growth)
-        if powers is None:
-            factor = (1.0 + growth) ** 0.25
-            powers = self._growth_powers[growth] = [factor**q for q in range(self.horizon + 1)]
-        return powers
+    @cached_property
+    def _utilizations(self) -> dict[str, list[float] | None]:
+        # All at once: the rules ask for nearly every component's, and in one pass each
+        # growth rate's powers are computed once (most components share the system's).
+        load, overrides = self.load, self._growth_overrides
+        system_growth = self.system.growth_per_year
+        quarters = range(self.horizon + 1)
+        powers_of: dict[float, list[float]] = {}
+        result: dict[str, list[float] | None] = {}
+        for cid, cap in self.capacity.items():
+            if not cap:  # unknown, unbounded, or no replicas at all: nothing to divide by
+                result[cid] = None
+                continue
+            growth = overrides.get(cid, system_growth)
+            powers = powers_of.get(growth)
+            if powers is None:
+                factor = (1.0 + growth) ** 0.25
+                powers = powers_of[growth] = [factor**q for q in quarters]
+            base = load[cid] / cap
+            result[cid] = [base * g for g in powers]
+        return result
 
     def runway(self, comp_id: str, threshold: float | None = None) -> int | None:
         """First quarter at which utilization reaches the threshold; None if never in horizon."""
@@ -368,8 +412,9 @@ class Facts:
     def instability(self) -> dict[str, float | None]:
         """Martin's I = Ce / (Ca + Ce): 0 is depended upon and stable, 1 depends only."""
         result: dict[str, float | None] = {}
-        for cid in self.components:
-            ce, ca = len(self.succ[cid]), len(self.pred[cid])
+        # succ and pred list the components in model order, like `components`
+        for cid, out, into in zip(self.component_ids, self.succ.values(), self.pred.values()):
+            ce, ca = len(out), len(into)
             result[cid] = None if ce + ca == 0 else ce / (ca + ce)
         return result
 
@@ -421,10 +466,9 @@ class Facts:
         """Synchronous targets of each component, less the links inside a cycle (the cycle
         is reported, not walked). Four walks below use these: listed once."""
         scc_of = self.scc_of
-        forward: dict[str, list[str]] = {}
-        for cid, targets in self._sync_out.items():
-            own = scc_of.get(cid)
-            forward[cid] = targets if own is None else [t for t in targets if scc_of.get(t) != own]
+        forward = dict(self._sync_out)
+        for cid, own in scc_of.items():  # only the members of a cycle lose links
+            forward[cid] = [t for t in forward[cid] if scc_of.get(t) != own]
         return forward
 
     @cached_property
@@ -446,13 +490,15 @@ class Facts:
         total: dict[str, float] = {}
         nxt: dict[str, str | None] = {}
         forward = self._sync_forward
-        comps = self.components
+        latency = self._latency
         for cid in reversed(self.order):
             best, best_t = 0.0, None
             for t in forward[cid]:
-                if total[t] > best or best_t is None:
-                    best, best_t = total[t], t
-            total[cid] = bounded((comps[cid].latency_ms or 0.0) + best)
+                here = total[t]
+                if here > best or best_t is None:
+                    best, best_t = here, t
+            summed = (latency[cid] or 0.0) + best
+            total[cid] = summed if summed < NUMBER_LIMIT else NUMBER_LIMIT  # bounded()
             nxt[cid] = best_t
         return total, nxt
 
@@ -528,61 +574,77 @@ class Facts:
 
     # ----------------------------------------------------------------- failure
     @cached_property
-    def _serving_sccs(self) -> tuple[list[list[str]], dict[str, int]]:
-        sccs = strongly_connected(list(self.components), self.serving_succ)
-        where = {cid: i for i, members in enumerate(sccs) for cid in members}
-        return sccs, where
+    def _serving_groups(self) -> tuple[list[list[str]], list[list[int]], dict[str, int]]:
+        """The strongly connected components of the serving links (required, not out of a
+        queue) in topological order; for each, the earlier ones with a serving link into
+        it; and the index of each component's.
 
-    def _propagate(self, seeds: dict[str, int]) -> dict[str, int]:
-        """Bit sets pushed along serving links (required, not out of a queue), so that each
-        component gets the union of the seeds of everything that reaches it that way.
+        Serving links are links, so each of these lies inside one strongly connected
+        component of the whole graph, already in topological order: only the cycles need
+        splitting.
+        """
+        serving = self.serving_succ
+        groups: list[list[str]] = []
+        for members in reversed(self._sccs):
+            if len(members) == 1:
+                groups.append(members)
+            else:
+                inside = set(members)
+                within = {m: [t for t in serving[m] if t in inside] for m in members}
+                groups.extend(reversed(strongly_connected(members, within)))
+        where: dict[str, int] = {}
+        for i, members in enumerate(groups):
+            for cid in members:
+                where[cid] = i
+        feeders: list[list[int]] = [[] for _ in groups]
+        for i, members in enumerate(groups):
+            for cid in members:
+                for t in serving[cid]:
+                    j = where[t]
+                    if j != i:
+                        feeders[j].append(i)
+        return groups, feeders, where
+
+    def _propagate(self, ids: list[str]) -> dict[str, int]:
+        """Bit sets (bit i = ids[i]) pushed along serving links, so that each component gets
+        the set of the ids that reach it that way, its own included (absent: none).
 
         One pass over the strongly connected components of the serving links in topological
         order: inside one, everyone reaches everyone, so they share one set.
         """
-        sccs, where = self._serving_sccs
-        serving = self.serving_succ
-        masks: dict[str, int] = {}
-        inflow: dict[str, int] = {}
-        for i in range(len(sccs) - 1, -1, -1):
-            members = sccs[i]
-            m = 0
-            for cid in members:
-                m |= seeds.get(cid, 0) | inflow.pop(cid, 0)
-            if not m:
-                continue
-            for cid in members:
-                masks[cid] = m
-                for t in serving[cid]:
-                    if where[t] != i:
-                        inflow[t] = inflow.get(t, 0) | m
-        return masks
+        groups, feeders, where = self._serving_groups
+        masks = [0] * len(groups)
+        for i, cid in enumerate(ids):
+            masks[where[cid]] |= 1 << i
+        for i, before in enumerate(feeders):
+            if before:
+                m = masks[i]
+                for j in before:
+                    m |= masks[j]
+                masks[i] = m
+        return {cid: m for members, m in zip(groups, masks) if m for cid in members}
 
     @cached_property
     def entry_points_using(self) -> dict[str, int]:
         """Bit set (an int, bit i = i-th of `entry_point_list`) of the entry points whose
         serving path holds each component: those go down when it fails."""
-        return self._propagate({ep: 1 << i for i, ep in enumerate(self.entry_point_list)})
+        return self._propagate(self.entry_point_list)
 
     @cached_property
     def critical_using(self) -> dict[str, int]:
         """Bit set (bit i = i-th of `critical_list`) of the critical components that hold up
         a request on each component: itself, and what they require, transitively."""
-        return self._propagate({c: 1 << i for i, c in enumerate(self.critical_list)})
+        return self._propagate(self.critical_list)
 
     @cached_property
     def _requiring(self) -> dict[str, int]:
         """Bit set (bit i = i-th component of the model) of the components that require
         each one, transitively: those fail with it."""
-        return self._propagate({cid: 1 << i for cid, i in self.order_index.items()})
+        return self._propagate(self.component_ids)
 
     def critical_in(self, mask: int) -> list[str]:
         """The critical components of a bit set, in model order."""
         return self._decoded(mask, self.critical_list, self._critical_sets)
-
-    @cached_property
-    def entry_point_list(self) -> list[str]:
-        return sorted(self.entry_points, key=self.order_index.__getitem__)
 
     def entry_points_in(self, mask: int) -> list[str]:
         """The entry points of a bit set, in model order."""
