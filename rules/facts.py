@@ -311,11 +311,10 @@ class Facts:
 
     def _cycle_order(self, members: tuple[str, ...]) -> list[str]:
         inside = set(members)
-        starts = [
-            m
-            for m in members
-            if m in self.entry_points or any(p not in inside for p in self.pred[m])
-        ] or [members[0]]
+        entry_points, pred = self.entry_points, self.pred
+        starts = [m for m in members if m in entry_points or not inside.issuperset(pred[m])] or [
+            members[0]
+        ]
         seen = set(starts)
         order: list[str] = []
         pending = deque(starts)
@@ -413,18 +412,32 @@ class Facts:
         """Martin's I = Ce / (Ca + Ce): 0 is depended upon and stable, 1 depends only."""
         result: dict[str, float | None] = {}
         # succ and pred list the components in model order, like `components`
-        for cid, out, into in zip(self.component_ids, self.succ.values(), self.pred.values()):
+        for cid, out, into in zip(
+            self.component_ids, self.succ.values(), self.pred.values(), strict=True
+        ):
             ce, ca = len(out), len(into)
             result[cid] = None if ce + ca == 0 else ce / (ca + ce)
         return result
 
     # ----------------------------------------------------------------- dominators
     @cached_property
+    def _dominator_tree(self) -> tuple[list[str], list[int]]:
+        """The serving-path components in depth-first postorder, and the postorder number of
+        each one's immediate dominator (len(postorder) for the virtual root)."""
+        index = self.order_index
+        ids = self.component_ids
+        targets = [[index[t] for t in out] for out in self.serving_succ.values()]
+        post, idom = dominator_tree([index[ep] for ep in self.entry_point_list], targets)
+        return [ids[v] for v in post], idom
+
+    @cached_property
     def idom(self) -> dict[str, str]:
         """Immediate dominator of each serving-path component: the last component that every
         required path from the entry points to it passes through ("" for the virtual root in
         front of the entry points)."""
-        return immediate_dominators(self.entry_point_list, self.serving_succ)
+        post, idom = self._dominator_tree
+        names = [*post, _ROOT]
+        return {name: names[idom[v]] for v, name in enumerate(post)}
 
     @cached_property
     def _dominator_children(self) -> dict[str, list[str]]:
@@ -436,18 +449,13 @@ class Facts:
     @cached_property
     def dominated_count(self) -> dict[str, int]:
         """How many serving components each one dominates (itself not counted)."""
-        children = self._dominator_children
-        order: list[str] = []
-        stack = [_ROOT]
-        while stack:
-            node = stack.pop()
-            order.append(node)
-            stack.extend(children.get(node, ()))
-        count: dict[str, int] = {}
-        for node in reversed(order):  # children before parents
-            count[node] = sum(count[c] + 1 for c in children.get(node, ()))
-        count.pop(_ROOT, None)
-        return count
+        post, idom = self._dominator_tree
+        # A dominator comes later in postorder than what it dominates: in postorder, each
+        # component's count is complete before it is added to its dominator's.
+        count = [0] * (len(post) + 1)
+        for v, parent in enumerate(idom[:-1]):
+            count[parent] += count[v] + 1
+        return dict(zip(post, count[:-1], strict=True))
 
     def dominated_by(self, cid: str) -> list[str]:
         """The serving components every required path to which passes through `cid`."""
@@ -622,7 +630,7 @@ class Facts:
                 for j in before:
                     m |= masks[j]
                 masks[i] = m
-        return {cid: m for members, m in zip(groups, masks) if m for cid in members}
+        return {cid: m for members, m in zip(groups, masks, strict=True) if m for cid in members}
 
     @cached_property
     def entry_points_using(self) -> dict[str, int]:
@@ -758,37 +766,45 @@ def _decode(mask: int, ids: list[str]) -> list[str]:
     return list(compress(ids, bin(mask)[:1:-1].encode().translate(_BITS)))
 
 
-def immediate_dominators(roots: list[str], succ: Mapping[str, list[str]]) -> dict[str, str]:
-    """Cooper, Harvey and Kennedy's iterative dominators from a virtual root ("") whose
-    successors are `roots`, over the components reachable from them."""
-    # Depth-first postorder, then everything on integers: node i is the i-th in postorder,
-    # the virtual root is last.
-    post: list[str] = []
-    edges: list[tuple[str, str]] = []
-    seen: set[str] = set()
+def dominator_tree(roots: list[int], succ: list[list[int]]) -> tuple[list[int], list[int]]:
+    """Cooper, Harvey and Kennedy's iterative dominators, over nodes 0 .. len(succ) - 1,
+    from a virtual root whose successors are `roots`: the nodes reachable from it in
+    depth-first postorder, and for each (by its postorder number) the postorder number of
+    its immediate dominator, len(postorder) standing for the virtual root."""
+    # Depth-first postorder, then everything on postorder numbers: a dominator always
+    # comes later than what it dominates.
+    unseen = -1
+    number = [unseen] * len(succ)
+    post: list[int] = []
     for r in roots:
-        if r in seen:
+        if number[r] != unseen:
             continue
-        seen.add(r)
-        stack: list[tuple[str, Iterator[str]]] = [(r, iter(succ[r]))]
+        number[r] = 0  # on the way; numbered when done
+        stack: list[tuple[int, Iterator[int]]] = [(r, iter(succ[r]))]
         while stack:
             v, targets = stack[-1]
             for w in targets:
-                edges.append((v, w))
-                if w not in seen:
-                    seen.add(w)
+                if number[w] == unseen:
+                    number[w] = 0
                     stack.append((w, iter(succ[w])))
                     break
             else:
                 stack.pop()
+                number[v] = len(post)
                 post.append(v)
     n = len(post)
-    number = {v: i for i, v in enumerate(post)}
     preds: list[list[int]] = [[] for _ in range(n)]
     for r in roots:
         preds[number[r]].append(n)
-    for v, w in edges:
-        preds[number[w]].append(number[v])
+    # A link to a node later in postorder closes a cycle; without one, reverse postorder is
+    # a topological order and the first pass is final.
+    acyclic = True
+    for v, node in enumerate(post):
+        for w in succ[node]:
+            i = number[w]
+            preds[i].append(v)
+            if i >= v:
+                acyclic = False
     undefined = -1
     idom = [undefined] * (n + 1)
     idom[n] = n
@@ -813,8 +829,9 @@ def immediate_dominators(roots: list[str], succ: Mapping[str, list[str]]) -> dic
             if idom[v] != new:
                 idom[v] = new
                 changed = True
-    names = [*post, _ROOT]
-    return {post[v]: names[idom[v]] for v in range(n)}
+        if acyclic:
+            break
+    return post, idom
 
 
 def strongly_connected(nodes: list[str], succ: Mapping[str, Iterable[str]]) -> list[list[str]]:
