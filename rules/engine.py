@@ -8,18 +8,19 @@ rule's metadata, the policy's severity and a stable fingerprint. Findings come w
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
 
 from archrev.model.errors import ArchrevError
 from archrev.model.types import SystemModel
 from archrev.rules.facts import DEFAULT_RUNWAY_THRESHOLD, Facts
-from archrev.rules.findings import Finding, Severity, fingerprint
+from archrev.rules.findings import About, Finding, Severity
 from archrev.rules.policy import Policy
 from archrev.rules.rulebook import Hit, Rule, RuleContext, catalogue
 
-_components = attrgetter("components")
+_components = attrgetter("_components")  # a slot: the property costs a call per hit
 
 
 @dataclass
@@ -104,10 +105,10 @@ def _analyze(
         )
     facts = Facts(model, runway_threshold=runway_threshold)
     day = today or date.today()
-    # Findings grouped by (severity, rule): sorting the groups, then each group by its
+    # Hits grouped by (severity, rule): sorting the groups, then each group by its
     # components, gives the order of `sort_key` without building a key tuple per finding
     # (a large model has tens of thousands of findings).
-    groups: dict[tuple[Severity, str], list[Finding]] = {}
+    groups: dict[tuple[Severity, str], list[Hit]] = {}
     for rule in rules:
         thresholds = rule.threshold_defaults()
         severity_override = None
@@ -115,36 +116,29 @@ def _analyze(
             thresholds.update(policy.thresholds.get(rule.id, {}))
             severity_override = policy.severities.get(rule.id)
         ctx = RuleContext(model=model, facts=facts, thresholds=thresholds, today=day)
-        rule_id, title, remediation = rule.id, rule.title, rule.remediation
-        category, principle, default = rule.category, rule.principle, rule.severity
+        about = About(rule.id, rule.title, rule.remediation, rule.category, rule.principle)
+        default = rule.severity
+        severity_now: Severity | None = None
+        group: list[Hit] = []
         for hit in _hits(rule, ctx):
-            severity = severity_override or hit.severity or default
-            group = groups.get((severity, rule_id))
-            if group is None:
-                group = groups[(severity, rule_id)] = []
-            # Positional, in the order of Finding's fields: a frozen dataclass's keyword
-            # call costs noticeably more per finding.
-            group.append(
-                Finding(
-                    rule_id,
-                    severity,
-                    title,
-                    hit.message,
-                    hit.components,
-                    hit.evidence,
-                    remediation,
-                    category,
-                    principle,
-                    fingerprint(rule_id, hit.key or hit.components),
-                )
-            )
+            # A hit is a finding the engine completes with its rule and final severity: two
+            # stores instead of a second object (see `Hit`).
+            hit._about = about
+            severity = hit._severity = severity_override or hit._severity or default
+            if severity is not severity_now:  # most rules give one severity: one lookup
+                severity_now = severity
+                group = groups.setdefault((severity, rule.id), [])
+            group.append(hit)
     findings: list[Finding] = []
-    for severity, rule_id in sorted(groups, key=lambda g: (-g[0].rank, g[1])):
-        group = groups[(severity, rule_id)]
-        group.sort(key=_components)  # stable: equal components keep the rule's order
-        findings.extend(group)
+    folding: list[int] = []  # where the findings of rules that take part in a fold are
+    for key in sorted(groups, key=lambda g: (-g[0].rank, g[1])):
+        hits = groups[key]
+        hits.sort(key=_components)  # stable: equal components keep the rule's order
+        if key[1] in _FOLDING:
+            folding.extend(range(len(findings), len(findings) + len(hits)))
+        findings.extend(hits)
     # folding keeps the order: it only replaces primaries and drops what they absorb
-    findings = merge_restatements(findings)
+    findings = merge_restatements(findings, folding)
     return Analysis(model=model, findings=findings, facts=facts, rules=rules, policy=policy)
 
 
@@ -161,25 +155,34 @@ RESTATEMENTS: dict[str, tuple[str, ...]] = {
     # for a database, "not sharded and its load passes capacity" is DB-SHARD's fact
     "SCL-STATEFUL": ("DB-SHARD",),
 }
+_PRIMARIES = frozenset(p for primaries in RESTATEMENTS.values() for p in primaries)
+_FOLDING = _PRIMARIES | frozenset(RESTATEMENTS)
 
 
-def merge_restatements(findings: list[Finding]) -> list[Finding]:
+def merge_restatements(
+    findings: list[Finding], among: Iterable[int] | None = None
+) -> list[Finding]:
     """Fold each restating finding into its primary about the same component (see
-    `RESTATEMENTS`); findings of other rules are returned unchanged, in their order."""
+    `RESTATEMENTS`); findings of other rules are returned unchanged, in their order.
+    `among` are the positions, ascending, of the findings of the rules that take part (the
+    engine knows them; a large model has tens of thousands of others), by default all."""
     index: dict[tuple[str, str], int] = {}
-    for i, f in enumerate(findings):
-        if f.components:
-            index.setdefault((f.rule_id, f.components[0]), i)
+    restating: list[int] = []
+    for i in range(len(findings)) if among is None else among:
+        f = findings[i]
+        rule_id = f.rule_id
+        if rule_id in _PRIMARIES and f.components:
+            index.setdefault((rule_id, f.components[0]), i)
+        if rule_id in RESTATEMENTS and len(f.components) == 1:
+            restating.append(i)
+    if not restating or not index:
+        return findings
     merged = list(findings)
     dropped: set[int] = set()
-    for i, f in enumerate(findings):
-        primaries = RESTATEMENTS.get(f.rule_id)
-        if not primaries or not f.components or len(f.components) != 1:
-            continue
-        target = next(
-            (index[(p, f.components[0])] for p in primaries if (p, f.components[0]) in index),
-            None,
-        )
+    for i in restating:
+        f = findings[i]
+        cid = f.components[0]
+        target = next((index[(p, cid)] for p in RESTATEMENTS[f.rule_id] if (p, cid) in index), None)
         if target is None:
             continue
         primary = merged[target]
@@ -189,6 +192,6 @@ def merge_restatements(findings: list[Finding]) -> list[Finding]:
             **evidence.get("also_findings", {}),
             f.rule_id: {"message": f.message, "fingerprint": f.fingerprint, **f.evidence},
         }
-        merged[target] = replace(primary, evidence=evidence)
+        merged[target] = primary.with_evidence(evidence)
         dropped.add(i)
     return [f for i, f in enumerate(merged) if i not in dropped]

@@ -8,10 +8,10 @@ so a finding keeps its identity while the architect renames a box or the load ch
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from enum import StrEnum
 from hashlib import sha256
-from typing import Any
+from typing import Any, NamedTuple
 
 from archrev.model.errors import ArchrevError
 
@@ -58,24 +58,166 @@ def fingerprint(rule_id: str, component_ids: tuple[str, ...] | list[str]) -> str
     return f"{rule_id}:{sha256(text.encode()).digest()[:8].hex()}"
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One thing a reviewer would flag, with the numbers behind it and what to do."""
+class About(NamedTuple):
+    """What a finding takes from the rule that made it: one per rule, shared by its findings."""
 
     rule_id: str
-    severity: Severity
     title: str
-    message: str
-    components: tuple[str, ...]
-    evidence: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     remediation: str = ""
     category: str = ""
     principle: str = ""
-    fingerprint: str = ""
+
+
+# A message or evidence either given, or a zero-argument callable that builds it on first
+# reading (see `Finding`).
+Message = str | Callable[[], str]
+Evidence = dict[str, Any] | Callable[[], dict[str, Any]]
+
+
+class Finding:
+    """One thing a reviewer would flag, with the numbers behind it and what to do.
+
+    A value: every field is read-only and two findings are equal when everything but the
+    evidence is. It is built for the price of a few attribute stores, because a large model
+    has tens of thousands of findings and the app reanalyses on every edit while showing a
+    screenful of them. So the rule's metadata is shared (`About`), the fingerprint is hashed
+    on first reading, and a rule may hand over its message and evidence as callables
+    (`functools.partial` with the values bound) that are run on first reading and kept.
+    """
+
+    __slots__ = ("_about", "_components", "_evidence", "_key", "_message", "_print", "_severity")
+
+    def __init__(
+        self,
+        rule_id: str,
+        severity: Severity,
+        title: str,
+        message: Message,
+        components: tuple[str, ...],
+        evidence: Evidence | None = None,
+        remediation: str = "",
+        category: str = "",
+        principle: str = "",
+        fingerprint: str = "",
+    ) -> None:
+        self._about = About(rule_id, title, remediation, category, principle)
+        self._severity = severity
+        self._message = message
+        self._components = components
+        self._evidence = {} if evidence is None else evidence
+        self._key = components
+        # a stored fingerprint (a report read back) is kept as it was written
+        self._print = fingerprint or None
+
+    @classmethod
+    def of(
+        cls,
+        about: About,
+        severity: Severity,
+        message: Message,
+        components: tuple[str, ...],
+        evidence: Evidence,
+        key: tuple[str, ...],
+    ) -> Finding:
+        """The engine's constructor: the rule's shared `About`, and `key` the component ids
+        that identify the finding (its fingerprint)."""
+        finding = object.__new__(cls)
+        finding._about = about
+        finding._severity = severity
+        finding._message = message
+        finding._components = components
+        finding._evidence = evidence
+        finding._key = key
+        finding._print = None
+        return finding
+
+    @property
+    def rule_id(self) -> str:
+        return self._about.rule_id
+
+    @property
+    def severity(self) -> Severity:
+        return self._severity
+
+    @property
+    def title(self) -> str:
+        return self._about.title
+
+    @property
+    def message(self) -> str:
+        message = self._message
+        if not isinstance(message, str):
+            message = self._message = message()
+        return message
+
+    @property
+    def components(self) -> tuple[str, ...]:
+        return self._components
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        evidence = self._evidence
+        if not isinstance(evidence, dict):
+            evidence = self._evidence = evidence()
+        return evidence
+
+    @property
+    def remediation(self) -> str:
+        return self._about.remediation
+
+    @property
+    def category(self) -> str:
+        return self._about.category
+
+    @property
+    def principle(self) -> str:
+        return self._about.principle
+
+    @property
+    def fingerprint(self) -> str:
+        found = self._print
+        if found is None:
+            found = self._print = fingerprint(self._about.rule_id, self._key)
+        return found
 
     @property
     def rank(self) -> int:
-        return self.severity.rank
+        return self._severity.rank
+
+    def with_evidence(self, evidence: dict[str, Any]) -> Finding:
+        """The same finding with other evidence (a fold adds what it absorbed)."""
+        other = Finding.of(
+            self._about, self._severity, self._message, self._components, evidence, self._key
+        )
+        other._print = self._print
+        return other
+
+    def _identity(self) -> tuple[Any, ...]:
+        return (
+            self.rule_id,
+            self._severity,
+            self.title,
+            self.message,
+            self._components,
+            self.remediation,
+            self.category,
+            self.principle,
+            self.fingerprint,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Finding):
+            return NotImplemented
+        return self._identity() == other._identity()
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
+
+    def __repr__(self) -> str:
+        return (
+            f"Finding(rule_id={self.rule_id!r}, severity={self._severity.value!r}, "
+            f"components={self._components!r}, message={self.message!r})"
+        )
 
 
 def sort_key(finding: Finding) -> tuple[int, str, tuple[str, ...]]:

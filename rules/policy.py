@@ -324,13 +324,62 @@ def _read_custom(doc: YamlMap, reader: _Reader, policy: Policy) -> None:
         policy.rule_marks[built.id] = reader.mark(entry.value_mark("id"))
 
 
-def _expression_mark(entry: YamlMap, key: str, offset: int, text: str) -> Mark:
+def _expression_mark(entry: YamlMap, key: str, offset: int, text: str, filename: str) -> Mark:
     """Where inside the YAML value the expression went wrong, when the value is one line."""
     line, col = entry.value_mark(key)
     if "\n" in text:
         return (line, col)
-    # quoted scalars start one column before their text
-    return (line, col + offset)
+    lines = _source_lines(filename)
+    raw = lines[line - 1] if lines and 0 < line <= len(lines) else None
+    if raw is None or col > len(raw):
+        return (line, col + offset)
+    if raw[col - 1] in ">|":
+        return _folded_mark(lines, line, offset)
+    if raw[col - 1] not in "'\"":
+        return (line, col + offset)
+    # A quoted scalar: its text starts after the quote, and escapes ('' in single quotes,
+    # \" or \u00e9 in double quotes) take more columns in the file than in the text.
+    return (line, col + 1 + _raw_width(raw[col:], raw[col - 1], offset))
+
+
+def _source_lines(filename: str) -> list[str] | None:
+    """The lines of the file a policy came from (read only to place an error)."""
+    try:
+        return Path(filename).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None  # a workspace's policy has no file
+
+
+def _folded_mark(lines: list[str], line: int, offset: int) -> Mark:
+    """Where character `offset` of a folded block scalar (`>-` then indented lines, joined
+    with single spaces) is in the file."""
+    for number in range(line + 1, len(lines) + 1):
+        content = lines[number - 1]
+        stripped = content.lstrip()
+        if not stripped:
+            continue
+        if offset <= len(stripped):
+            return (number, len(content) - len(stripped) + 1 + offset)
+        offset -= len(stripped) + 1
+    return (line, 1)
+
+
+_ESCAPE_WIDTH = {"x": 4, "u": 6, "U": 10}
+
+
+def _raw_width(raw: str, quote: str, chars: int) -> int:
+    """How many columns of the quoted text in the file hold its first `chars` characters."""
+    i = 0
+    for _ in range(chars):
+        if i >= len(raw):
+            break
+        if quote == "'" and raw.startswith("''", i):
+            i += 2
+        elif quote == '"' and raw[i] == "\\" and i + 1 < len(raw):
+            i += _ESCAPE_WIDTH.get(raw[i + 1], 2)
+        else:
+            i += 1
+    return i
 
 
 def _excerpt(text: str, most: int = 80) -> str:
@@ -383,7 +432,7 @@ def _custom_rule(entry: YamlMap, reader: _Reader) -> Rule | None:
             predicate = compile_predicate(texts["when"])
         except ExpressionError as exc:
             reader.problem(
-                _expression_mark(entry, "when", exc.offset, texts["when"]),
+                _expression_mark(entry, "when", exc.offset, texts["when"], reader.file),
                 f"custom {rule_id}.when: {exc} (in `{_excerpt(texts['when'])}`)",
             )
     if "message" in texts:

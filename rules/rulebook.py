@@ -23,7 +23,7 @@ from typing import Any
 from archrev.model.errors import ArchrevError
 from archrev.model.types import Component, SystemModel
 from archrev.rules.facts import Facts
-from archrev.rules.findings import Severity
+from archrev.rules.findings import Evidence, Finding, Message, Severity
 
 PLUGIN_GROUP = "archrev.rules"
 
@@ -63,21 +63,40 @@ class Threshold:
     description: str
 
 
-@dataclass(slots=True)
-class Hit:
-    """What a check found, before the engine dresses it as a finding.
+class Hit(Finding):
+    """What a check found: a finding whose rule the engine fills in.
 
     `key` are the component ids that identify the finding (its fingerprint); they default to
     `components`. `severity` overrides the rule's default when the numbers call for it.
-    Not frozen: a hit lives only until the engine reads it, and a large model makes tens of
-    thousands of them (a frozen dataclass's constructor costs about twice as much).
+    `message` and `evidence` may be zero-argument callables that build them: the finding runs
+    them the first time somebody reads it, so a large model's tens of thousands of findings
+    do not all pay for number formatting nobody looks at. Bind the values now with
+    `functools.partial(describe, ctx, comp, ...)`, never a lambda over a loop variable (it
+    would see the loop's last value).
+    A hit is the finding itself, not a record copied into one: a large model makes tens of
+    thousands of them and the app reanalyses on every edit.
     """
 
-    components: tuple[str, ...]
-    message: str
-    evidence: dict[str, Any] = field(default_factory=dict)
-    severity: Severity | None = None
-    key: tuple[str, ...] | None = None
+    __slots__ = ()
+
+    def __init__(
+        self,
+        components: tuple[str, ...],
+        message: Message,
+        evidence: Evidence | None = None,
+        severity: Severity | None = None,
+        key: tuple[str, ...] | None = None,
+    ) -> None:
+        self._components = components
+        self._message = message
+        self._evidence = {} if evidence is None else evidence
+        self._severity = severity  # type: ignore[assignment]  # None: the rule's default
+        self._key = key or components
+        self._print = None
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return self._key
 
 
 @dataclass(slots=True)

@@ -6,13 +6,16 @@ import json
 import subprocess
 import sys
 from datetime import date
+from functools import partial
 
+import pytest
 from archrev.model.modelfile import parse_model
 from archrev.rules.engine import analyze
 from archrev.rules.findings import Finding, Severity, fingerprint
 from archrev.rules.report_json import finding_from_dict, finding_to_dict, findings_document
 from archrev.rules.report_markdown import escape, findings_markdown
 from archrev.rules.report_sarif import sarif_document
+from archrev.rules.rulebook import Hit
 from rules_models import build
 
 TODAY = date(2026, 1, 1)
@@ -132,6 +135,49 @@ def test_finding_is_frozen_value() -> None:
     f = Finding("X", Severity.LOW, "t", "m", ("a",), {"n": 1})
     g = Finding("X", Severity.LOW, "t", "m", ("a",), {"n": 2})
     assert f == g and hash(f) == hash(g)
+
+
+def test_finding_fields_are_read_only() -> None:
+    f = Finding("X", Severity.LOW, "t", "m", ("a",))
+    for name in ("rule_id", "severity", "message", "components", "evidence", "fingerprint"):
+        with pytest.raises(AttributeError):
+            setattr(f, name, None)
+    assert f.fingerprint == fingerprint("X", ("a",))
+    kept = Finding("X", Severity.LOW, "t", "m", ("a",), fingerprint="X:stored")
+    assert kept.fingerprint == "X:stored"  # a report read back keeps what it wrote
+
+
+def test_lazy_message_and_evidence_are_built_once_with_bound_values() -> None:
+    calls: list[str] = []
+
+    def describe(name: str, load: float) -> str:
+        calls.append(name)
+        return f"{name} takes {load} rps"
+
+    def numbers(load: float) -> dict[str, float]:
+        calls.append("evidence")
+        return {"load_rps": load}
+
+    hits = [
+        Hit((cid,), partial(describe, cid, load), partial(numbers, load))
+        for cid, load in (("a", 1.0), ("b", 2.0))
+    ]
+    assert calls == []  # nothing is formatted until somebody reads it
+    assert [h.message for h in hits] == ["a takes 1.0 rps", "b takes 2.0 rps"]
+    assert hits[1].evidence == {"load_rps": 2.0} and hits[1].message.startswith("b")
+    assert calls == ["a", "b", "evidence"]  # each built once, then kept
+
+
+def test_engine_completes_hits_with_their_rule() -> None:
+    model, _ = parse_model(MODEL_TEXT, "shop.yaml")
+    analysis = analyze(model, today=TODAY, plugins=False)
+    for f in analysis.findings:
+        assert isinstance(f, Finding) and f.title and f.remediation and f.category
+        assert f.fingerprint == fingerprint(f.rule_id, f.components) or f.rule_id == "CPL-CYCLE"
+        assert isinstance(f.message, str) and isinstance(f.evidence, dict)
+    folded = [f for f in analysis.findings if "also" in f.evidence]
+    for f in folded:  # the fold copies the finding, never changes the one the rule made
+        assert f.with_evidence({}).evidence == {} and "also" in f.evidence
 
 
 def test_rules_never_import_textual() -> None:

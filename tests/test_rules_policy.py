@@ -310,3 +310,30 @@ def test_broken_plugin_is_a_user_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("importlib.metadata.entry_points", lambda group: [EP()])
     with pytest.raises(ArchrevError, match=r"rule plugin 'broken'.*failed to load"):
         analyze(SHOP)
+
+
+# Every way YAML can write the expression: the column must point at the word itself.
+WHEN_STYLES = {
+    "plain": "    when: name == 'api' and fnn_in > 3",
+    "single": "    when: 'name == \"api\" and fnn_in > 3'",
+    "single-escaped": "    when: 'name == ''api'' and fnn_in > 3'",
+    "double": "    when: \"name == 'api' and fnn_in > 3\"",
+    "double-escaped": '    when: "name == \\"a\\\\\\"b\\u00e9\\" and fnn_in > 3"',
+    "folded": "    when: >-\n      name == 'api'\n      and fnn_in > 3",
+}
+
+
+@pytest.mark.parametrize("style", sorted(WHEN_STYLES))
+def test_expression_error_column_points_at_the_word(tmp_path: Path, style: str) -> None:
+    text = (
+        "custom:\n  - id: X-1\n    title: t\n    severity: low\n"
+        + WHEN_STYLES[style]
+        + '\n    message: "x"\n'
+    )
+    path = write(tmp_path, text)
+    with pytest.raises(InputFileError) as caught:
+        load_policy(path)
+    lines = text.splitlines()
+    line = next(n for n, content in enumerate(lines, 1) if "fnn_in" in content)
+    col = lines[line - 1].index("fnn_in") + 1
+    assert f"{path}:{line}:{col}: custom X-1.when: unknown name 'fnn_in'" in str(caught.value)
