@@ -682,25 +682,23 @@ class Facts:
     def nearest_failing(self, comp_id: str, most: int = 20) -> list[str]:
         """Up to `most` of the components that fail with `comp_id`, nearest first: its
         direct dependents, then theirs (cheap even when thousands fail)."""
+        if most <= 0:
+            return []
         pred = self._serving_pred
         seen = {comp_id}
-        out: list[str] = []
-        frontier = [comp_id]
-        while frontier and len(out) < most:
-            nxt: list[str] = []
-            wanted = most - len(out)
-            for cid in frontier:
-                for p in pred[cid]:
-                    if p not in seen:
-                        seen.add(p)
-                        nxt.append(p)
-                        if len(nxt) == wanted:
-                            break  # the rest of this level would be cut off anyway
-                if len(nxt) == wanted:
-                    break
-            out.extend(nxt)
-            frontier = nxt
-        return out
+        out: list[str] = []  # breadth first: also the queue of whose dependents come next
+        cid, done = comp_id, 0
+        while True:
+            for p in pred[cid]:
+                if p not in seen:
+                    seen.add(p)
+                    out.append(p)
+                    if len(out) == most:
+                        return out
+            if done == len(out):
+                return out
+            cid = out[done]
+            done += 1
 
     def failed_with(self, comp_id: str) -> list[str]:
         """`comp_id` and everything that requires it, transitively, in model order."""

@@ -341,21 +341,19 @@ def blast_radius(ctx: RuleContext) -> Iterator[Hit]:
         )
 
 
-def _blast(ctx: RuleContext, cid: str) -> tuple[int, list[str], list[str], int]:
-    """What fails with `cid`: the count (itself and the entry points included), the entry
-    points cut, the critical components lost, and how many others fail."""
+def _others_failed(ctx: RuleContext, cid: str, cut: list[str]) -> int:
+    """Counted as `Facts.blast_counts` and `archrev blast` count: neither the component
+    itself nor the entry points cut (each listed once in `cut`) are "other components".
+    An entry point is always among those it cuts."""
     facts = ctx.facts
-    failed = facts.failed_count(cid)
-    cut = facts.entry_points_in(facts.entry_points_using.get(cid, 0))
-    critical_lost = facts.critical_in(facts.critical_using.get(cid, 0))
-    # counted as `Facts.blast_counts` and `archrev blast` count: neither the component
-    # itself nor the entry points (named above) are "other components"
-    others = failed - len({*cut, cid})
-    return failed, cut, critical_lost, others
+    return facts.failed_count(cid) - len(cut) - (cid not in facts.entry_points)
 
 
 def _blast_message(ctx: RuleContext, cid: str, lost: int, total: int) -> str:
-    _, cut, critical_lost, others = _blast(ctx, cid)
+    facts = ctx.facts
+    cut = facts.entry_points_in(facts.entry_points_using.get(cid, 0))
+    others = _others_failed(ctx, cid, cut)
+    critical_lost = facts.critical_using.get(cid, 0).bit_count()
     fail_with = (
         "no other component fails with it"
         if others == 0
@@ -366,7 +364,7 @@ def _blast_message(ctx: RuleContext, cid: str, lost: int, total: int) -> str:
         f"critical components go down ({pct(lost / total)}): {ctx.names(cut, 6)}; "
         f"{fail_with}"
         + (
-            f"; {plural(len(critical_lost), 'critical component')} down in all."
+            f"; {plural(critical_lost, 'critical component')} down in all."
             if critical_lost
             else "."
         )
@@ -374,14 +372,15 @@ def _blast_message(ctx: RuleContext, cid: str, lost: int, total: int) -> str:
 
 
 def _blast_evidence(ctx: RuleContext, cid: str, lost: int, total: int) -> dict[str, Any]:
-    failed, cut, critical_lost, others = _blast(ctx, cid)
+    facts = ctx.facts
+    cut = facts.entry_points_in(facts.entry_points_using.get(cid, 0))
     return {
         # the whole list is `archrev blast`'s; a finding keeps the count and the
         # nearest dependents, so that 10,000-component reports stay readable
-        "failed_count": failed,  # everything down, itself and the entry points included
-        "others_failed": others,
-        "failed_nearest": ctx.facts.nearest_failing(cid),
+        "failed_count": facts.failed_count(cid),  # itself and the entry points included
+        "others_failed": _others_failed(ctx, cid, cut),
+        "failed_nearest": facts.nearest_failing(cid),
         "entry_points_cut": cut,
-        "critical_failed": critical_lost,
+        "critical_failed": facts.critical_in(facts.critical_using.get(cid, 0)),
         "share": round(lost / total, 3),
     }
