@@ -480,35 +480,43 @@ class Facts:
         return forward
 
     @cached_property
-    def _sync_height(self) -> tuple[dict[str, int], dict[str, str | None]]:
+    def _sync_chains(
+        self,
+    ) -> tuple[dict[str, int], dict[str, str | None], dict[str, float], dict[str, str | None]]:
+        """From each component, sinks first: the most synchronous hops and the first step
+        of that chain (the smallest id among equals), the highest summed latency and the
+        first step of that one. One walk for both: the rules ask for both."""
         height: dict[str, int] = {}
-        nxt: dict[str, str | None] = {}
-        forward = self._sync_forward
-        for cid in reversed(self.order):
-            best, best_t = 0, None
-            for t in forward[cid]:
-                h = height[t] + 1
-                if h > best or (h == best and best_t is not None and t < best_t):
-                    best, best_t = h, t
-            height[cid], nxt[cid] = best, best_t
-        return height, nxt
-
-    @cached_property
-    def _sync_latency(self) -> tuple[dict[str, float], dict[str, str | None]]:
+        higher: dict[str, str | None] = {}
         total: dict[str, float] = {}
-        nxt: dict[str, str | None] = {}
+        slower: dict[str, str | None] = {}
         forward = self._sync_forward
         latency = self._latency
         for cid in reversed(self.order):
-            best, best_t = 0.0, None
+            best_h, step_h = 0, None
+            best_l, step_l = 0.0, None
             for t in forward[cid]:
+                h = height[t] + 1
+                if h > best_h or (h == best_h and step_h is not None and t < step_h):
+                    best_h, step_h = h, t
                 here = total[t]
-                if here > best or best_t is None:
-                    best, best_t = here, t
-            summed = (latency[cid] or 0.0) + best
+                if here > best_l or step_l is None:
+                    best_l, step_l = here, t
+            height[cid], higher[cid] = best_h, step_h
+            summed = (latency[cid] or 0.0) + best_l
             total[cid] = summed if summed < NUMBER_LIMIT else NUMBER_LIMIT  # bounded()
-            nxt[cid] = best_t
-        return total, nxt
+            slower[cid] = step_l
+        return height, higher, total, slower
+
+    @cached_property
+    def _sync_height(self) -> tuple[dict[str, int], dict[str, str | None]]:
+        height, higher, _, _ = self._sync_chains
+        return height, higher
+
+    @cached_property
+    def _sync_latency(self) -> tuple[dict[str, float], dict[str, str | None]]:
+        _, _, total, slower = self._sync_chains
+        return total, slower
 
     def _follow(self, start: str, nxt: dict[str, str | None]) -> tuple[str, ...]:
         path = [start]
@@ -600,10 +608,7 @@ class Facts:
                 inside = set(members)
                 within = {m: [t for t in serving[m] if t in inside] for m in members}
                 groups.extend(reversed(strongly_connected(members, within)))
-        where: dict[str, int] = {}
-        for i, members in enumerate(groups):
-            for cid in members:
-                where[cid] = i
+        where = {cid: i for i, members in enumerate(groups) for cid in members}
         feeders: list[list[int]] = [[] for _ in groups]
         for i, members in enumerate(groups):
             for cid in members:
@@ -720,9 +725,7 @@ class Facts:
             entry_points_cut=len(radius.entry_points_cut),
             entry_points_total=len(self.entry_points),
             components_total=len(self.components),
-            critical_failed=sum(
-                1 for c in radius.failed if self.components[c].tier.value == "critical"
-            ),
+            critical_failed=len(radius.failed & self.critical),
         )
 
     def failure_path(self, dependent: str, failed: str) -> list[str]:
