@@ -19,10 +19,10 @@ Rules read these; they never walk the graph for something computed here.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import compress
+from itertools import chain, compress
 
 import networkx as nx
 from archrev.model.types import (
@@ -230,7 +230,6 @@ class Facts:
         # Tarjan gives the strongly connected components sinks first: reversed, a processing
         # order in which every link outside a cycle goes forward.
         sccs = strongly_connected(self.component_ids, succ)
-        self._sccs = sccs
         order_index = self.order_index
         self.cycles: list[tuple[str, ...]] = sorted(
             (tuple(sorted(s, key=order_index.__getitem__)) for s in sccs if len(s) > 1),
@@ -424,11 +423,12 @@ class Facts:
     def _dominator_tree(self) -> tuple[list[str], list[int]]:
         """The serving-path components in depth-first postorder, and the postorder number of
         each one's immediate dominator (len(postorder) for the virtual root)."""
-        index = self.order_index
+        _, post = self._serving_walk
+        # the walk starts at the entry points: what they reach is finished first
+        reached = post[: len(self.serving_path)]
+        idom = dominators(reached, self._entry_indices, self._serving_targets)
         ids = self.component_ids
-        targets = [[index[t] for t in out] for out in self.serving_succ.values()]
-        post, idom = dominator_tree([index[ep] for ep in self.entry_point_list], targets)
-        return [ids[v] for v in post], idom
+        return [ids[v] for v in reached], idom
 
     @cached_property
     def idom(self) -> dict[str, str]:
@@ -590,29 +590,40 @@ class Facts:
 
     # ----------------------------------------------------------------- failure
     @cached_property
-    def _serving_groups(self) -> tuple[list[list[str]], list[list[int]], dict[str, int]]:
-        """The strongly connected components of the serving links (required, not out of a
-        queue) in topological order; for each, the earlier ones with a serving link into
-        it; and the index of each component's.
+    def _entry_indices(self) -> list[int]:
+        index = self.order_index
+        return [index[ep] for ep in self.entry_point_list]
 
-        Serving links are links, so each of these lies inside one strongly connected
-        component of the whole graph, already in topological order: only the cycles need
-        splitting.
-        """
-        serving = self.serving_succ
-        groups: list[list[str]] = []
-        for members in reversed(self._sccs):
-            if len(members) == 1:
-                groups.append(members)
-            else:
-                inside = set(members)
-                within = {m: [t for t in serving[m] if t in inside] for m in members}
-                groups.extend(reversed(strongly_connected(members, within)))
-        where = {cid: i for i, members in enumerate(groups) for cid in members}
+    @cached_property
+    def _serving_targets(self) -> list[list[int]]:
+        """`serving_succ` on component indices (position in the model)."""
+        index = self.order_index
+        return [[index[t] for t in out] for out in self.serving_succ.values()]
+
+    @cached_property
+    def _serving_walk(self) -> tuple[list[list[int]], list[int]]:
+        """One depth-first walk of the serving links, from the entry points first, then
+        from every other component: their strongly connected components (sinks first) and
+        the postorder, on component indices."""
+        starts = chain(self._entry_indices, range(len(self.component_ids)))
+        return strongly_connected_indices(starts, self._serving_targets)
+
+    @cached_property
+    def _serving_groups(self) -> tuple[list[list[int]], list[list[int]], list[int]]:
+        """The strongly connected components of the serving links (required, not out of a
+        queue) in topological order, on component indices; for each, the earlier ones with
+        a serving link into it; and the position of each component's."""
+        sccs, _ = self._serving_walk
+        groups = sccs[::-1]
+        where = [0] * len(self.component_ids)
+        for i, members in enumerate(groups):
+            for v in members:
+                where[v] = i
+        serving = self._serving_targets
         feeders: list[list[int]] = [[] for _ in groups]
         for i, members in enumerate(groups):
-            for cid in members:
-                for t in serving[cid]:
+            for v in members:
+                for t in serving[v]:
                     j = where[t]
                     if j != i:
                         feeders[j].append(i)
@@ -626,16 +637,18 @@ class Facts:
         order: inside one, everyone reaches everyone, so they share one set.
         """
         groups, feeders, where = self._serving_groups
+        index = self.order_index
         masks = [0] * len(groups)
         for i, cid in enumerate(ids):
-            masks[where[cid]] |= 1 << i
+            masks[where[index[cid]]] |= 1 << i
         for i, before in enumerate(feeders):
             if before:
                 m = masks[i]
                 for j in before:
                     m |= masks[j]
                 masks[i] = m
-        return {cid: m for members, m in zip(groups, masks, strict=True) if m for cid in members}
+        names = self.component_ids
+        return {names[v]: m for members, m in zip(groups, masks, strict=True) if m for v in members}
 
     @cached_property
     def entry_points_using(self) -> dict[str, int]:
@@ -768,32 +781,24 @@ def _decode(mask: int, ids: list[str]) -> list[str]:
 
 
 def dominator_tree(roots: list[int], succ: list[list[int]]) -> tuple[list[int], list[int]]:
-    """Cooper, Harvey and Kennedy's iterative dominators, over nodes 0 .. len(succ) - 1,
-    from a virtual root whose successors are `roots`: the nodes reachable from it in
-    depth-first postorder, and for each (by its postorder number) the postorder number of
-    its immediate dominator, len(postorder) standing for the virtual root."""
-    # Depth-first postorder, then everything on postorder numbers: a dominator always
-    # comes later than what it dominates.
-    unseen = -1
-    number = [unseen] * len(succ)
-    post: list[int] = []
-    for r in roots:
-        if number[r] != unseen:
-            continue
-        number[r] = 0  # on the way; numbered when done
-        stack: list[tuple[int, Iterator[int]]] = [(r, iter(succ[r]))]
-        while stack:
-            v, targets = stack[-1]
-            for w in targets:
-                if number[w] == unseen:
-                    number[w] = 0
-                    stack.append((w, iter(succ[w])))
-                    break
-            else:
-                stack.pop()
-                number[v] = len(post)
-                post.append(v)
+    """Immediate dominators over nodes 0 .. len(succ) - 1 from a virtual root whose
+    successors are `roots`: the nodes reachable from it in depth-first postorder, and for
+    each (by its postorder number) the postorder number of its immediate dominator,
+    len(postorder) standing for the virtual root."""
+    _, post = strongly_connected_indices(roots, succ)
+    return post, dominators(post, roots, succ)
+
+
+def dominators(post: list[int], roots: list[int], succ: list[list[int]]) -> list[int]:
+    """Cooper, Harvey and Kennedy's iterative dominators, given `post`: the nodes reachable
+    from `roots` in the postorder of a depth-first walk from them. For each node (by its
+    postorder number), the postorder number of its immediate dominator; len(post) stands
+    for a virtual root in front of `roots`. On postorder numbers a dominator always comes
+    later than what it dominates."""
     n = len(post)
+    number = [-1] * len(succ)
+    for i, v in enumerate(post):
+        number[v] = i
     preds: list[list[int]] = [[] for _ in range(n)]
     for r in roots:
         preds[number[r]].append(n)
@@ -832,7 +837,60 @@ def dominator_tree(roots: list[int], succ: list[list[int]]) -> tuple[list[int], 
                 changed = True
         if acyclic:
             break
-    return post, idom
+    return idom
+
+
+def strongly_connected_indices(
+    starts: Iterable[int], succ: list[list[int]]
+) -> tuple[list[list[int]], list[int]]:
+    """Tarjan's strongly connected components over nodes 0 .. len(succ) - 1, iteratively,
+    walking depth first from each of `starts` not yet seen: the components (sinks first)
+    and the nodes in postorder (only those reached from `starts`)."""
+    unseen = -1
+    index = [unseen] * len(succ)
+    low = [0] * len(succ)
+    on_stack = [False] * len(succ)
+    stack: list[int] = []
+    out: list[list[int]] = []
+    post: list[int] = []
+    counter = 0
+    for root in starts:
+        if index[root] != unseen:
+            continue
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = True
+        work = [(root, iter(succ[root]))]
+        while work:
+            v, targets = work[-1]
+            for w in targets:
+                if index[w] == unseen:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack[w] = True
+                    work.append((w, iter(succ[w])))
+                    break
+                if on_stack[w] and index[w] < low[v]:
+                    low[v] = index[w]
+            else:
+                work.pop()
+                post.append(v)
+                if work:
+                    u = work[-1][0]
+                    if low[v] < low[u]:
+                        low[u] = low[v]
+                if low[v] == index[v]:
+                    members: list[int] = []
+                    while True:
+                        w = stack.pop()
+                        on_stack[w] = False
+                        members.append(w)
+                        if w == v:
+                            break
+                    out.append(members)
+    return out, post
 
 
 def strongly_connected(nodes: list[str], succ: Mapping[str, Iterable[str]]) -> list[list[str]]:
