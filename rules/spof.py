@@ -72,7 +72,8 @@ def single_instance(ctx: RuleContext) -> Iterator[Hit]:
     comps = facts.components
     for cid in facts.serving_in_order:
         comp = comps[cid]
-        if not _deployed(comp) or not _one_instance(comp):
+        # most components run several replicas: the test that rules out most goes first
+        if not _one_instance(comp) or not _deployed(comp):
             continue
         cut = using.get(cid, 0)
         yield Hit(
