@@ -19,10 +19,11 @@ Rules read these; they never walk the graph for something computed here.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain, compress
+from typing import TypeVar
 
 import networkx as nx
 from archrev.model.types import (
@@ -52,6 +53,7 @@ def bounded(value: float) -> float:
 
 # Datastores that hold records (a cache holds copies of them).
 STORE_KINDS = DATASTORE_KINDS - {Kind.CACHE}
+Node = TypeVar("Node", bound=Hashable)
 _ROOT = ""  # the virtual node in front of every entry point (no component id is empty)
 
 
@@ -229,7 +231,7 @@ class Facts:
 
         # Tarjan gives the strongly connected components sinks first: reversed, a processing
         # order in which every link outside a cycle goes forward.
-        sccs = strongly_connected(self.component_ids, succ)
+        sccs, _ = strongly_connected(self.component_ids, succ)
         order_index = self.order_index
         self.cycles: list[tuple[str, ...]] = sorted(
             (tuple(sorted(s, key=order_index.__getitem__)) for s in sccs if len(s) > 1),
@@ -606,7 +608,7 @@ class Facts:
         from every other component: their strongly connected components (sinks first) and
         the postorder, on component indices."""
         starts = chain(self._entry_indices, range(len(self.component_ids)))
-        return strongly_connected_indices(starts, self._serving_targets)
+        return strongly_connected(starts, self._serving_targets)
 
     @cached_property
     def _serving_groups(self) -> tuple[list[list[int]], list[list[int]], list[int]]:
@@ -785,7 +787,7 @@ def dominator_tree(roots: list[int], succ: list[list[int]]) -> tuple[list[int], 
     successors are `roots`: the nodes reachable from it in depth-first postorder, and for
     each (by its postorder number) the postorder number of its immediate dominator,
     len(postorder) standing for the virtual root."""
-    _, post = strongly_connected_indices(roots, succ)
+    _, post = strongly_connected(roots, succ)
     return post, dominators(post, roots, succ)
 
 
@@ -840,39 +842,39 @@ def dominators(post: list[int], roots: list[int], succ: list[list[int]]) -> list
     return idom
 
 
-def strongly_connected_indices(
-    starts: Iterable[int], succ: list[list[int]]
-) -> tuple[list[list[int]], list[int]]:
-    """Tarjan's strongly connected components over nodes 0 .. len(succ) - 1, iteratively,
-    walking depth first from each of `starts` not yet seen: the components (sinks first)
-    and the nodes in postorder (only those reached from `starts`)."""
-    unseen = -1
-    index = [unseen] * len(succ)
-    low = [0] * len(succ)
-    on_stack = [False] * len(succ)
-    stack: list[int] = []
-    out: list[list[int]] = []
-    post: list[int] = []
+def strongly_connected(
+    starts: Iterable[Node], succ: Mapping[Node, Iterable[Node]] | Sequence[Iterable[Node]]
+) -> tuple[list[list[Node]], list[Node]]:
+    """Tarjan's strongly connected components, iteratively, walking depth first from each
+    of `starts` not yet seen (`succ` maps a node to its successors: component ids, or
+    indices into a list): the components, sinks first, and the nodes reached in
+    postorder."""
+    index: dict[Node, int] = {}
+    low: dict[Node, int] = {}
+    on_stack: set[Node] = set()
+    stack: list[Node] = []
+    out: list[list[Node]] = []
+    post: list[Node] = []
     counter = 0
     for root in starts:
-        if index[root] != unseen:
+        if root in index:
             continue
         index[root] = low[root] = counter
         counter += 1
         stack.append(root)
-        on_stack[root] = True
-        work = [(root, iter(succ[root]))]
+        on_stack.add(root)
+        work = [(root, iter(succ[root]))]  # type: ignore[index]
         while work:
             v, targets = work[-1]
             for w in targets:
-                if index[w] == unseen:
+                if w not in index:
                     index[w] = low[w] = counter
                     counter += 1
                     stack.append(w)
-                    on_stack[w] = True
-                    work.append((w, iter(succ[w])))
+                    on_stack.add(w)
+                    work.append((w, iter(succ[w])))  # type: ignore[index]
                     break
-                if on_stack[w] and index[w] < low[v]:
+                if w in on_stack and index[w] < low[v]:
                     low[v] = index[w]
             else:
                 work.pop()
@@ -882,53 +884,7 @@ def strongly_connected_indices(
                     if low[v] < low[u]:
                         low[u] = low[v]
                 if low[v] == index[v]:
-                    members: list[int] = []
-                    while True:
-                        w = stack.pop()
-                        on_stack[w] = False
-                        members.append(w)
-                        if w == v:
-                            break
-                    out.append(members)
-    return out, post
-
-
-def strongly_connected(nodes: list[str], succ: Mapping[str, Iterable[str]]) -> list[list[str]]:
-    """Tarjan's strongly connected components, iteratively, sinks first."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    out: list[list[str]] = []
-    counter = 0
-    for root in nodes:
-        if root in index:
-            continue
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        work = [(root, iter(succ[root]))]
-        while work:
-            v, targets = work[-1]
-            for w in targets:
-                if w not in index:
-                    index[w] = low[w] = counter
-                    counter += 1
-                    stack.append(w)
-                    on_stack.add(w)
-                    work.append((w, iter(succ[w])))
-                    break
-                if w in on_stack and index[w] < low[v]:
-                    low[v] = index[w]
-            else:
-                work.pop()
-                if work:
-                    u = work[-1][0]
-                    if low[v] < low[u]:
-                        low[u] = low[v]
-                if low[v] == index[v]:
-                    members: list[str] = []
+                    members: list[Node] = []
                     while True:
                         w = stack.pop()
                         on_stack.discard(w)
@@ -936,4 +892,4 @@ def strongly_connected(nodes: list[str], succ: Mapping[str, Iterable[str]]) -> l
                         if w == v:
                             break
                     out.append(members)
-    return out
+    return out, post
