@@ -539,11 +539,11 @@ class Facts:
         return self._chain(path)
 
     def _chain(self, path: tuple[str, ...]) -> SyncChain:
-        comps = self.components
+        latency = self._latency
         return SyncChain(
             path=path,
-            latency_ms=bounded(sum(comps[c].latency_ms or 0.0 for c in path)),
-            unknown_latency=tuple(c for c in path if comps[c].latency_ms is None),
+            latency_ms=bounded(sum([latency[c] or 0.0 for c in path])),
+            unknown_latency=tuple([c for c in path if latency[c] is None]),
         )
 
     def sync_beyond(self, start: str, limit: int, most: int = 20) -> list[str]:
