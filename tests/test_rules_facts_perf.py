@@ -8,6 +8,7 @@ import random
 
 import networkx as nx
 import pytest
+from archrev.rules.engine import analyze
 from archrev.rules.facts import Facts, dominator_tree
 from rules_models import build
 
@@ -119,3 +120,34 @@ def test_utilization_of_every_component_at_once() -> None:
     assert facts.utilization("no-such-component") is None
     assert facts.growth("own") == 3.0 and facts.growth("shared") == 0.0
     assert facts.utilization("own") is facts.utilization("own")  # computed once
+
+
+def test_spof_messages_read_late_name_their_own_component() -> None:
+    # The SPOF rules build messages and evidence when a finding is first read: every
+    # finding, read after the analysis, must still describe its own component, and the
+    # blast radius must count as `Facts.blast_counts` does.
+    comps: dict[str, dict[str, object]] = {
+        f"web{i}": {"kind": "client", "tier": "critical"} for i in range(3)
+    }
+    comps |= {f"svc{i}": {"tier": "critical"} for i in range(3)}
+    comps["db"] = {"kind": "database", "tier": "critical"}
+    links = [f"web{i}>svc{i}" for i in range(3)] + [f"svc{i}>db" for i in range(3)]
+    analysis = analyze(build(comps, links))
+    facts = analysis.facts
+    single = [f for f in analysis.findings if f.rule_id == "SPOF-SINGLE"]
+    assert [f.components[0] for f in single] == ["svc0", "svc1", "svc2"]  # db: SPOF-STATE
+    for i, finding in enumerate(single):
+        assert finding.message.startswith(f"svc{i} runs as a single instance")
+        assert finding.message.endswith(f"requests entering at web{i} fail.")
+        assert finding.evidence["entry_points"] == [f"web{i}"]
+    for finding in analysis.findings:
+        if finding.rule_id == "SPOF-ZONE":
+            assert finding.message.startswith(f"{finding.components[0]} is tier critical")
+    (blast,) = [f for f in analysis.findings if f.rule_id == "SPOF-BLAST"]
+    counts = facts.blast_counts("db")
+    assert blast.components == ("db",)
+    assert blast.evidence["failed_count"] == counts.failed_total == 7
+    assert blast.evidence["others_failed"] == counts.others_failed == 3
+    assert blast.evidence["entry_points_cut"] == ["web0", "web1", "web2"]
+    assert blast.evidence["failed_nearest"] == ["svc0", "svc1", "svc2", "web0", "web1", "web2"]
+    assert "3 other components fail with it; 7 critical components down in all" in blast.message
