@@ -4,8 +4,10 @@ and queues nobody writes to or reads from."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
+from typing import Any
 
-from archrev.model.types import MESSAGING_KINDS, Kind, Link
+from archrev.model.types import MESSAGING_KINDS, Component, Kind, Link
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, plural, rule
 
@@ -29,39 +31,41 @@ _BATCH_KINDS = frozenset({Kind.WORKER, Kind.ML_MODEL})
 )
 def slow_sync(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
+    comps = facts.components
     limit = ctx.threshold("latency_ms")
     serving, messaging = facts.serving_path, facts.messaging
-    # judged once per component rather than once per link into it
+    # judged once per component rather than once per link into it: slow, or a batch component
     slow_ids = {
-        cid
-        for cid, c in facts.components.items()
-        if c.latency_ms is not None and c.latency_ms >= limit
+        cid for cid, c in comps.items() if c.latency_ms is not None and c.latency_ms >= limit
     }
-    batch_ids = {
-        cid
-        for cid, c in facts.components.items()
-        if c.kind == Kind.WORKER or (c.kind == Kind.ML_MODEL and "batch" in c.tags)
-    }
+    batch_ids = set(facts.of_kind(Kind.WORKER))
+    batch_ids.update(cid for cid in facts.of_kind(Kind.ML_MODEL) if "batch" in comps[cid].tags)
+    waited_on = slow_ids | batch_ids
     for source, target_id in facts.required_sync:
-        if target_id not in slow_ids and target_id not in batch_ids:
+        if target_id not in waited_on or source not in serving or source in messaging:
             continue
-        if source not in serving or source in messaging:
-            continue
-        target = facts.components[target_id]
-        slow = target_id in slow_ids
-        why = (
-            f"p95 {num(target.latency_ms)} ms"
-            if slow
-            else f"a batch {target.kind.value.replace('_', ' ')}"
-        )
         yield Hit(
             components=(source, target_id),
-            message=(
-                f"{ctx.name(source)} waits synchronously on {ctx.name(target_id)} "
-                f"({why}) while serving a request."
-            ),
-            evidence={"latency_ms": target.latency_ms, "kind": target.kind.value},
+            message=partial(_slow_sync_message, ctx, source, target_id, target_id in slow_ids),
+            evidence=partial(_slow_sync_evidence, comps[target_id]),
         )
+
+
+def _slow_sync_message(ctx: RuleContext, source: str, target_id: str, slow: bool) -> str:
+    target = ctx.facts.components[target_id]
+    why = (
+        f"p95 {num(target.latency_ms)} ms"
+        if slow
+        else f"a batch {target.kind.value.replace('_', ' ')}"
+    )
+    return (
+        f"{ctx.name(source)} waits synchronously on {ctx.name(target_id)} "
+        f"({why}) while serving a request."
+    )
+
+
+def _slow_sync_evidence(target: Component) -> dict[str, Any]:
+    return {"latency_ms": target.latency_ms, "kind": target.kind.value}
 
 
 @rule(
@@ -80,17 +84,21 @@ def noncritical_sync(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     critical, non_critical = facts.critical, facts.non_critical
     for source, target in facts.required_sync:
-        if source in critical and target in non_critical:
+        if target in non_critical and source in critical:
             link: Link = facts.succ[source][target]  # type: ignore[assignment]
             yield Hit(
                 components=(source, target),
-                message=(
-                    f"{ctx.name(source)} is critical but requires a synchronous call to "
-                    f"{ctx.name(target)}, which is non-critical: when "
-                    f"{ctx.name(target)} is down or slow, {ctx.name(source)} fails too."
-                ),
+                message=partial(_noncritical_message, ctx, source, target),
                 evidence={"protocol": link.protocol, "timeout_ms": link.timeout_ms},
             )
+
+
+def _noncritical_message(ctx: RuleContext, source: str, target: str) -> str:
+    return (
+        f"{ctx.name(source)} is critical but requires a synchronous call to "
+        f"{ctx.name(target)}, which is non-critical: when "
+        f"{ctx.name(target)} is down or slow, {ctx.name(source)} fails too."
+    )
 
 
 @rule(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from functools import partial
+from typing import Any
 
 from archrev.model.types import Kind
-from archrev.rules.facts import STORE_KINDS
+from archrev.rules.facts import STORE_KINDS, Facts
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, pct, rule
 
@@ -28,26 +30,34 @@ CATEGORY = "caching"
 def read_heavy(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("read_ratio")
-    comps = facts.components
+    comps, pred = facts.components, facts.pred
+    caches = set(facts.of_kind(Kind.CACHE))
+    # Components that link to a cache: a store one of them calls has a cache-aside cache.
+    cache_users = {p for cache in caches for p in pred[cache]}
     for cid in facts.of_kind(*STORE_KINDS):
-        comp = comps[cid]
-        if comp.read_ratio is None or comp.read_ratio < limit:
+        ratio = comps[cid].read_ratio
+        if ratio is None or ratio < limit:
             continue
-        callers = facts.pred[comp.id]
+        callers = pred[cid]
         # read-through: a cache links to the store; cache-aside: a caller also uses a cache
-        fronted = any(comps[c].kind == Kind.CACHE for c in callers) or any(
-            comps[t].kind == Kind.CACHE for c in callers for t in facts.succ[c]
-        )
-        if fronted:
+        if not caches.isdisjoint(callers) or not cache_users.isdisjoint(callers):
             continue
         yield Hit(
-            components=(comp.id,),
-            message=(
-                f"{ctx.name(comp.id)} serves {pct(comp.read_ratio)} reads and no cache sits in "
-                "front of it: every read is a query."
-            ),
-            evidence={"read_ratio": comp.read_ratio, "callers": facts.in_order(callers)},
+            components=(cid,),
+            message=partial(_read_heavy_message, ctx, cid, ratio),
+            evidence=partial(_read_heavy_evidence, facts, ratio, callers),
         )
+
+
+def _read_heavy_message(ctx: RuleContext, cid: str, ratio: float) -> str:
+    return (
+        f"{ctx.name(cid)} serves {pct(ratio)} reads and no cache sits in "
+        "front of it: every read is a query."
+    )
+
+
+def _read_heavy_evidence(facts: Facts, ratio: float, callers: Iterable[str]) -> dict[str, Any]:
+    return {"read_ratio": ratio, "callers": facts.in_order(callers)}
 
 
 @rule(
@@ -65,33 +75,41 @@ def read_heavy(ctx: RuleContext) -> Iterator[Hit]:
 )
 def required_cache(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
+    succ = facts.succ
+    stores = set(facts.of_kind(*STORE_KINDS))
     for cid in facts.of_kind(Kind.CACHE):
-        comp = facts.components[cid]
-        behind = set(facts.succ[comp.id])
+        behind = succ[cid].keys()  # never the cache itself: the model refuses self-links
         stuck = []
-        for caller, link in facts.pred[comp.id].items():
+        for caller, link in facts.pred[cid].items():
             if not link.required:  # type: ignore[attr-defined]
                 continue
             # A caller that also links to what the cache fronts (read-through), or, for a
             # cache-aside cache, to a datastore of its own, has a way around it.
-            own = set(facts.succ[caller]) - {comp.id}
-            if behind & own:
+            own = succ[caller]
+            if not behind.isdisjoint(own):
                 continue
-            if not behind and any(
-                facts.components[t].is_datastore and facts.components[t].kind != Kind.CACHE
-                for t in own
-            ):
+            if not behind and not stores.isdisjoint(own):
                 continue
             stuck.append(caller)
         if stuck:
             stuck = facts.in_order(stuck)
             yield Hit(
-                components=(comp.id, *stuck),
-                key=(comp.id,),
-                message=(
-                    f"{ctx.name(comp.id)} is a cache, but {ctx.names(stuck, 6)} "
-                    f"{'requires' if len(stuck) == 1 else 'require'} it with no way around it: "
-                    "losing the cache fails their requests."
-                ),
-                evidence={"callers": stuck, "fronts": facts.in_order(behind)},
+                components=(cid, *stuck),
+                key=(cid,),
+                message=partial(_required_cache_message, ctx, cid, stuck),
+                evidence=partial(_required_cache_evidence, facts, stuck, behind),
             )
+
+
+def _required_cache_message(ctx: RuleContext, cid: str, stuck: list[str]) -> str:
+    return (
+        f"{ctx.name(cid)} is a cache, but {ctx.names(stuck, 6)} "
+        f"{'requires' if len(stuck) == 1 else 'require'} it with no way around it: "
+        "losing the cache fails their requests."
+    )
+
+
+def _required_cache_evidence(
+    facts: Facts, stuck: list[str], behind: Iterable[str]
+) -> dict[str, Any]:
+    return {"callers": stuck, "fronts": facts.in_order(behind)}

@@ -4,8 +4,11 @@ synchronous chains and dependencies on less stable components."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
+from itertools import chain
+from typing import Any
 
-from archrev.model.types import Kind
+from archrev.model.types import DATASTORE_KINDS, MESSAGING_KINDS, Kind
 from archrev.rules.facts import STORE_KINDS
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import (
@@ -25,6 +28,8 @@ CATEGORY = "coupling"
 # Components that run our code and read or write a datastore.
 _WRITERS = frozenset({Kind.SERVICE, Kind.WORKER, Kind.FUNCTION})
 _ROUTERS = frozenset({Kind.GATEWAY, Kind.LOAD_BALANCER, Kind.CDN, Kind.CLIENT})
+# Meant to be shared: left out of the fan-in rule.
+_SHARED_KINDS = frozenset(DATASTORE_KINDS | MESSAGING_KINDS)
 
 
 def _one_loop(members: tuple[str, ...], succ: dict[str, dict[str, object]]) -> list[str]:
@@ -67,29 +72,47 @@ def _one_loop(members: tuple[str, ...], succ: dict[str, dict[str, object]]) -> l
 )
 def cycles(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
+    succ, sync_targets = facts.succ, facts.sync_targets
     for members in facts.cycles:
         inside = set(members)
-        links = [(s, t) for s in members for t in facts.succ[s] if t in inside]
-        sync = sum(1 for s in members for t in facts.sync_targets[s] if t in inside)
-        loop = _one_loop(members, facts.succ)
-        shown = " -> ".join([*loop, loop[0]])
-        all_sync = sync == len(links)
-        kind = "all synchronous" if all_sync else f"{sync} synchronous"
+        # counted in C: a cycle can hold a thousand components; the links themselves and a
+        # loop through them are only listed when the finding is shown
+        is_inside = inside.__contains__
+        n_links = sum(map(is_inside, chain.from_iterable([succ[s] for s in members])))
+        sync = sum(map(is_inside, chain.from_iterable([sync_targets[s] for s in members])))
+        all_sync = sync == n_links
         yield Hit(
             components=members,
-            message=(
-                f"{plural(len(members), 'component')} depend on each other in a cycle "
-                f"({plural(len(links), 'link')}, {kind}): {shown}."
-                + (" A request can wait on itself." if all_sync else "")
-            ),
-            evidence={
-                "members": list(members),
-                "links": [f"{s}->{t}" for s, t in links],
-                "sync_links": sync,
-                "cycle": loop,
-            },
+            message=partial(_cycle_message, members, succ, n_links, sync),
+            evidence=partial(_cycle_evidence, members, succ, sync),
             severity=Severity.HIGH if all_sync else None,
         )
+
+
+def _cycle_message(
+    members: tuple[str, ...], succ: dict[str, dict[str, object]], n_links: int, sync: int
+) -> str:
+    all_sync = sync == n_links
+    loop = _one_loop(members, succ)
+    shown = " -> ".join([*loop, loop[0]])
+    kind = "all synchronous" if all_sync else f"{sync} synchronous"
+    return (
+        f"{plural(len(members), 'component')} depend on each other in a cycle "
+        f"({plural(n_links, 'link')}, {kind}): {shown}."
+        + (" A request can wait on itself." if all_sync else "")
+    )
+
+
+def _cycle_evidence(
+    members: tuple[str, ...], succ: dict[str, dict[str, object]], sync: int
+) -> dict[str, Any]:
+    inside = set(members)
+    return {
+        "members": list(members),
+        "links": [f"{s}->{t}" for s in members for t in succ[s] if t in inside],
+        "sync_links": sync,
+        "cycle": _one_loop(members, succ),
+    }
 
 
 @rule(
@@ -112,13 +135,21 @@ def fan_out(ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(
                 components=(cid, *targets),
                 key=(cid,),
-                message=(
-                    f"{ctx.name(cid)} calls {len(targets)} components synchronously: "
-                    f"{ctx.names(targets, 12)}. Its availability is at most the product of "
-                    f"theirs, and any of them can stall it."
-                ),
-                evidence={"sync_targets": list(targets), "count": len(targets), "limit": limit},
+                message=partial(_fan_out_message, ctx, cid, targets),
+                evidence=partial(_fan_out_evidence, targets, limit),
             )
+
+
+def _fan_out_message(ctx: RuleContext, cid: str, targets: tuple[str, ...]) -> str:
+    return (
+        f"{ctx.name(cid)} calls {len(targets)} components synchronously: "
+        f"{ctx.names(targets, 12)}. Its availability is at most the product of "
+        f"theirs, and any of them can stall it."
+    )
+
+
+def _fan_out_evidence(targets: tuple[str, ...], limit: float) -> dict[str, Any]:
+    return {"sync_targets": list(targets), "count": len(targets), "limit": limit}
 
 
 @rule(
@@ -138,20 +169,29 @@ def fan_out(ctx: RuleContext) -> Iterator[Hit]:
 def fan_in(ctx: RuleContext) -> Iterator[Hit]:
     limit = ctx.threshold("min_callers")
     facts = ctx.facts
-    for cid, comp in facts.components.items():
-        if len(facts.pred[cid]) < limit or comp.is_datastore or comp.is_messaging:
+    comps = facts.components
+    shared = _SHARED_KINDS
+    for cid, pred in facts.pred.items():
+        if len(pred) < limit or comps[cid].kind in shared:
             continue
-        callers = facts.in_order(facts.pred[cid])
-        if len(callers) >= limit:
-            yield Hit(
-                components=(cid, *callers),
-                key=(cid,),
-                message=(
-                    f"{ctx.name(cid)} is called directly by {len(callers)} components: "
-                    f"{ctx.names(callers, 12)}. Any change to it must suit them all."
-                ),
-                evidence={"callers": callers, "count": len(callers), "limit": limit},
-            )
+        callers = facts.in_order(pred)
+        yield Hit(
+            components=(cid, *callers),
+            key=(cid,),
+            message=partial(_fan_in_message, ctx, cid, callers),
+            evidence=partial(_fan_in_evidence, callers, limit),
+        )
+
+
+def _fan_in_message(ctx: RuleContext, cid: str, callers: list[str]) -> str:
+    return (
+        f"{ctx.name(cid)} is called directly by {len(callers)} components: "
+        f"{ctx.names(callers, 12)}. Any change to it must suit them all."
+    )
+
+
+def _fan_in_evidence(callers: list[str], limit: float) -> dict[str, Any]:
+    return {"callers": callers, "count": len(callers), "limit": limit}
 
 
 @rule(
@@ -172,18 +212,25 @@ def fan_in(ctx: RuleContext) -> Iterator[Hit]:
 )
 def hubs(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
+    succ = facts.succ
     lo_in, lo_out = ctx.threshold("min_fan_in"), ctx.threshold("min_fan_out")
-    for cid in facts.components:
-        fi, fo = facts.fan_in(cid), facts.fan_out(cid)
-        if fi >= lo_in and fo >= lo_out:
-            yield Hit(
-                components=(cid,),
-                message=(
-                    f"{ctx.name(cid)} is a hub: {fi} components call it and it depends on {fo} "
-                    f"others. Changes on either side ripple through it."
-                ),
-                evidence={"fan_in": fi, "fan_out": fo},
-            )
+    for cid, pred in facts.pred.items():
+        fi = len(pred)  # fan-in and fan-out, read here rather than by a call per component
+        if fi >= lo_in:
+            fo = len(succ[cid])
+            if fo >= lo_out:
+                yield Hit(
+                    components=(cid,),
+                    message=partial(_hub_message, ctx, cid, fi, fo),
+                    evidence={"fan_in": fi, "fan_out": fo},
+                )
+
+
+def _hub_message(ctx: RuleContext, cid: str, fi: int, fo: int) -> str:
+    return (
+        f"{ctx.name(cid)} is a hub: {fi} components call it and it depends on {fo} "
+        f"others. Changes on either side ripple through it."
+    )
 
 
 @rule(
@@ -201,21 +248,27 @@ def hubs(ctx: RuleContext) -> Iterator[Hit]:
 )
 def shared_data(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
+    comps = facts.components
     limit = ctx.threshold("min_users")
+    writers = _WRITERS
     for cid in facts.of_kind(*STORE_KINDS):
-        comp = facts.components[cid]
-        users = [p for p in facts.in_order(facts.pred[cid]) if facts.components[p].kind in _WRITERS]
+        users = [p for p in facts.pred[cid] if comps[p].kind in writers]
         if len(users) >= limit:
+            users = facts.in_order(users)
             yield Hit(
                 components=(cid, *users),
                 key=(cid,),
-                message=(
-                    f"{ctx.name(cid)}, {with_article(kind_noun(comp.kind))}, is used directly "
-                    f"by {plural(len(users), 'component')}: {ctx.names(users)}. "
-                    "Its schema couples them."
-                ),
+                message=partial(_shared_data_message, ctx, cid, users),
                 evidence={"users": users, "count": len(users)},
             )
+
+
+def _shared_data_message(ctx: RuleContext, cid: str, users: list[str]) -> str:
+    return (
+        f"{ctx.name(cid)}, {with_article(kind_noun(ctx.facts.components[cid].kind))}, is used "
+        f"directly by {plural(len(users), 'component')}: {ctx.names(users)}. "
+        "Its schema couples them."
+    )
 
 
 @rule(
@@ -235,31 +288,37 @@ def shared_data(ctx: RuleContext) -> Iterator[Hit]:
 def chains(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("max_hops")
+    through, depth = facts.sync_chain_through, facts.sync_depth
     for ep in facts.entry_point_list:
-        chain = facts.longest_sync_chain(ep)
-        if chain.hops <= limit:
+        # The longest chain through an entry point less its depth from an entry point is the
+        # longest chain from it: its hops, without following (and timing) its path first.
+        if through(ep) - depth[ep] <= limit:  # type: ignore[operator]
             continue
+        chain = facts.longest_sync_chain(ep)
+        path = chain.path
         deep = facts.sync_beyond(ep, int(limit))
-        others = [c for c in deep if c != chain.path[-1]]
+        others = [c for c in deep if c != path[-1]]
+        on_path = set(path)
         yield Hit(
-            components=(*chain.path, *(c for c in others if c not in chain.path)),
+            components=(*path, *(c for c in others if c not in on_path)),
             key=(ep,),
-            message=(
-                f"A request entering at {ctx.name(ep)} passes up to {chain.hops} synchronous "
-                f"hops (more than {num(limit)}): {' -> '.join(chain.path)}"
-                + (
-                    f"; also more than {num(limit)} hops away: {ctx.names(others, 6)}."
-                    if others
-                    else "."
-                )
-            ),
-            evidence={
-                "entry_point": ep,
-                "hops": chain.hops,
-                "path": list(chain.path),
-                "beyond_limit": deep,
-            },
+            message=partial(_chain_message, ctx, ep, path, others, limit),
+            evidence=partial(_chain_evidence, ep, path, deep),
         )
+
+
+def _chain_message(
+    ctx: RuleContext, ep: str, path: tuple[str, ...], others: list[str], limit: float
+) -> str:
+    return (
+        f"A request entering at {ctx.name(ep)} passes up to {len(path) - 1} synchronous "
+        f"hops (more than {num(limit)}): {' -> '.join(path)}"
+        + (f"; also more than {num(limit)} hops away: {ctx.names(others, 6)}." if others else ".")
+    )
+
+
+def _chain_evidence(ep: str, path: tuple[str, ...], deep: list[str]) -> dict[str, Any]:
+    return {"entry_point": ep, "hops": len(path) - 1, "path": list(path), "beyond_limit": deep}
 
 
 @rule(
@@ -283,30 +342,43 @@ def unstable(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     share_limit = ctx.threshold("max_share")
     inst = facts.instability
-    for cid, comp in facts.components.items():
-        deps = facts.succ[cid]
-        mine = inst[cid]
-        if not deps or mine is None or not facts.pred[cid]:
+    pred = facts.pred
+    # routing to volatile services is what gateways and queues are for
+    skipped = set(facts.of_kind(*_ROUTERS, *MESSAGING_KINDS))
+    for cid, deps in facts.succ.items():
+        if not deps or not pred[cid] or cid in skipped:
             continue
-        if comp.kind in _ROUTERS or comp.is_messaging:
-            continue  # routing to volatile services is what gateways and queues are for
-        worse = [d for d in deps if (inst[d] or 0.0) > mine]
+        # With a dependency and a dependent, neither its instability nor any dependency's
+        # (which has it as a dependent) is None.
+        mine = inst[cid]
+        worse = [d for d in deps if inst[d] > mine]  # type: ignore[operator]
+        if not worse:
+            continue
         share = len(worse) / len(deps)
-        if worse and share > share_limit:
+        if share > share_limit:
             worse = facts.in_order(worse)
             yield Hit(
                 components=(cid, *worse),
                 key=(cid,),
-                message=(
-                    f"{ctx.name(cid)} (instability {num(mine)}) depends on "
-                    f"{len(worse)} of its {len(deps)} dependencies that are less stable than "
-                    f"itself: "
-                    + ", ".join(f"{ctx.name(d)} ({num(inst[d])})" for d in worse[:8])
-                    + "."
-                ),
-                evidence={
-                    "instability": round(mine, 3),
-                    "less_stable": {d: round(inst[d] or 0.0, 3) for d in worse},
-                    "share": round(share, 3),
-                },
+                message=partial(_unstable_message, ctx, cid, worse, len(deps)),
+                evidence=partial(_unstable_evidence, inst, cid, worse, share),
             )
+
+
+def _unstable_message(ctx: RuleContext, cid: str, worse: list[str], n_deps: int) -> str:
+    inst, labels = ctx.facts.instability, ctx.facts.labels
+    return (
+        f"{labels[cid]} (instability {num(inst[cid])}) depends on "
+        f"{len(worse)} of its {n_deps} dependencies that are less stable than "
+        f"itself: " + ", ".join([f"{labels[d]} ({num(inst[d])})" for d in worse[:8]]) + "."
+    )
+
+
+def _unstable_evidence(
+    inst: dict[str, float | None], cid: str, worse: list[str], share: float
+) -> dict[str, Any]:
+    return {
+        "instability": round(inst[cid], 3),  # type: ignore[arg-type]
+        "less_stable": {d: round(inst[d], 3) for d in worse},  # type: ignore[arg-type]
+        "share": round(share, 3),
+    }

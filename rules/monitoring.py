@@ -4,8 +4,9 @@ cost attribution."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
-from archrev.model.types import Component, Kind
+from archrev.model.types import Kind
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, rule
 
@@ -19,8 +20,10 @@ _NO_TRACE_CONTEXT = frozenset(
 )
 
 
-def _ours(comp: Component) -> bool:
-    return comp.kind not in _NOT_OURS
+def _named(labels: dict[str, str], cid: str, text: str) -> str:
+    """A message that is the component's name and a fixed text: built on first reading,
+    as tens of thousands of components can lack their metrics, alerts or cost tags."""
+    return labels[cid] + text
 
 
 @rule(
@@ -34,15 +37,14 @@ def _ours(comp: Component) -> bool:
     remediation="""Export RED/USE metrics (request rate, errors, latency; CPU, memory,
     connections, queue depth) and set `monitoring.metrics: true`.""",
 )
-def metrics(ctx: RuleContext) -> Iterator[Hit]:
-    for comp in ctx.model.components:
-        if _ours(comp) and not comp.monitoring.metrics:
-            yield Hit(
-                components=(comp.id,),
-                message=(
-                    f"{ctx.name(comp.id)} exports no metrics: its load and saturation are unseen."
-                ),
-            )
+def metrics(ctx: RuleContext) -> list[Hit]:
+    labels, not_ours = ctx.facts.labels, _NOT_OURS
+    suffix = " exports no metrics: its load and saturation are unseen."
+    return [
+        Hit((c.id,), partial(_named, labels, c.id, suffix))
+        for c in ctx.model.components
+        if not c.monitoring.metrics and c.kind not in not_ours
+    ]
 
 
 @rule(
@@ -56,18 +58,15 @@ def metrics(ctx: RuleContext) -> Iterator[Hit]:
     remediation="""Alert on its symptoms (error rate, latency against the objective, saturation)
     with an owner on call, and set `monitoring.alerts: true`.""",
 )
-def alerts(ctx: RuleContext) -> Iterator[Hit]:
+def alerts(ctx: RuleContext) -> list[Hit]:
     facts = ctx.facts
-    for cid in facts.serving_in_order:
-        comp = facts.components[cid]
-        if _ours(comp) and not comp.monitoring.alerts:
-            yield Hit(
-                components=(cid,),
-                message=(
-                    f"{ctx.name(cid)} holds up requests but has no alerts: when it fails, "
-                    "nobody is told."
-                ),
-            )
+    comps, labels, not_ours = facts.components, facts.labels, _NOT_OURS
+    suffix = " holds up requests but has no alerts: when it fails, nobody is told."
+    return [
+        Hit((cid,), partial(_named, labels, cid, suffix))
+        for cid in facts.serving_in_order
+        if not (c := comps[cid]).monitoring.alerts and c.kind not in not_ours
+    ]
 
 
 @rule(
@@ -88,21 +87,24 @@ def alerts(ctx: RuleContext) -> Iterator[Hit]:
 def tracing(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("min_hops")
+    labels, through = facts.labels, facts.sync_chain_through
+    reached = facts.sync_depth  # what a synchronous chain from an entry point reaches
+    skipped = _NOT_OURS | _NO_TRACE_CONTEXT
     for comp in ctx.model.components:
-        if not _ours(comp) or comp.kind in _NO_TRACE_CONTEXT or comp.monitoring.tracing:
+        cid = comp.id
+        if cid not in reached or comp.monitoring.tracing or comp.kind in skipped:
             continue
-        hops = facts.sync_chain_through(comp.id)
-        if hops is None or hops < limit:
+        hops = through(cid)
+        if hops < limit:  # type: ignore[operator]  # reached: not None
             continue
-        yield Hit(
-            components=(comp.id,),
-            message=(
-                f"{ctx.name(comp.id)} is on a synchronous chain of {hops} hops from an entry "
-                "point but does not propagate traces: slow requests through it cannot be "
-                "followed end to end."
-            ),
-            evidence={"chain_hops": hops},
-        )
+        yield Hit((cid,), partial(_tracing_message, labels, cid, hops), {"chain_hops": hops})
+
+
+def _tracing_message(labels: dict[str, str], cid: str, hops: int) -> str:
+    return (
+        f"{labels[cid]} is on a synchronous chain of {hops} hops from an entry point but "
+        "does not propagate traces: slow requests through it cannot be followed end to end."
+    )
 
 
 @rule(
@@ -117,20 +119,21 @@ def tracing(ctx: RuleContext) -> Iterator[Hit]:
     `monitoring.cost_tags: true`), and name the owning team in `owner`.""",
 )
 def cost_attribution(ctx: RuleContext) -> Iterator[Hit]:
+    labels, not_ours = ctx.facts.labels, _NOT_OURS
     for comp in ctx.model.components:
-        if not _ours(comp):
+        tagged, owner = comp.monitoring.cost_tags, comp.owner
+        if tagged and owner:
             continue
-        missing = []
-        if not comp.monitoring.cost_tags:
-            missing.append("cost tags")
-        if not comp.owner:
-            missing.append("owner")
-        if missing:
-            yield Hit(
-                components=(comp.id,),
-                message=(
-                    f"{ctx.name(comp.id)} has no {' and no '.join(missing)}: "
-                    "its cost cannot be traced to a team."
-                ),
-                evidence={"cost_tags": comp.monitoring.cost_tags, "owner": comp.owner},
-            )
+        if comp.kind in not_ours:
+            continue
+        cid = comp.id
+        suffix = _NO_OWNER if tagged else _NO_COST_TAGS if owner else _NO_COST_TAGS_NOR_OWNER
+        yield Hit(
+            (cid,), partial(_named, labels, cid, suffix), {"cost_tags": tagged, "owner": owner}
+        )
+
+
+# What the cost message says after the component's name.
+_NO_COST_TAGS_NOR_OWNER = " has no cost tags and no owner: its cost cannot be traced to a team."
+_NO_COST_TAGS = " has no cost tags: its cost cannot be traced to a team."
+_NO_OWNER = " has no owner: its cost cannot be traced to a team."

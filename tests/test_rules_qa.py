@@ -63,7 +63,7 @@ def test_deep_policy_predicate_on_the_command_line(capsys, tmp_path: Path) -> No
     )
     code, _, err = run(capsys, "check", str(SAMPLES / "ai-platform.yaml"), "--policy", str(policy))
     assert code == 2
-    assert f"{policy}:4:43: custom X-3.when: expression nested too deeply" in err
+    assert f"{policy}:4:44: custom X-3.when: expression nested too deeply" in err
     assert "Traceback" not in err and len(err) < 400
 
 

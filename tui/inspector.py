@@ -353,9 +353,8 @@ class Inspector(Vertical):
                     style="dim",
                 )
             return
-        text.append(sparkline(values))
-        text.append("\n")
-        text.append(utilization_chart(values, quarter, width))
+        # The runway is the answer the mode exists for: above the chart, so that it shows
+        # without scrolling in a small terminal (the chart takes a row per quarter).
         if runway is None:
             text.append("runway: beyond the horizon\n", style="green")
         elif runway <= 0:
@@ -365,3 +364,6 @@ class Inspector(Vertical):
                 f"runway: {runway} quarter{'s' if runway != 1 else ''}\n",
                 style=utilization_style(1.0 if runway <= 2 else 0.7 if runway <= 4 else 0.0),
             )
+        text.append(sparkline(values))
+        text.append("\n")
+        text.append(utilization_chart(values, quarter, width))

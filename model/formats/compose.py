@@ -15,6 +15,9 @@ What is honoured (the Compose Specification):
 Links come from `depends_on`, `links`, `external_links` and from every reference to another
 service (by name, `container_name`, `hostname` or network alias) in `environment`,
 `command` and `entrypoint`: bare names, `host:port`, URLs and connection strings.
+A Redis-family service (Redis, Valkey, KeyDB, Dragonfly) that every service refers to as a
+message broker (CELERY_BROKER_URL, `--broker`, a Celery/RQ/Sidekiq process) is a queue,
+not a cache (messaging.settle_brokers).
 
 A service may carry `x-archrev:` with component fields (tier, capacity_rps, ...): they are
 applied on top of what the importer infers.
@@ -31,8 +34,16 @@ from typing import Any
 
 from archrev.model.errors import InputFileError, Problem
 from archrev.model.formats import ImportNote, ImportResult, Origin
-from archrev.model.formats.kinds import image_technology, infer_kind
-from archrev.model.formats.messaging import is_consumer, orient_messaging
+from archrev.model.formats.kinds import image_technology, infer_kind, is_redis_family
+from archrev.model.formats.messaging import (
+    StoreUse,
+    broker_flag_hosts,
+    is_consumer,
+    job_queue_program,
+    judge_use,
+    orient_messaging,
+    settle_brokers,
+)
 from archrev.model.formats.references import ASYNC_SCHEMES, find_hosts, looks_like_internal_host
 from archrev.model.located_yaml import Tagged, YamlMap, YamlSeq, load_located, read_text
 from archrev.model.types import (
@@ -628,6 +639,7 @@ def read_compose(
         links=builder.link_origins,
         notes=reading.notes,
     )
+    settle_brokers(result, builder.stores, builder.uses)
     orient_messaging(result, builder.guess_texts())
     return result
 
@@ -680,6 +692,10 @@ class _ModelBuilder:
         self.link_origins: dict[tuple[str, str], Origin] = {}
         self.links: dict[tuple[str, str], Link] = {}
         self.kinds: dict[str, Kind] = {}
+        # Redis-family components and what each reference to them says of its use: a broker
+        # or something else (messaging.settle_brokers).
+        self.stores: set[str] = set()
+        self.uses: list[StoreUse] = []
         # Every name a service answers to, for all services (enabled or not) so that a
         # reference to a service outside the active profiles is told apart from a typo.
         self.names: dict[str, str] = {}
@@ -711,6 +727,10 @@ class _ModelBuilder:
         its container name, command and entrypoint."""
         return {self._id(name): _guess_text(s) for name, s in self.enabled.items()}
 
+    def _program(self, name: str) -> str:
+        """The job-queue program (celery, rq, sidekiq, ...) the service runs, or ""."""
+        return job_queue_program(_guess_text(self.enabled[name]))
+
     def build(self) -> tuple[list[Component], list[Link]]:
         components = [self._component(s) for s in self.enabled.values()]
         for service in self.enabled.values():
@@ -739,6 +759,15 @@ class _ModelBuilder:
         elif isinstance(body.get("build"), (str, Mapping)):
             technology = technology or "built locally"
         self.kinds[cid] = kind
+        extra = body.get("x-archrev")
+        if (
+            kind == Kind.CACHE
+            and is_redis_family(image, service.name)
+            and not (isinstance(extra, Mapping) and "kind" in extra)
+        ):
+            # Whether it is a cache or a broker is known once every reference is read; a
+            # kind the architect wrote in x-archrev is not second-guessed.
+            self.stores.add(cid)
         data: dict[str, Any] = {"id": cid, "kind": kind, "technology": technology}
         if cid != service.name:
             data["name"] = service.name
@@ -770,7 +799,6 @@ class _ModelBuilder:
         if isinstance(wanted, list):
             tags.extend(f"profile:{p}" for p in wanted)
         data["tags"] = tags
-        extra = body.get("x-archrev")
         if isinstance(extra, Mapping):
             data.update({k: v for k, v in extra.items() if k != "id"})
         try:
@@ -833,6 +861,7 @@ class _ModelBuilder:
         required: bool = True,
         scheme: str = "",
         why: str,
+        use: tuple[bool | None, str] | None = None,
     ) -> None:
         src = self._id(source)
         if target_name == source:
@@ -848,6 +877,10 @@ class _ModelBuilder:
             return
         tgt = self._id(target_name)
         key = (src, tgt)
+        if use is not None and tgt in self.stores:
+            # Every reference counts, not only the first that makes the link: depends_on
+            # says nothing, the CELERY_BROKER_URL after it says broker.
+            self.uses.append(StoreUse(src, tgt, use[0], use[1], self.reading.origin(mark)))
         if key in self.links:
             return
         kind = self.kinds.get(tgt)
@@ -879,7 +912,12 @@ class _ModelBuilder:
                     )
                     continue
                 self._add_link(
-                    name, target, depends.key_mark(target), required=required, why="depends on"
+                    name,
+                    target,
+                    depends.key_mark(target),
+                    required=required,
+                    why="depends on",
+                    use=judge_use("dependency", program=self._program(name)),
                 )
         links = body.get("links")
         if isinstance(links, YamlSeq):
@@ -892,7 +930,13 @@ class _ModelBuilder:
                         links.item_mark(i),
                     )
                     continue
-                self._add_link(name, target, links.item_mark(i), why="links to")
+                self._add_link(
+                    name,
+                    target,
+                    links.item_mark(i),
+                    why="links to",
+                    use=judge_use("dependency", program=self._program(name)),
+                )
         external = body.get("external_links")
         if isinstance(external, YamlSeq):
             for i, item in enumerate(external):
@@ -906,25 +950,62 @@ class _ModelBuilder:
                         external.item_mark(i),
                     )
                     continue
-                self._add_link(name, target, external.item_mark(i), why="links to")
+                self._add_link(
+                    name,
+                    target,
+                    external.item_mark(i),
+                    why="links to",
+                    use=judge_use("dependency", program=self._program(name)),
+                )
         environment = body.get("environment")
         if isinstance(environment, YamlMap):
             for key, value in environment.items():
                 if value is None:
                     continue
                 self._references(name, str(value), environment.value_mark(key), env_key=str(key))
+        # `--broker redis://...` spans two words of a list-form command: read them together.
+        flag_hosts = broker_flag_hosts(
+            [text for key in ("command", "entrypoint") for text, _ in _words(body.get(key))]
+        )
         for field_name in ("command", "entrypoint"):
             value = body.get(field_name)
             for text, mark in _words(value):
-                self._references(name, text, mark or body.value_mark(field_name), env_key=None)
+                self._references(
+                    name,
+                    text,
+                    mark or body.value_mark(field_name),
+                    env_key=None,
+                    flag_hosts=flag_hosts,
+                )
 
-    def _references(self, name: str, value: str, mark: Any, *, env_key: str | None) -> None:
+    def _references(
+        self,
+        name: str,
+        value: str,
+        mark: Any,
+        *,
+        env_key: str | None,
+        flag_hosts: frozenset[str] | set[str] = frozenset(),
+    ) -> None:
         bare_ok = env_key is None or not _NOT_A_HOST_KEY.search(env_key)
+        program = self._program(name)
         for ref in find_hosts(value, bare_words=bare_ok):
             target = self.names.get(ref.host)
             if target is not None:
                 where = f"environment {env_key}" if env_key else "command"
-                self._add_link(name, target, mark, scheme=ref.scheme, why=f"refers (in {where}) to")
+                use = (
+                    judge_use("environment", variable=env_key, program=program)
+                    if env_key is not None
+                    else judge_use("command", broker_flag=ref.host in flag_hosts, program=program)
+                )
+                self._add_link(
+                    name,
+                    target,
+                    mark,
+                    scheme=ref.scheme,
+                    why=f"refers (in {where}) to",
+                    use=use,
+                )
                 continue
             explicit = ref.form != "name" or (
                 env_key is not None and _HOST_KEY.search(env_key) and value.strip() == ref.host

@@ -7,6 +7,8 @@ maps to the workloads its selector picks (by labels), and a reference to the Ser
 DNS form (`svc`, `svc:port`, `svc.ns`, `svc.ns.svc.cluster.local`, a URL) becomes a link to
 those workloads. Environment values are read from `env` (also `valueFrom.configMapKeyRef`),
 `envFrom` ConfigMaps, `command` and `args`.
+A Redis-family workload that every workload refers to as a message broker is a queue, not a
+cache (messaging.settle_brokers).
 
 Replicas come from the workload, autoscaling from HorizontalPodAutoscalers (autoscaling/v1
 and v2), zones from topology spread constraints and zone anti-affinity, stateful from
@@ -25,8 +27,15 @@ from typing import Any
 
 from archrev.model.errors import InputFileError
 from archrev.model.formats import ImportNote, ImportResult, Origin
-from archrev.model.formats.kinds import image_technology, infer_kind
-from archrev.model.formats.messaging import orient_messaging
+from archrev.model.formats.kinds import image_technology, infer_kind, is_redis_family
+from archrev.model.formats.messaging import (
+    StoreUse,
+    broker_flag_hosts,
+    job_queue_program,
+    judge_use,
+    orient_messaging,
+    settle_brokers,
+)
 from archrev.model.formats.references import ASYNC_SCHEMES, find_hosts, is_local
 from archrev.model.located_yaml import YamlMap, load_all_located, read_text
 from archrev.model.types import (
@@ -256,6 +265,7 @@ def read_k8s(
         links=builder.link_origins,
         notes=builder.notes,
     )
+    settle_brokers(result, builder.stores, builder.uses)
     orient_messaging(result, builder.guess_texts())
     return result
 
@@ -276,6 +286,10 @@ class _Builder:
         self.configmaps: dict[tuple[str, str], Mapping[str, Any]] = {}
         self.namespaces: set[str] = set()
         self.kinds: dict[str, Kind] = {}
+        # Redis-family workloads and what each reference to them says of its use: a broker
+        # or something else (messaging.settle_brokers).
+        self.stores: set[str] = set()
+        self.uses: list[StoreUse] = []
 
     def note(self, kind: Any, message: str, origin: Origin) -> None:
         self.notes.append(ImportNote(kind, message, origin))
@@ -283,17 +297,23 @@ class _Builder:
     def guess_texts(self) -> dict[str, str]:
         """Per workload, the words that tell a consumer from a producer: its name and its
         containers' names, commands and arguments."""
-        texts: dict[str, str] = {}
-        for cid, workload in self.workloads.items():
-            words = [workload.doc.name]
-            for container in self._containers(workload):
-                words.append(str(container.get("name", "")))
-                for key in ("command", "args"):
-                    items = container.get(key)
-                    if isinstance(items, list):
-                        words.extend(v for v in items if isinstance(v, str))
-            texts[cid] = " ".join(words)
-        return texts
+        return {cid: self._guess_text(w) for cid, w in self.workloads.items()}
+
+    def _guess_text(self, workload: _Workload) -> str:
+        words = [workload.doc.name]
+        for container in self._containers(workload):
+            words.append(str(container.get("name", "")))
+            words.extend(self._command_words(container))
+        return " ".join(words)
+
+    @staticmethod
+    def _command_words(container: Mapping[str, Any]) -> list[str]:
+        words: list[str] = []
+        for key in ("command", "args"):
+            items = container.get(key)
+            if isinstance(items, list):
+                words.extend(v for v in items if isinstance(v, str))
+        return words
 
     def _unique_id(self, name: str, namespace: str) -> str:
         base = name if is_valid_id(name) else slugify(name)
@@ -463,6 +483,8 @@ class _Builder:
         kind, technology, known = infer_kind(image, doc.name)
         if doc.kind in ("Job", "CronJob") and kind == Kind.SERVICE:
             kind, known = Kind.WORKER, True
+        if kind == Kind.CACHE and is_redis_family(image, doc.name):
+            self.stores.add(workload.cid)  # a cache or a broker: the references will tell
         if not known:
             self.note(
                 "unknown",
@@ -587,8 +609,20 @@ class _Builder:
 
     # -- links -------------------------------------------------------------------------
 
-    def _add_link(self, source: str, target: str, origin: Origin, scheme: str = "") -> None:
-        if source == target or (source, target) in self.links:
+    def _add_link(
+        self,
+        source: str,
+        target: str,
+        origin: Origin,
+        scheme: str = "",
+        use: tuple[bool | None, str] | None = None,
+    ) -> None:
+        if source == target:
+            return
+        if use is not None and target in self.stores:
+            # Every reference counts, not only the first that makes the link.
+            self.uses.append(StoreUse(source, target, use[0], use[1], origin))
+        if (source, target) in self.links:
             return
         async_ = scheme in ASYNC_SCHEMES or self.kinds.get(target) in (Kind.QUEUE, Kind.STREAM)
         self.links[(source, target)] = Link(
@@ -670,14 +704,25 @@ class _Builder:
 
     def _references(self, workload: _Workload) -> None:
         doc = workload.doc
+        program = job_queue_program(self._guess_text(workload))
+        # `args: ["--broker", "redis://redis:6379/0"]`: the option and its value are two items.
+        flag_hosts = broker_flag_hosts(
+            [w for c in self._containers(workload) for w in self._command_words(c)]
+        )
         for key, value, origin in self._env_values(workload):
             bare = not key.upper().endswith(_NOT_HOST_SUFFIXES)
             for ref in find_hosts(value, bare_words=bare):
                 service = self._service_for(ref.host, doc.namespace)
                 if service is not None and service in self.services:
-                    targets = self.services[service]
-                    for target in targets:
-                        self._add_link(workload.cid, target, origin, ref.scheme)
+                    use = (
+                        judge_use("environment", variable=key, program=program)
+                        if key
+                        else judge_use(
+                            "command", broker_flag=ref.host in flag_hosts, program=program
+                        )
+                    )
+                    for target in self.services[service]:
+                        self._add_link(workload.cid, target, origin, ref.scheme, use)
                     continue
                 if ref.form == "name" and value.strip() != ref.host:
                     continue  # a word in a longer value: only counts when it names a Service

@@ -11,6 +11,10 @@ import re
 
 from archrev.model.types import Kind
 
+# The technology label of the Redis row: Redis and the servers that speak its protocol are
+# caches by their image, but may be a message broker (messaging.settle_brokers decides).
+REDIS_FAMILY = "Redis"
+
 # (words, kind, technology label). A word matches a whole segment of the image or name,
 # split on '/', '-', '_', '.' and ':' (so "redis" matches "bitnami/redis" and "redis-cache"
 # but "predis" does not).
@@ -30,7 +34,7 @@ KIND_TABLE: list[tuple[tuple[str, ...], Kind, str]] = [
     (("influxdb", "prometheus", "victoriametrics"), Kind.DATABASE, "time series"),
     (("clickhouse",), Kind.DATABASE, "ClickHouse"),
     (("db", "database", "spanner", "alloydb", "dynamodb"), Kind.DATABASE, ""),
-    (("redis", "valkey", "keydb", "dragonfly"), Kind.CACHE, "Redis"),
+    (("redis", "valkey", "keydb", "dragonfly"), Kind.CACHE, REDIS_FAMILY),
     (("memcached", "memcache"), Kind.CACHE, "Memcached"),
     (("varnish",), Kind.CACHE, "Varnish"),
     (("cache",), Kind.CACHE, ""),
@@ -155,6 +159,13 @@ def infer_kind(image: str, name: str) -> tuple[Kind, str, bool]:
             if hit is not None:
                 return hit[0], hit[1] or "", True
     return Kind.SERVICE, "", False
+
+
+def is_redis_family(image: str, name: str) -> bool:
+    """Redis, Valkey, KeyDB or Dragonfly by the same reading as `infer_kind`: a memcached
+    image named `redis` is no Redis, a `valkey/valkey` image named `sessions` is one."""
+    kind, technology, _ = infer_kind(image, name)
+    return kind == Kind.CACHE and technology == REDIS_FAMILY
 
 
 def is_test_traffic(image: str, name: str) -> bool:
