@@ -273,7 +273,7 @@ def external_dependency(ctx: RuleContext) -> Iterator[Hit]:
     for cid in facts.of_kind(Kind.EXTERNAL):
         critical = facts.critical_in(using.get(cid, 0))  # a new list: ours to change
         if cid in facts.critical:
-            critical.remove(cid)  # it cannot fail itself
+            critical.remove(cid)  # its own bit: the others depend on it
         if not critical:
             continue
         yield Hit(
