@@ -19,10 +19,11 @@ Rules read these; they never walk the graph for something computed here.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import compress
+from itertools import chain, compress
+from typing import TypeVar
 
 import networkx as nx
 from archrev.model.types import (
@@ -52,6 +53,7 @@ def bounded(value: float) -> float:
 
 # Datastores that hold records (a cache holds copies of them).
 STORE_KINDS = DATASTORE_KINDS - {Kind.CACHE}
+Node = TypeVar("Node", bound=Hashable)
 _ROOT = ""  # the virtual node in front of every entry point (no component id is empty)
 
 
@@ -120,32 +122,66 @@ class Facts:
         self.system = model.system
         self.runway_threshold = runway_threshold
         # One pass over the components and one over the links, reading each pydantic field
-        # once: on a large model, touching the objects again costs more than the arithmetic.
+        # once: on a large model, touching the objects again costs more than the arithmetic
+        # (each one's fields sit in a dict of its own, seldom in the processor's cache).
         self.components: dict[str, Component] = {}
-        entry_points: list[str] = []
+        entry_points: list[str] = []  # in model order
         messaging: list[str] = []
         critical: list[str] = []
         non_critical: list[str] = []
         entering = 0.0
-        self._of_kind: dict[Kind, list[str]] = {}
+        of_kind: dict[Kind, list[str]] = {}
+        # what the load model and the latency chains read of each component
+        peak_load: dict[str, float] = {}
+        misses: dict[str, float] = {}  # caches with a hit ratio: the share that goes further
+        latency: dict[str, float | None] = {}
+        capacity: dict[str, float | None] = {}
+        growth_overrides: dict[str, float] = {}  # components with a growth rate of their own
+        client, cache, critical_tier, non_critical_tier = (
+            Kind.CLIENT,
+            Kind.CACHE,
+            Tier.CRITICAL,
+            Tier.NON_CRITICAL,
+        )
+        comps = self.components
         for c in model.components:
             cid, kind, tier, peak = c.id, c.kind, c.tier, c.peak_rps
-            self.components[cid] = c
-            self._of_kind.setdefault(kind, []).append(cid)
-            if peak is not None or (kind == Kind.CLIENT and TEST_TRAFFIC_TAG not in c.tags):
+            comps[cid] = c
+            if kind in of_kind:
+                of_kind[kind].append(cid)
+            else:
+                of_kind[kind] = [cid]
+            if peak is not None or (kind == client and TEST_TRAFFIC_TAG not in c.tags):
                 entry_points.append(cid)
-            entering += peak or 0.0
+            if peak:
+                entering += peak
+                peak_load[cid] = float(peak)
+            else:
+                peak_load[cid] = 0.0
             if kind in MESSAGING_KINDS:
                 messaging.append(cid)
-            if tier == Tier.CRITICAL:
+            elif kind == cache:
+                hit_ratio = c.hit_ratio
+                if hit_ratio is not None:
+                    misses[cid] = 1.0 - hit_ratio
+            if tier == critical_tier:
                 critical.append(cid)
-            elif tier == Tier.NON_CRITICAL:
+            elif tier == non_critical_tier:
                 non_critical.append(cid)
-        self.component_ids = list(self.components)
+            latency[cid] = c.latency_ms
+            own_growth = c.growth_per_year
+            if own_growth is not None:
+                growth_overrides[cid] = own_growth
+            capacity[cid] = None if c.capacity_rps is None else c.capacity_total
+        self._of_kind = of_kind
+        self._misses = misses
+        self._latency = latency
+        self._growth_overrides = growth_overrides
+        self.component_ids = list(comps)
         self.order_index = {cid: i for i, cid in enumerate(self.component_ids)}
         self.horizon: int = model.system.horizon_quarters
-        comps = self.components
         self.entry_points: frozenset[str] = frozenset(entry_points)
+        self.entry_point_list: list[str] = entry_points  # in model order
         self.entering_rps: float = entering
         self.messaging: frozenset[str] = frozenset(messaging)
         self.critical_list: list[str] = critical  # in model order
@@ -153,64 +189,77 @@ class Facts:
         self.non_critical: frozenset[str] = frozenset(non_critical)
 
         # Plain adjacency with the link attached: the rules walk these far more than the graph.
-        self.succ: dict[str, dict[str, object]] = {cid: {} for cid in comps}
-        self.pred: dict[str, dict[str, object]] = {cid: {} for cid in comps}
+        succ: dict[str, dict[str, object]] = {cid: {} for cid in comps}
+        pred: dict[str, dict[str, object]] = {cid: {} for cid in comps}
         # The (caller, callee) pairs of the links a caller waits on and cannot do without, in
         # model order: several rules look only at these.
-        self.required_sync: list[tuple[str, str]] = []
+        required_sync: list[tuple[str, str]] = []
         required_out: dict[str, list[str]] = {cid: [] for cid in comps}
-        self._sync_out: dict[str, list[str]] = {cid: [] for cid in comps}
+        sync_out: dict[str, list[str]] = {cid: [] for cid in comps}
         # What each link passes on in the load model: (target, calls, averaged by a queue)
-        self._flows: dict[str, list[tuple[str, float, bool]]] = {cid: [] for cid in comps}
+        flows: dict[str, list[tuple[str, float, bool]]] = {cid: [] for cid in comps}
         sync, asynchronous = Mode.SYNC, Mode.ASYNC
+        queues = self.messaging
         for link in model.links:
             source, target, mode = link.source, link.target, link.mode
-            self.succ[source][target] = link
-            self.pred[target][source] = link
-            averaged = mode == asynchronous and target in self.messaging
-            self._flows[source].append((target, link.calls, averaged))
-            is_sync = mode == sync
-            if is_sync:
-                self._sync_out[source].append(target)
-            if link.required:
-                required_out[source].append(target)
-                if is_sync:
-                    self.required_sync.append((source, target))
+            succ[source][target] = link
+            pred[target][source] = link
+            if mode == sync:
+                flows[source].append((target, link.calls, False))
+                sync_out[source].append(target)
+                if link.required:
+                    required_out[source].append(target)
+                    required_sync.append((source, target))
+            else:
+                averaged = mode == asynchronous and target in queues
+                flows[source].append((target, link.calls, averaged))
+                if link.required:
+                    required_out[source].append(target)
+        self.succ = succ
+        self.pred = pred
+        self.required_sync = required_sync
+        self._sync_out = sync_out
+        self._flows = flows
 
         # What each component holds up a request on: required links, none out of a queue
         # (the queue holds up the request; its consumers do not).
-        self.serving_succ: dict[str, list[str]] = {
-            cid: [] if cid in self.messaging and cid not in self.entry_points else targets
-            for cid, targets in required_out.items()
-        }
+        self.serving_succ: dict[str, list[str]] = required_out
+        for cid in messaging:
+            if cid not in self.entry_points:
+                required_out[cid] = []
         self.serving_path: frozenset[str] = self._serving_path()
 
         # Tarjan gives the strongly connected components sinks first: reversed, a processing
         # order in which every link outside a cycle goes forward.
-        sccs = strongly_connected(list(comps), self.succ)
+        sccs, _ = strongly_connected(self.component_ids, succ)
+        order_index = self.order_index
         self.cycles: list[tuple[str, ...]] = sorted(
-            (tuple(sorted(s, key=self.order_index.__getitem__)) for s in sccs if len(s) > 1),
-            key=lambda cyc: self.order_index[cyc[0]],
+            (tuple(sorted(s, key=order_index.__getitem__)) for s in sccs if len(s) > 1),
+            key=lambda cyc: order_index[cyc[0]],
         )
         self.scc_of: dict[str, int] = {}
         for i, members in enumerate(self.cycles):
             for cid in members:
                 self.scc_of[cid] = i
-        self.order: list[str] = []
-        for members in reversed(sccs):
-            if len(members) == 1:
-                self.order.append(members[0])
-            else:
-                cycle = self.cycles[self.scc_of[members[0]]]
-                self.order.extend(self._cycle_order(cycle))
+        if self.cycles:
+            order: list[str] = []
+            for members in reversed(sccs):
+                if len(members) == 1:
+                    order.append(members[0])
+                else:
+                    cycle = self.cycles[self.scc_of[members[0]]]
+                    order.extend(self._cycle_order(cycle))
+            self.order: list[str] = order
+        else:
+            self.order = [members[0] for members in reversed(sccs)]
 
         self.overflowed: set[str] = set()
-        self.load: dict[str, float] = self._load()
-        self.capacity: dict[str, float | None] = {
-            cid: self._bounded(cid, c.capacity_total) for cid, c in comps.items()
-        }
-        self._utilization: dict[str, list[float] | None] = {}
-        self._growth_powers: dict[float, list[float]] = {}
+        self.load: dict[str, float] = self._load(peak_load)
+        for cid, value in capacity.items():
+            if value is not None and not value < NUMBER_LIMIT:
+                capacity[cid] = NUMBER_LIMIT
+                self.overflowed.add(cid)
+        self.capacity: dict[str, float | None] = capacity
         self._entry_point_sets: dict[int, tuple[str, ...]] = {}
         self._critical_sets: dict[int, tuple[str, ...]] = {}
 
@@ -254,7 +303,8 @@ class Facts:
     @cached_property
     def serving_in_order(self) -> list[str]:
         """The serving path in model order (four rules walk it)."""
-        return self.in_order(self.serving_path)
+        serving = self.serving_path
+        return [cid for cid in self.component_ids if cid in serving]
 
     def serving_successors(self, cid: str) -> list[str]:
         """Components `cid` holds up a request on: required links, none out of a queue."""
@@ -262,11 +312,10 @@ class Facts:
 
     def _cycle_order(self, members: tuple[str, ...]) -> list[str]:
         inside = set(members)
-        starts = [
-            m
-            for m in members
-            if m in self.entry_points or any(p not in inside for p in self.pred[m])
-        ] or [members[0]]
+        entry_points, pred = self.entry_points, self.pred
+        starts = [m for m in members if m in entry_points or not inside.issuperset(pred[m])] or [
+            members[0]
+        ]
         seen = set(starts)
         order: list[str] = []
         pending = deque(starts)
@@ -281,24 +330,18 @@ class Facts:
         return order
 
     # ----------------------------------------------------------------- load model
-    def _bounded(self, cid: str, value: float | None) -> float | None:
-        if value is None or value < NUMBER_LIMIT:
-            return value
-        self.overflowed.add(cid)
-        return NUMBER_LIMIT
-
-    def _load(self) -> dict[str, float]:
-        comps, flows = self.components, self._flows
-        load = {cid: float(comps[cid].peak_rps or 0.0) for cid in comps}
+    def _load(self, peak_load: dict[str, float]) -> dict[str, float]:
+        """Peak requests per second reaching each component: what enters there, plus what
+        its callers pass on, in an order in which every link outside a cycle goes forward."""
+        flows, misses = self._flows, self._misses
+        load = peak_load
         peak_to_average = self.system.peak_to_average
         for cid in self.order:
             here = load[cid]
             if here <= 0.0:
                 continue
-            comp = comps[cid]
-            passes = here
-            if comp.kind == Kind.CACHE and comp.hit_ratio is not None:
-                passes = here * (1.0 - comp.hit_ratio)  # only the misses go further
+            miss = misses.get(cid)
+            passes = here if miss is None else here * miss  # only a cache's misses go further
             for target, calls, averaged in flows[cid]:
                 flow = passes * calls
                 if averaged:
@@ -312,32 +355,33 @@ class Facts:
         return load
 
     def growth(self, cid: str) -> float:
-        own = self.components[cid].growth_per_year
-        return self.system.growth_per_year if own is None else own
+        return self._growth_overrides.get(cid, self.system.growth_per_year)
 
     def utilization(self, comp_id: str) -> list[float] | None:
         """Projected peak utilization at quarters 0 (now) .. horizon; None without capacity."""
-        if comp_id in self._utilization:
-            return self._utilization[comp_id]
-        cap = self.capacity.get(comp_id)
-        if not cap:  # unknown, unbounded, or no replicas at all: nothing to divide by
-            result = None
-        else:
-            base = self.load[comp_id] / cap
-            factor = (1.0 + self.growth(comp_id)) ** 0.25
-            result = [bounded(base * factor**q) for q in range(self.horizon + 1)]
-            result = [base * g for g in self._growth_per_quarter(self.growth(comp_id))]
-        self._utilization[comp_id] = result
-        return result
+        return self._utilizations.get(comp_id)
 
-    def _growth_per_quarter(self, growth: float) -> list[float]:
-        """The growth factor at quarters 0 .. horizon: most components share the system's
-        growth rate, so each rate's powers are computed once."""
-        powers = self._growth_powers.get(growth)
-        if powers is None:
-            factor = (1.0 + growth) ** 0.25
-            powers = self._growth_powers[growth] = [factor**q for q in range(self.horizon + 1)]
-        return powers
+    @cached_property
+    def _utilizations(self) -> dict[str, list[float] | None]:
+        # All at once: the rules ask for nearly every component's, and in one pass each
+        # growth rate's powers are computed once (most components share the system's).
+        load, overrides = self.load, self._growth_overrides
+        system_growth = self.system.growth_per_year
+        quarters = range(self.horizon + 1)
+        powers_of: dict[float, list[float]] = {}
+        result: dict[str, list[float] | None] = {}
+        for cid, cap in self.capacity.items():
+            if not cap:  # unknown, unbounded, or no replicas at all: nothing to divide by
+                result[cid] = None
+                continue
+            growth = overrides.get(cid, system_growth)
+            powers = powers_of.get(growth)
+            if powers is None:
+                factor = (1.0 + growth) ** 0.25
+                powers = powers_of[growth] = [factor**q for q in quarters]
+            base = load[cid] / cap
+            result[cid] = [base * g for g in powers]
+        return result
 
     def runway(self, comp_id: str, threshold: float | None = None) -> int | None:
         """First quarter at which utilization reaches the threshold; None if never in horizon."""
@@ -368,18 +412,34 @@ class Facts:
     def instability(self) -> dict[str, float | None]:
         """Martin's I = Ce / (Ca + Ce): 0 is depended upon and stable, 1 depends only."""
         result: dict[str, float | None] = {}
-        for cid in self.components:
-            ce, ca = len(self.succ[cid]), len(self.pred[cid])
+        # succ and pred list the components in model order, like `components`
+        for cid, out, into in zip(
+            self.component_ids, self.succ.values(), self.pred.values(), strict=True
+        ):
+            ce, ca = len(out), len(into)
             result[cid] = None if ce + ca == 0 else ce / (ca + ce)
         return result
 
     # ----------------------------------------------------------------- dominators
     @cached_property
+    def _dominator_tree(self) -> tuple[list[str], list[int]]:
+        """The serving-path components in depth-first postorder, and the postorder number of
+        each one's immediate dominator (len(postorder) for the virtual root)."""
+        _, post = self._serving_walk
+        # the walk starts at the entry points: what they reach is finished first
+        reached = post[: len(self.serving_path)]
+        idom = dominators(reached, self._entry_indices, self._serving_targets)
+        ids = self.component_ids
+        return [ids[v] for v in reached], idom
+
+    @cached_property
     def idom(self) -> dict[str, str]:
         """Immediate dominator of each serving-path component: the last component that every
         required path from the entry points to it passes through ("" for the virtual root in
         front of the entry points)."""
-        return immediate_dominators(self.entry_point_list, self.serving_succ)
+        post, idom = self._dominator_tree
+        names = [*post, _ROOT]
+        return {name: names[idom[v]] for v, name in enumerate(post)}
 
     @cached_property
     def _dominator_children(self) -> dict[str, list[str]]:
@@ -391,18 +451,13 @@ class Facts:
     @cached_property
     def dominated_count(self) -> dict[str, int]:
         """How many serving components each one dominates (itself not counted)."""
-        children = self._dominator_children
-        order: list[str] = []
-        stack = [_ROOT]
-        while stack:
-            node = stack.pop()
-            order.append(node)
-            stack.extend(children.get(node, ()))
-        count: dict[str, int] = {}
-        for node in reversed(order):  # children before parents
-            count[node] = sum(count[c] + 1 for c in children.get(node, ()))
-        count.pop(_ROOT, None)
-        return count
+        post, idom = self._dominator_tree
+        # A dominator comes later in postorder than what it dominates: in postorder, each
+        # component's count is complete before it is added to its dominator's.
+        count = [0] * (len(post) + 1)
+        for v, parent in enumerate(idom[:-1]):
+            count[parent] += count[v] + 1
+        return dict(zip(post, count[:-1], strict=True))
 
     def dominated_by(self, cid: str) -> list[str]:
         """The serving components every required path to which passes through `cid`."""
@@ -421,40 +476,49 @@ class Facts:
         """Synchronous targets of each component, less the links inside a cycle (the cycle
         is reported, not walked). Four walks below use these: listed once."""
         scc_of = self.scc_of
-        forward: dict[str, list[str]] = {}
-        for cid, targets in self._sync_out.items():
-            own = scc_of.get(cid)
-            forward[cid] = targets if own is None else [t for t in targets if scc_of.get(t) != own]
+        forward = dict(self._sync_out)
+        for cid, own in scc_of.items():  # only the members of a cycle lose links
+            forward[cid] = [t for t in forward[cid] if scc_of.get(t) != own]
         return forward
 
     @cached_property
-    def _sync_height(self) -> tuple[dict[str, int], dict[str, str | None]]:
+    def _sync_chains(
+        self,
+    ) -> tuple[dict[str, int], dict[str, str | None], dict[str, float], dict[str, str | None]]:
+        """From each component, sinks first: the most synchronous hops and the first step
+        of that chain (the smallest id among equals), the highest summed latency and the
+        first step of that one. One walk for both: the rules ask for both."""
         height: dict[str, int] = {}
-        nxt: dict[str, str | None] = {}
+        higher: dict[str, str | None] = {}
+        total: dict[str, float] = {}
+        slower: dict[str, str | None] = {}
         forward = self._sync_forward
+        latency = self._latency
         for cid in reversed(self.order):
-            best, best_t = 0, None
+            best_h, step_h = 0, None
+            best_l, step_l = 0.0, None
             for t in forward[cid]:
                 h = height[t] + 1
-                if h > best or (h == best and best_t is not None and t < best_t):
-                    best, best_t = h, t
-            height[cid], nxt[cid] = best, best_t
-        return height, nxt
+                if h > best_h or (h == best_h and step_h is not None and t < step_h):
+                    best_h, step_h = h, t
+                here = total[t]
+                if here > best_l or step_l is None:
+                    best_l, step_l = here, t
+            height[cid], higher[cid] = best_h, step_h
+            summed = (latency[cid] or 0.0) + best_l
+            total[cid] = summed if summed < NUMBER_LIMIT else NUMBER_LIMIT  # bounded()
+            slower[cid] = step_l
+        return height, higher, total, slower
+
+    @cached_property
+    def _sync_height(self) -> tuple[dict[str, int], dict[str, str | None]]:
+        height, higher, _, _ = self._sync_chains
+        return height, higher
 
     @cached_property
     def _sync_latency(self) -> tuple[dict[str, float], dict[str, str | None]]:
-        total: dict[str, float] = {}
-        nxt: dict[str, str | None] = {}
-        forward = self._sync_forward
-        comps = self.components
-        for cid in reversed(self.order):
-            best, best_t = 0.0, None
-            for t in forward[cid]:
-                if total[t] > best or best_t is None:
-                    best, best_t = total[t], t
-            total[cid] = bounded((comps[cid].latency_ms or 0.0) + best)
-            nxt[cid] = best_t
-        return total, nxt
+        _, _, total, slower = self._sync_chains
+        return total, slower
 
     def _follow(self, start: str, nxt: dict[str, str | None]) -> tuple[str, ...]:
         path = [start]
@@ -475,11 +539,11 @@ class Facts:
         return self._chain(path)
 
     def _chain(self, path: tuple[str, ...]) -> SyncChain:
-        comps = self.components
+        latency = self._latency
         return SyncChain(
             path=path,
-            latency_ms=bounded(sum(comps[c].latency_ms or 0.0 for c in path)),
-            unknown_latency=tuple(c for c in path if comps[c].latency_ms is None),
+            latency_ms=bounded(sum([latency[c] or 0.0 for c in path])),
+            unknown_latency=tuple([c for c in path if latency[c] is None]),
         )
 
     def sync_beyond(self, start: str, limit: int, most: int = 20) -> list[str]:
@@ -528,61 +592,87 @@ class Facts:
 
     # ----------------------------------------------------------------- failure
     @cached_property
-    def _serving_sccs(self) -> tuple[list[list[str]], dict[str, int]]:
-        sccs = strongly_connected(list(self.components), self.serving_succ)
-        where = {cid: i for i, members in enumerate(sccs) for cid in members}
-        return sccs, where
+    def _entry_indices(self) -> list[int]:
+        index = self.order_index
+        return [index[ep] for ep in self.entry_point_list]
 
-    def _propagate(self, seeds: dict[str, int]) -> dict[str, int]:
-        """Bit sets pushed along serving links (required, not out of a queue), so that each
-        component gets the union of the seeds of everything that reaches it that way.
+    @cached_property
+    def _serving_targets(self) -> list[list[int]]:
+        """`serving_succ` on component indices (position in the model)."""
+        index = self.order_index
+        return [[index[t] for t in out] for out in self.serving_succ.values()]
+
+    @cached_property
+    def _serving_walk(self) -> tuple[list[list[int]], list[int]]:
+        """One depth-first walk of the serving links, from the entry points first, then
+        from every other component: their strongly connected components (sinks first) and
+        the postorder, on component indices."""
+        starts = chain(self._entry_indices, range(len(self.component_ids)))
+        return strongly_connected(starts, self._serving_targets)
+
+    @cached_property
+    def _serving_groups(self) -> tuple[list[list[int]], list[list[int]], list[int]]:
+        """The strongly connected components of the serving links (required, not out of a
+        queue) in topological order, on component indices; for each, the earlier ones with
+        a serving link into it; and the position of each component's."""
+        sccs, _ = self._serving_walk
+        groups = sccs[::-1]
+        where = [0] * len(self.component_ids)
+        for i, members in enumerate(groups):
+            for v in members:
+                where[v] = i
+        serving = self._serving_targets
+        feeders: list[list[int]] = [[] for _ in groups]
+        for i, members in enumerate(groups):
+            for v in members:
+                for t in serving[v]:
+                    j = where[t]
+                    if j != i:
+                        feeders[j].append(i)
+        return groups, feeders, where
+
+    def _propagate(self, ids: list[str]) -> dict[str, int]:
+        """Bit sets (bit i = ids[i]) pushed along serving links, so that each component gets
+        the set of the ids that reach it that way, its own included (absent: none).
 
         One pass over the strongly connected components of the serving links in topological
         order: inside one, everyone reaches everyone, so they share one set.
         """
-        sccs, where = self._serving_sccs
-        serving = self.serving_succ
-        masks: dict[str, int] = {}
-        inflow: dict[str, int] = {}
-        for i in range(len(sccs) - 1, -1, -1):
-            members = sccs[i]
-            m = 0
-            for cid in members:
-                m |= seeds.get(cid, 0) | inflow.pop(cid, 0)
-            if not m:
-                continue
-            for cid in members:
-                masks[cid] = m
-                for t in serving[cid]:
-                    if where[t] != i:
-                        inflow[t] = inflow.get(t, 0) | m
-        return masks
+        groups, feeders, where = self._serving_groups
+        index = self.order_index
+        masks = [0] * len(groups)
+        for i, cid in enumerate(ids):
+            masks[where[index[cid]]] |= 1 << i
+        for i, before in enumerate(feeders):
+            if before:
+                m = masks[i]
+                for j in before:
+                    m |= masks[j]
+                masks[i] = m
+        names = self.component_ids
+        return {names[v]: m for members, m in zip(groups, masks, strict=True) if m for v in members}
 
     @cached_property
     def entry_points_using(self) -> dict[str, int]:
         """Bit set (an int, bit i = i-th of `entry_point_list`) of the entry points whose
         serving path holds each component: those go down when it fails."""
-        return self._propagate({ep: 1 << i for i, ep in enumerate(self.entry_point_list)})
+        return self._propagate(self.entry_point_list)
 
     @cached_property
     def critical_using(self) -> dict[str, int]:
         """Bit set (bit i = i-th of `critical_list`) of the critical components that hold up
         a request on each component: itself, and what they require, transitively."""
-        return self._propagate({c: 1 << i for i, c in enumerate(self.critical_list)})
+        return self._propagate(self.critical_list)
 
     @cached_property
     def _requiring(self) -> dict[str, int]:
         """Bit set (bit i = i-th component of the model) of the components that require
         each one, transitively: those fail with it."""
-        return self._propagate({cid: 1 << i for cid, i in self.order_index.items()})
+        return self._propagate(self.component_ids)
 
     def critical_in(self, mask: int) -> list[str]:
         """The critical components of a bit set, in model order."""
         return self._decoded(mask, self.critical_list, self._critical_sets)
-
-    @cached_property
-    def entry_point_list(self) -> list[str]:
-        return sorted(self.entry_points, key=self.order_index.__getitem__)
 
     def entry_points_in(self, mask: int) -> list[str]:
         """The entry points of a bit set, in model order."""
@@ -612,25 +702,23 @@ class Facts:
     def nearest_failing(self, comp_id: str, most: int = 20) -> list[str]:
         """Up to `most` of the components that fail with `comp_id`, nearest first: its
         direct dependents, then theirs (cheap even when thousands fail)."""
+        if most <= 0:
+            return []
         pred = self._serving_pred
         seen = {comp_id}
-        out: list[str] = []
-        frontier = [comp_id]
-        while frontier and len(out) < most:
-            nxt: list[str] = []
-            wanted = most - len(out)
-            for cid in frontier:
-                for p in pred[cid]:
-                    if p not in seen:
-                        seen.add(p)
-                        nxt.append(p)
-                        if len(nxt) == wanted:
-                            break  # the rest of this level would be cut off anyway
-                if len(nxt) == wanted:
-                    break
-            out.extend(nxt)
-            frontier = nxt
-        return out
+        out: list[str] = []  # breadth first: also the queue of whose dependents come next
+        cid, done = comp_id, 0
+        while True:
+            for p in pred[cid]:
+                if p not in seen:
+                    seen.add(p)
+                    out.append(p)
+                    if len(out) == most:
+                        return out
+            if done == len(out):
+                return out
+            cid = out[done]
+            done += 1
 
     def failed_with(self, comp_id: str) -> list[str]:
         """`comp_id` and everything that requires it, transitively, in model order."""
@@ -652,9 +740,7 @@ class Facts:
             entry_points_cut=len(radius.entry_points_cut),
             entry_points_total=len(self.entry_points),
             components_total=len(self.components),
-            critical_failed=sum(
-                1 for c in radius.failed if self.components[c].tier.value == "critical"
-            ),
+            critical_failed=len(radius.failed & self.critical),
         )
 
     def failure_path(self, dependent: str, failed: str) -> list[str]:
@@ -696,37 +782,37 @@ def _decode(mask: int, ids: list[str]) -> list[str]:
     return list(compress(ids, bin(mask)[:1:-1].encode().translate(_BITS)))
 
 
-def immediate_dominators(roots: list[str], succ: Mapping[str, list[str]]) -> dict[str, str]:
-    """Cooper, Harvey and Kennedy's iterative dominators from a virtual root ("") whose
-    successors are `roots`, over the components reachable from them."""
-    # Depth-first postorder, then everything on integers: node i is the i-th in postorder,
-    # the virtual root is last.
-    post: list[str] = []
-    edges: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for r in roots:
-        if r in seen:
-            continue
-        seen.add(r)
-        stack: list[tuple[str, Iterator[str]]] = [(r, iter(succ[r]))]
-        while stack:
-            v, targets = stack[-1]
-            for w in targets:
-                edges.append((v, w))
-                if w not in seen:
-                    seen.add(w)
-                    stack.append((w, iter(succ[w])))
-                    break
-            else:
-                stack.pop()
-                post.append(v)
+def dominator_tree(roots: list[int], succ: list[list[int]]) -> tuple[list[int], list[int]]:
+    """Immediate dominators over nodes 0 .. len(succ) - 1 from a virtual root whose
+    successors are `roots`: the nodes reachable from it in depth-first postorder, and for
+    each (by its postorder number) the postorder number of its immediate dominator,
+    len(postorder) standing for the virtual root."""
+    _, post = strongly_connected(roots, succ)
+    return post, dominators(post, roots, succ)
+
+
+def dominators(post: list[int], roots: list[int], succ: list[list[int]]) -> list[int]:
+    """Cooper, Harvey and Kennedy's iterative dominators, given `post`: the nodes reachable
+    from `roots` in the postorder of a depth-first walk from them. For each node (by its
+    postorder number), the postorder number of its immediate dominator; len(post) stands
+    for a virtual root in front of `roots`. On postorder numbers a dominator always comes
+    later than what it dominates."""
     n = len(post)
-    number = {v: i for i, v in enumerate(post)}
+    number = [-1] * len(succ)
+    for i, v in enumerate(post):
+        number[v] = i
     preds: list[list[int]] = [[] for _ in range(n)]
     for r in roots:
         preds[number[r]].append(n)
-    for v, w in edges:
-        preds[number[w]].append(number[v])
+    # A link to a node later in postorder closes a cycle; without one, reverse postorder is
+    # a topological order and the first pass is final.
+    acyclic = True
+    for v, node in enumerate(post):
+        for w in succ[node]:
+            i = number[w]
+            preds[i].append(v)
+            if i >= v:
+                acyclic = False
     undefined = -1
     idom = [undefined] * (n + 1)
     idom[n] = n
@@ -751,26 +837,33 @@ def immediate_dominators(roots: list[str], succ: Mapping[str, list[str]]) -> dic
             if idom[v] != new:
                 idom[v] = new
                 changed = True
-    names = [*post, _ROOT]
-    return {post[v]: names[idom[v]] for v in range(n)}
+        if acyclic:
+            break
+    return idom
 
 
-def strongly_connected(nodes: list[str], succ: Mapping[str, Iterable[str]]) -> list[list[str]]:
-    """Tarjan's strongly connected components, iteratively, sinks first."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    out: list[list[str]] = []
+def strongly_connected(
+    starts: Iterable[Node], succ: Mapping[Node, Iterable[Node]] | Sequence[Iterable[Node]]
+) -> tuple[list[list[Node]], list[Node]]:
+    """Tarjan's strongly connected components, iteratively, walking depth first from each
+    of `starts` not yet seen (`succ` maps a node to its successors: component ids, or
+    indices into a list): the components, sinks first, and the nodes reached in
+    postorder."""
+    index: dict[Node, int] = {}
+    low: dict[Node, int] = {}
+    on_stack: set[Node] = set()
+    stack: list[Node] = []
+    out: list[list[Node]] = []
+    post: list[Node] = []
     counter = 0
-    for root in nodes:
+    for root in starts:
         if root in index:
             continue
         index[root] = low[root] = counter
         counter += 1
         stack.append(root)
         on_stack.add(root)
-        work = [(root, iter(succ[root]))]
+        work = [(root, iter(succ[root]))]  # type: ignore[index]
         while work:
             v, targets = work[-1]
             for w in targets:
@@ -779,18 +872,19 @@ def strongly_connected(nodes: list[str], succ: Mapping[str, Iterable[str]]) -> l
                     counter += 1
                     stack.append(w)
                     on_stack.add(w)
-                    work.append((w, iter(succ[w])))
+                    work.append((w, iter(succ[w])))  # type: ignore[index]
                     break
                 if w in on_stack and index[w] < low[v]:
                     low[v] = index[w]
             else:
                 work.pop()
+                post.append(v)
                 if work:
                     u = work[-1][0]
                     if low[v] < low[u]:
                         low[u] = low[v]
                 if low[v] == index[v]:
-                    members: list[str] = []
+                    members: list[Node] = []
                     while True:
                         w = stack.pop()
                         on_stack.discard(w)
@@ -798,4 +892,4 @@ def strongly_connected(nodes: list[str], succ: Mapping[str, Iterable[str]]) -> l
                         if w == v:
                             break
                     out.append(members)
-    return out
+    return out, post

@@ -4,12 +4,18 @@ without failover, chokepoints, external dependencies and wide blast radii."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
+from typing import Any
 
 from archrev.model.types import Component, Failover, Kind, Tier
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, pct, plural, rule
 
 CATEGORY = "single points of failure"
+
+# Messages and evidence below are built by the functions next to each rule, run when a
+# finding is first read (a large model has thousands of findings nobody opens): the check
+# decides what fires and binds the values with `partial`.
 
 # Kinds whose redundancy is not ours to set: the user's device, a third party's service.
 _NOT_OURS = frozenset({Kind.CLIENT, Kind.EXTERNAL})
@@ -63,33 +69,44 @@ def _replicas_text(comp: Component) -> str:
 def single_instance(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     using = facts.entry_points_using
+    comps = facts.components
     for cid in facts.serving_in_order:
-        comp = facts.components[cid]
-        if not _deployed(comp) or not _one_instance(comp):
+        comp = comps[cid]
+        # most components run several replicas: the test that rules out most goes first
+        if not _one_instance(comp) or not _deployed(comp):
             continue
-        eps = facts.entry_points_in(using.get(cid, 0))
-        if eps == [cid]:
-            who = "the work that enters the system here stops"
-        elif len(eps) == 1:
-            who = f"requests entering at {ctx.name(eps[0])} fail"
-        elif eps:
-            who = f"requests from {len(eps)} entry points ({ctx.names(eps, 5)}) fail"
-        else:
-            who = "the requests it serves fail"
+        cut = using.get(cid, 0)
         yield Hit(
             components=(cid,),
-            message=(
-                f"{ctx.name(cid)} runs as a single instance ({_replicas_text(comp)}): "
-                f"while it restarts, is redeployed or loses its node, {who}."
-            ),
-            evidence={
-                "replicas": comp.replicas,
-                "autoscaling_min": comp.autoscaling.min if comp.autoscaling else None,
-                "tier": comp.tier.value,
-                "entry_points": eps,
-            },
+            message=partial(_single_message, ctx, comp, cut),
+            evidence=partial(_single_evidence, ctx, comp, cut),
             severity=Severity.HIGH if comp.tier == Tier.CRITICAL else None,
         )
+
+
+def _single_message(ctx: RuleContext, comp: Component, cut: int) -> str:
+    eps = ctx.facts.entry_points_in(cut)
+    if eps == [comp.id]:
+        who = "the work that enters the system here stops"
+    elif len(eps) == 1:
+        who = f"requests entering at {ctx.name(eps[0])} fail"
+    elif eps:
+        who = f"requests from {len(eps)} entry points ({ctx.names(eps, 5)}) fail"
+    else:
+        who = "the requests it serves fail"
+    return (
+        f"{ctx.name(comp.id)} runs as a single instance ({_replicas_text(comp)}): "
+        f"while it restarts, is redeployed or loses its node, {who}."
+    )
+
+
+def _single_evidence(ctx: RuleContext, comp: Component, cut: int) -> dict[str, Any]:
+    return {
+        "replicas": comp.replicas,
+        "autoscaling_min": comp.autoscaling.min if comp.autoscaling else None,
+        "tier": comp.tier.value,
+        "entry_points": ctx.facts.entry_points_in(cut),
+    }
 
 
 @rule(
@@ -106,17 +123,27 @@ def single_instance(ctx: RuleContext) -> Iterator[Hit]:
 )
 def single_zone(ctx: RuleContext) -> Iterator[Hit]:
     need = ctx.threshold("min_zones")
-    for comp in ctx.model.components:
-        if comp.tier != Tier.CRITICAL or not _deployed(comp) or comp.zones >= need:
+    comps = ctx.facts.components
+    for cid in ctx.facts.critical_list:  # the tier-critical components, in model order
+        comp = comps[cid]
+        if comp.zones >= need or not _deployed(comp):
             continue
         yield Hit(
-            components=(comp.id,),
-            message=(
-                f"{ctx.name(comp.id)} is tier critical but runs in {plural(comp.zones, 'zone')}"
-                f" (with {plural(comp.instances, 'instance')}): one zone outage stops it."
-            ),
-            evidence={"zones": comp.zones, "instances": comp.instances, "min_zones": need},
+            components=(cid,),
+            message=partial(_zone_message, ctx, comp),
+            evidence=partial(_zone_evidence, comp, need),
         )
+
+
+def _zone_message(ctx: RuleContext, comp: Component) -> str:
+    return (
+        f"{ctx.name(comp.id)} is tier critical but runs in {plural(comp.zones, 'zone')}"
+        f" (with {plural(comp.instances, 'instance')}): one zone outage stops it."
+    )
+
+
+def _zone_evidence(comp: Component, need: float) -> dict[str, Any]:
+    return {"zones": comp.zones, "instances": comp.instances, "min_zones": need}
 
 
 @rule(
@@ -138,24 +165,32 @@ def stateful_alone(ctx: RuleContext) -> Iterator[Hit]:
             continue
         if comp.read_replicas > 0 or comp.failover == Failover.AUTOMATIC:
             continue
-        what = "no read replicas and " + (
-            "only manual failover" if comp.failover == Failover.MANUAL else "no failover"
-        )
         yield Hit(
             components=(comp.id,),
-            message=(
-                f"{ctx.name(comp.id)} keeps state ({comp.kind.value}"
-                + (f", {comp.technology}" if comp.technology else "")
-                + f") on a single instance with {what}: if it fails, its data is unavailable "
-                "(or lost) until someone restores it."
-            ),
-            evidence={
-                "replicas": comp.replicas,
-                "read_replicas": comp.read_replicas,
-                "failover": comp.failover.value,
-                "backups": comp.backups,
-            },
+            message=partial(_state_message, ctx, comp),
+            evidence=partial(_state_evidence, comp),
         )
+
+
+def _state_message(ctx: RuleContext, comp: Component) -> str:
+    what = "no read replicas and " + (
+        "only manual failover" if comp.failover == Failover.MANUAL else "no failover"
+    )
+    return (
+        f"{ctx.name(comp.id)} keeps state ({comp.kind.value}"
+        + (f", {comp.technology}" if comp.technology else "")
+        + f") on a single instance with {what}: if it fails, its data is unavailable "
+        "(or lost) until someone restores it."
+    )
+
+
+def _state_evidence(comp: Component) -> dict[str, Any]:
+    return {
+        "replicas": comp.replicas,
+        "read_replicas": comp.read_replicas,
+        "failover": comp.failover.value,
+        "backups": comp.backups,
+    }
 
 
 @rule(
@@ -177,30 +212,46 @@ def stateful_alone(ctx: RuleContext) -> Iterator[Hit]:
 )
 def chokepoints(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
-    # what the entry points reach: the serving path less the entry points themselves
-    reached = facts.serving_path - facts.entry_points
+    # what the entry points reach: the serving path less the entry points themselves (the
+    # serving path starts at them all)
+    entry_points = facts.entry_points
+    reached = len(facts.serving_path) - len(entry_points)
     share = ctx.threshold("min_share")
+    comps = facts.components
     for cid, count in facts.dominated_count.items():
-        comp = facts.components[cid]
-        if not count or not _deployed(comp) or not _one_instance(comp):
+        # the share first: arithmetic, where the component's own fields take property reads
+        if not count:
             continue
-        others = len(reached) - (cid in reached)
+        others = reached if cid in entry_points else reached - 1
         if others < 1 or count / others < share:
             continue
-        shown = facts.dominated_by(cid)
+        comp = comps[cid]
+        if not _deployed(comp) or not _one_instance(comp):
+            continue
         yield Hit(
             components=(cid,),
-            message=(
-                f"Every required path from the entry points to {count} of the "
-                f"{others} other serving components passes through {ctx.name(cid)}, which runs "
-                f"as a single instance: {ctx.names(shown, 6)} depend on it with no way around."
-            ),
-            evidence={
-                "dominates": shown,
-                "share": round(count / others, 3),
-                "replicas": comp.replicas,
-            },
+            message=partial(_chokepoint_message, ctx, cid, count, others),
+            evidence=partial(_chokepoint_evidence, ctx, comp, count, others),
         )
+
+
+def _chokepoint_message(ctx: RuleContext, cid: str, count: int, others: int) -> str:
+    return (
+        f"Every required path from the entry points to {count} of the "
+        f"{others} other serving components passes through {ctx.name(cid)}, which runs "
+        f"as a single instance: {ctx.names(ctx.facts.dominated_by(cid), 6)} depend on it "
+        "with no way around."
+    )
+
+
+def _chokepoint_evidence(
+    ctx: RuleContext, comp: Component, count: int, others: int
+) -> dict[str, Any]:
+    return {
+        "dominates": ctx.facts.dominated_by(comp.id),
+        "share": round(count / others, 3),
+        "replicas": comp.replicas,
+    }
 
 
 @rule(
@@ -220,20 +271,25 @@ def external_dependency(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     using = facts.critical_using
     for cid in facts.of_kind(Kind.EXTERNAL):
-        comp = facts.components[cid]
-        critical = [c for c in facts.critical_in(using.get(comp.id, 0)) if c != comp.id]
+        critical = facts.critical_in(using.get(cid, 0))  # a new list: ours to change
+        if cid in facts.critical:
+            critical.remove(cid)  # its own bit: the others depend on it
         if not critical:
             continue
         yield Hit(
-            components=(comp.id, *critical),
-            key=(comp.id,),
-            message=(
-                f"{ctx.name(comp.id)} is an external service that "
-                f"{plural(len(critical), 'critical component')} cannot work without "
-                f"({ctx.names(critical, 6)}): its outage is theirs."
-            ),
+            components=(cid, *critical),
+            key=(cid,),
+            message=partial(_external_message, ctx, cid, tuple(critical)),
             evidence={"critical_dependents": critical},
         )
+
+
+def _external_message(ctx: RuleContext, cid: str, critical: tuple[str, ...]) -> str:
+    return (
+        f"{ctx.name(cid)} is an external service that "
+        f"{plural(len(critical), 'critical component')} cannot work without "
+        f"({ctx.names(critical, 6)}): its outage is theirs."
+    )
 
 
 @rule(
@@ -262,54 +318,70 @@ def blast_radius(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     reach = 0
     using = facts.entry_points_using
-    critical = facts.critical_using
     for c in facts.critical_list:
         reach |= using.get(c, 0)
     total = reach.bit_count()
     if total < ctx.threshold("min_entry_points") or total == 0:
         return
     share = ctx.threshold("min_share")
+    comps = facts.components
     for cid in facts.serving_in_order:
         # the share first: a few operations on integers, where the component's own fields
         # take several property reads
         lost = (using.get(cid, 0) & reach).bit_count()
         if lost / total < share:
             continue
-        comp = facts.components[cid]
+        comp = comps[cid]
         if comp.kind == Kind.CLIENT or not _fails_whole(comp):
             continue
-        failed = facts.failed_count(cid)
-        cut = facts.entry_points_in(using.get(cid, 0))
-        critical_lost = facts.critical_in(critical.get(cid, 0))
-        # counted as `Facts.blast_counts` and `archrev blast` count: neither the component
-        # itself nor the entry points (named above) are "other components"
-        others = failed - len({*cut, cid})
-        fail_with = (
-            "no other component fails with it"
-            if others == 0
-            else f"{plural(others, 'other component')} {'fails' if others == 1 else 'fail'} with it"
-        )
         yield Hit(
             components=(cid,),
-            message=(
-                f"If {ctx.name(cid)} fails, {lost} of the {total} entry points that reach "
-                f"critical components go down ({pct(lost / total)}): {ctx.names(cut, 6)}; "
-                f"{fail_with}"
-                + (
-                    f"; {plural(len(critical_lost), 'critical component')} down in all."
-                    if critical_lost
-                    else "."
-                )
-            ),
-            evidence={
-                # the whole list is `archrev blast`'s; a finding keeps the count and the
-                # nearest dependents, so that 10,000-component reports stay readable
-                "failed_count": failed,  # everything down, itself and the entry points included
-                "others_failed": others,
-                "failed_nearest": facts.nearest_failing(cid),
-                "entry_points_cut": cut,
-                "critical_failed": critical_lost,
-                "share": round(lost / total, 3),
-            },
+            message=partial(_blast_message, ctx, cid, lost, total),
+            evidence=partial(_blast_evidence, ctx, cid, lost, total),
             severity=Severity.HIGH if comp.single_instance and _deployed(comp) else None,
         )
+
+
+def _others_failed(ctx: RuleContext, cid: str, cut: list[str]) -> int:
+    """Counted as `Facts.blast_counts` and `archrev blast` count: neither the component
+    itself nor the entry points cut (each listed once in `cut`) are "other components".
+    An entry point is always among those it cuts."""
+    facts = ctx.facts
+    return facts.failed_count(cid) - len(cut) - (cid not in facts.entry_points)
+
+
+def _blast_message(ctx: RuleContext, cid: str, lost: int, total: int) -> str:
+    facts = ctx.facts
+    cut = facts.entry_points_in(facts.entry_points_using.get(cid, 0))
+    others = _others_failed(ctx, cid, cut)
+    critical_lost = facts.critical_using.get(cid, 0).bit_count()
+    fail_with = (
+        "no other component fails with it"
+        if others == 0
+        else f"{plural(others, 'other component')} {'fails' if others == 1 else 'fail'} with it"
+    )
+    return (
+        f"If {ctx.name(cid)} fails, {lost} of the {total} entry points that reach "
+        f"critical components go down ({pct(lost / total)}): {ctx.names(cut, 6)}; "
+        f"{fail_with}"
+        + (
+            f"; {plural(critical_lost, 'critical component')} down in all."
+            if critical_lost
+            else "."
+        )
+    )
+
+
+def _blast_evidence(ctx: RuleContext, cid: str, lost: int, total: int) -> dict[str, Any]:
+    facts = ctx.facts
+    cut = facts.entry_points_in(facts.entry_points_using.get(cid, 0))
+    return {
+        # the whole list is `archrev blast`'s; a finding keeps the count and the
+        # nearest dependents, so that 10,000-component reports stay readable
+        "failed_count": facts.failed_count(cid),  # itself and the entry points included
+        "others_failed": _others_failed(ctx, cid, cut),
+        "failed_nearest": facts.nearest_failing(cid),
+        "entry_points_cut": cut,
+        "critical_failed": facts.critical_in(facts.critical_using.get(cid, 0)),
+        "share": round(lost / total, 3),
+    }
