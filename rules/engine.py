@@ -11,7 +11,9 @@ import gc
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from operator import attrgetter
+from typing import Any
 
 from archrev.model.errors import ArchrevError
 from archrev.model.types import SystemModel
@@ -177,21 +179,38 @@ def merge_restatements(
             restating.append(i)
     if not restating or not index:
         return findings
-    merged = list(findings)
-    dropped: set[int] = set()
+    absorbed: dict[int, list[Finding]] = {}  # primary's position -> what it absorbs, in order
+    dropped: list[int] = []
     for i in restating:
         f = findings[i]
         cid = f.components[0]
         target = next((index[(p, cid)] for p in RESTATEMENTS[f.rule_id] if (p, cid) in index), None)
         if target is None:
             continue
-        primary = merged[target]
-        evidence = dict(primary.evidence)
+        absorbed.setdefault(target, []).append(f)
+        dropped.append(i)
+    merged = list(findings)
+    for target, restated in absorbed.items():
+        primary = findings[target]
+        # built on first reading, like the messages it quotes (a large model folds thousands)
+        merged[target] = primary.with_evidence(partial(_folded_evidence, primary, restated))
+    kept: list[Finding] = []
+    start = 0
+    for i in sorted(dropped):
+        kept.extend(merged[start:i])
+        start = i + 1
+    kept.extend(merged[start:])
+    return kept
+
+
+def _folded_evidence(primary: Finding, restated: list[Finding]) -> dict[str, Any]:
+    """The primary's evidence with what it absorbed: "also" (rule ids) and "also_findings"
+    (each one's message, fingerprint and evidence)."""
+    evidence = dict(primary.evidence)
+    for f in restated:
         evidence["also"] = [*evidence.get("also", ()), f.rule_id]
         evidence["also_findings"] = {
             **evidence.get("also_findings", {}),
             f.rule_id: {"message": f.message, "fingerprint": f.fingerprint, **f.evidence},
         }
-        merged[target] = primary.with_evidence(evidence)
-        dropped.add(i)
-    return [f for i, f in enumerate(merged) if i not in dropped]
+    return evidence

@@ -184,7 +184,7 @@ class Finding:
     def rank(self) -> int:
         return self._severity.rank
 
-    def with_evidence(self, evidence: dict[str, Any]) -> Finding:
+    def with_evidence(self, evidence: Evidence) -> Finding:
         """The same finding with other evidence (a fold adds what it absorbed)."""
         other = Finding.of(
             self._about, self._severity, self._message, self._components, evidence, self._key
