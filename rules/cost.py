@@ -123,6 +123,8 @@ def oversized(ctx: RuleContext) -> Iterator[Hit]:
         instances = comp.instances
         if instances < floor or comp.serverless or comp.is_stateful:
             continue  # managed stores and brokers keep replicas for durability, not load
+        if instances == 0:
+            continue  # nothing runs (a policy may set min_replicas to 0): no fleet to trim
         running = bounded(per_replica * instances)  # the fleet that always runs
         peak = facts.projected_load(comp.id, horizon) / running
         if peak > limit:

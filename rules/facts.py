@@ -44,6 +44,9 @@ DEFAULT_RUNWAY_THRESHOLD = 0.8
 # nan, which no JSON reader accepts. Past this bound a number means "more than anyone runs";
 # the components whose figures were cut to it are listed in `Facts.overflowed`.
 NUMBER_LIMIT = 1e15  # above any capacity the model allows (1e9 rps x 100,000 replicas)
+# The least capacity the forecasts divide by, requests per second (one request in about
+# twelve days): load / capacity then stays a finite number, at most 1e21.
+CAPACITY_FLOOR = 1e-6
 
 
 def bounded(value: float) -> float:
@@ -259,6 +262,10 @@ class Facts:
             if value is not None and not value < NUMBER_LIMIT:
                 capacity[cid] = NUMBER_LIMIT
                 self.overflowed.add(cid)
+            elif value and value < CAPACITY_FLOOR:
+                # A capacity_rps in the 1e-300s divides a load into inf, which no report can
+                # carry (JSON has no Infinity): below the floor the figures are floors too.
+                capacity[cid] = CAPACITY_FLOOR
         self.capacity: dict[str, float | None] = capacity
         self._entry_point_sets: dict[int, tuple[str, ...]] = {}
         self._critical_sets: dict[int, tuple[str, ...]] = {}

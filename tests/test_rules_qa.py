@@ -321,3 +321,46 @@ def test_blast_counts_say_what_they_include() -> None:
     assert facts.failure_path("users", "email") == ["users", "gw", "api", "email"]
     assert facts.failure_path("partners", "email") == ["partners", "email"]
     assert facts.failure_path("partners", "gw") == []
+
+
+# ------------------------------------------------------------------ found in session 2
+
+TINY_CAPACITY = """archrev: 1
+system: {id: tiny, name: Tiny}
+components:
+  web: {kind: client, peak_rps: 100, links: [{to: api}]}
+  api: {kind: service, capacity_rps: 1e-320, replicas: 2, links: [{to: db}]}
+  db: {kind: database, replicas: 3, capacity_rps: 5000}
+  idle: {kind: service, replicas: 0, capacity_rps: 10}
+"""
+
+
+def _strict_json(text: str) -> object:
+    def refuse(constant: str) -> object:
+        raise AssertionError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_a_vanishing_capacity_gives_finite_figures(capsys, tmp_path: Path, fmt: str) -> None:
+    model = write(tmp_path, "tiny.yaml", TINY_CAPACITY)
+    code, out, err = run(capsys, "check", str(model), "--format", fmt)
+    assert code == 0 and not err
+    doc = _strict_json(out)
+    if fmt == "json":
+        hot = next(f for f in doc["findings"] if f["rule_id"] == "SCL-UTIL")
+        assert hot["severity"] == "critical" and hot["evidence"]["utilization"] >= 1e6
+
+
+def test_policy_min_replicas_zero_with_an_idle_fleet(capsys, tmp_path: Path) -> None:
+    model = write(tmp_path, "tiny.yaml", TINY_CAPACITY)
+    policy = write(
+        tmp_path, "p.yaml", "rules:\n  CST-OVERSIZED:\n    thresholds: {min_replicas: 0}\n"
+    )
+    code, out, err = run(capsys, "check", str(model), "--policy", str(policy), "--format", "json")
+    assert code == 0 and "Traceback" not in err
+    oversized = [
+        f["components"] for f in _strict_json(out)["findings"] if f["rule_id"] == "CST-OVERSIZED"
+    ]
+    assert ["idle"] not in oversized  # nothing runs: there is no fleet to trim
