@@ -4,7 +4,6 @@ and queues nobody writes to or reads from."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 from typing import Any
 
 from archrev.model.types import MESSAGING_KINDS, Component, Kind, Link
@@ -46,8 +45,8 @@ def slow_sync(ctx: RuleContext) -> Iterator[Hit]:
             continue
         yield Hit(
             components=(source, target_id),
-            message=partial(_slow_sync_message, ctx, source, target_id, target_id in slow_ids),
-            evidence=partial(_slow_sync_evidence, comps[target_id]),
+            message=(_slow_sync_message, ctx, source, target_id, target_id in slow_ids),
+            evidence=(_slow_sync_evidence, comps[target_id]),
         )
 
 
@@ -88,7 +87,7 @@ def noncritical_sync(ctx: RuleContext) -> Iterator[Hit]:
             link: Link = facts.succ[source][target]  # type: ignore[assignment]
             yield Hit(
                 components=(source, target),
-                message=partial(_noncritical_message, ctx, source, target),
+                message=(_noncritical_message, ctx, source, target),
                 evidence={"protocol": link.protocol, "timeout_ms": link.timeout_ms},
             )
 

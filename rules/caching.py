@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from functools import partial
 from typing import Any
 
 from archrev.model.types import Kind
@@ -44,8 +43,8 @@ def read_heavy(ctx: RuleContext) -> Iterator[Hit]:
             continue
         yield Hit(
             components=(cid,),
-            message=partial(_read_heavy_message, ctx, cid, ratio),
-            evidence=partial(_read_heavy_evidence, facts, ratio, callers),
+            message=(_read_heavy_message, ctx, cid, ratio),
+            evidence=(_read_heavy_evidence, facts, ratio, callers),
         )
 
 
@@ -96,8 +95,8 @@ def required_cache(ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(
                 components=(cid, *stuck),
                 key=(cid,),
-                message=partial(_required_cache_message, ctx, cid, stuck),
-                evidence=partial(_required_cache_evidence, facts, stuck, behind),
+                message=(_required_cache_message, ctx, cid, stuck),
+                evidence=(_required_cache_evidence, facts, stuck, behind),
             )
 
 

@@ -4,7 +4,6 @@ capacity and components nothing uses."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 from typing import Any
 
 from archrev.model.types import Component, Kind
@@ -26,7 +25,8 @@ from archrev.rules.rulebook import (
 CATEGORY = "cost"
 
 # Messages and evidence that take real formatting are handed to the engine as small functions
-# with their arguments bound (`partial`): it renders them only for the findings someone reads.
+# with their arguments, `(describe, ctx, comp)`: it renders them only for the findings someone
+# reads.
 
 # Components sized by their replica count (stores and brokers keep replicas for durability).
 _COMPUTE = frozenset({Kind.SERVICE, Kind.WORKER, Kind.FUNCTION, Kind.GATEWAY, Kind.ML_MODEL})
@@ -66,7 +66,7 @@ def unbounded(ctx: RuleContext) -> Iterator[Hit]:
         if scaling.max is None:
             yield Hit(
                 components=(cid,),
-                message=partial(_unbounded_message, ctx, cid, scaling.min),
+                message=(_unbounded_message, ctx, cid, scaling.min),
                 evidence={"autoscaling_min": scaling.min},
             )
 
@@ -131,8 +131,8 @@ def oversized(ctx: RuleContext) -> Iterator[Hit]:
             continue
         yield Hit(
             components=(comp.id,),
-            message=partial(_oversized_message, ctx, comp, peak),
-            evidence=partial(_oversized_evidence, instances, peak),
+            message=(_oversized_message, ctx, comp, peak),
+            evidence=(_oversized_evidence, instances, peak),
         )
 
 
@@ -173,7 +173,7 @@ def spot(ctx: RuleContext) -> Iterator[Hit]:
             continue
         if comp.kind not in _SPOT_KINDS and "batch" not in comp.tags:
             continue
-        yield Hit(components=(comp.id,), message=partial(_spot_message, ctx, comp))
+        yield Hit(components=(comp.id,), message=(_spot_message, ctx, comp))
 
 
 def _spot_message(ctx: RuleContext, comp: Component) -> str:
@@ -207,7 +207,7 @@ def idle(ctx: RuleContext) -> Iterator[Hit]:
         out = len(succ[cid])
         yield Hit(
             components=(cid,),
-            message=partial(_idle_message, ctx, cid, out),
+            message=(_idle_message, ctx, cid, out),
             evidence={"fan_out": out},
         )
 

@@ -4,7 +4,6 @@ synchronous chains and dependencies on less stable components."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 from itertools import chain
 from typing import Any
 
@@ -83,8 +82,8 @@ def cycles(ctx: RuleContext) -> Iterator[Hit]:
         all_sync = sync == n_links
         yield Hit(
             components=members,
-            message=partial(_cycle_message, members, succ, n_links, sync),
-            evidence=partial(_cycle_evidence, members, succ, sync),
+            message=(_cycle_message, members, succ, n_links, sync),
+            evidence=(_cycle_evidence, members, succ, sync),
             severity=Severity.HIGH if all_sync else None,
         )
 
@@ -135,8 +134,8 @@ def fan_out(ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(
                 components=(cid, *targets),
                 key=(cid,),
-                message=partial(_fan_out_message, ctx, cid, targets),
-                evidence=partial(_fan_out_evidence, targets, limit),
+                message=(_fan_out_message, ctx, cid, targets),
+                evidence=(_fan_out_evidence, targets, limit),
             )
 
 
@@ -178,8 +177,8 @@ def fan_in(ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             components=(cid, *callers),
             key=(cid,),
-            message=partial(_fan_in_message, ctx, cid, callers),
-            evidence=partial(_fan_in_evidence, callers, limit),
+            message=(_fan_in_message, ctx, cid, callers),
+            evidence=(_fan_in_evidence, callers, limit),
         )
 
 
@@ -221,7 +220,7 @@ def hubs(ctx: RuleContext) -> Iterator[Hit]:
             if fo >= lo_out:
                 yield Hit(
                     components=(cid,),
-                    message=partial(_hub_message, ctx, cid, fi, fo),
+                    message=(_hub_message, ctx, cid, fi, fo),
                     evidence={"fan_in": fi, "fan_out": fo},
                 )
 
@@ -258,7 +257,7 @@ def shared_data(ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(
                 components=(cid, *users),
                 key=(cid,),
-                message=partial(_shared_data_message, ctx, cid, users),
+                message=(_shared_data_message, ctx, cid, users),
                 evidence={"users": users, "count": len(users)},
             )
 
@@ -302,8 +301,8 @@ def chains(ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             components=(*path, *(c for c in others if c not in on_path)),
             key=(ep,),
-            message=partial(_chain_message, ctx, ep, path, others, limit),
-            evidence=partial(_chain_evidence, ep, path, deep),
+            message=(_chain_message, ctx, ep, path, others, limit),
+            evidence=(_chain_evidence, ep, path, deep),
         )
 
 
@@ -360,8 +359,8 @@ def unstable(ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(
                 components=(cid, *worse),
                 key=(cid,),
-                message=partial(_unstable_message, ctx, cid, worse, len(deps)),
-                evidence=partial(_unstable_evidence, inst, cid, worse, share),
+                message=(_unstable_message, ctx, cid, worse, len(deps)),
+                evidence=(_unstable_evidence, inst, cid, worse, share),
             )
 
 

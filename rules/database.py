@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 from typing import Any
 
 from archrev.model.types import Kind
@@ -19,7 +18,8 @@ CATEGORY = "database scaling"
 _NOT_BACKED_UP = frozenset({Kind.CACHE, Kind.QUEUE, Kind.STREAM, Kind.CLIENT, Kind.EXTERNAL})
 
 # Messages and evidence that take real formatting are handed to the engine as small functions
-# with their arguments bound (`partial`): it renders them only for the findings someone reads.
+# with their arguments, `(describe, ctx, comp)`: it renders them only for the findings someone
+# reads.
 
 
 @rule(
@@ -47,7 +47,7 @@ def read_replicas(ctx: RuleContext) -> Iterator[Hit]:
             continue
         yield Hit(
             components=(cid,),
-            message=partial(_replicas_message, ctx, cid, read_ratio),
+            message=(_replicas_message, ctx, cid, read_ratio),
             evidence={"read_ratio": read_ratio, "read_replicas": 0},
         )
 
@@ -87,8 +87,8 @@ def shard(ctx: RuleContext) -> Iterator[Hit]:
             continue
         yield Hit(
             components=(cid,),
-            message=partial(_shard_message, ctx, cid, limit),
-            evidence=partial(_shard_evidence, facts, cid, limit),
+            message=(_shard_message, ctx, cid, limit),
+            evidence=(_shard_evidence, facts, cid, limit),
         )
 
 
@@ -134,8 +134,8 @@ def backups(ctx: RuleContext) -> Iterator[Hit]:
             continue
         yield Hit(
             components=(cid,),
-            message=partial(_backups_message, ctx, cid, kind),
-            evidence=partial(_backups_evidence, kind),
+            message=(_backups_message, ctx, cid, kind),
+            evidence=(_backups_evidence, kind),
         )
 
 

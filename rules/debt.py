@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from functools import partial
 
 from archrev.model.types import Tier
 from archrev.rules.deployment import deployment
@@ -15,7 +14,7 @@ from archrev.rules.rulebook import Hit, Principle, RuleContext, plural, rule
 CATEGORY = "technical debt"
 
 # Messages that take real formatting are handed to the engine as small functions with their
-# arguments bound (`partial`): it renders them only for the findings someone reads.
+# arguments, `(describe, ctx, comp)`: it renders them only for the findings someone reads.
 
 
 @rule(
@@ -38,7 +37,7 @@ def workaround(ctx: RuleContext) -> Iterator[Hit]:
         days = (ctx.today - comp.review_by).days
         yield Hit(
             components=(comp.id,),
-            message=partial(_workaround_message, ctx, comp.id, comp.review_by, days),
+            message=(_workaround_message, ctx, comp.id, comp.review_by, days),
             evidence={"review_by": comp.review_by.isoformat(), "days_overdue": days},
         )
 
@@ -78,7 +77,7 @@ def deprecated(ctx: RuleContext) -> Iterator[Hit]:
                 yield Hit(
                     components=(comp.id, *callers),
                     key=(comp.id,),
-                    message=partial(_called_message, ctx, comp.id, callers),
+                    message=(_called_message, ctx, comp.id, callers),
                     evidence={"critical_callers": callers, "required": False},
                     severity=Severity.LOW,
                 )
@@ -86,7 +85,7 @@ def deprecated(ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             components=(comp.id, *critical),
             key=(comp.id,),
-            message=partial(_required_message, ctx, comp.id, critical),
+            message=(_required_message, ctx, comp.id, critical),
             evidence={"critical_dependents": critical},
         )
 

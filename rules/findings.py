@@ -68,10 +68,18 @@ class About(NamedTuple):
     principle: str = ""
 
 
-# A message or evidence either given, or a zero-argument callable that builds it on first
-# reading (see `Finding`).
-Message = str | Callable[[], str]
-Evidence = dict[str, Any] | Callable[[], dict[str, Any]]
+# A message or evidence either given, or built on first reading (see `Finding`): a tuple
+# (function, *arguments) — the cheapest to make, a large model makes tens of thousands —
+# or a zero-argument callable.
+Message = str | tuple[Any, ...] | Callable[[], str]
+Evidence = dict[str, Any] | tuple[Any, ...] | Callable[[], dict[str, Any]]
+
+
+def _built(recipe: tuple[Any, ...] | Callable[[], Any]) -> Any:
+    """What a message or evidence left to be built on first reading comes to."""
+    if isinstance(recipe, tuple):
+        return recipe[0](*recipe[1:])
+    return recipe()
 
 
 class Finding:
@@ -81,8 +89,8 @@ class Finding:
     evidence is. It is built for the price of a few attribute stores, because a large model
     has tens of thousands of findings and the app reanalyses on every edit while showing a
     screenful of them. So the rule's metadata is shared (`About`), the fingerprint is hashed
-    on first reading, and a rule may hand over its message and evidence as callables
-    (`functools.partial` with the values bound) that are run on first reading and kept.
+    on first reading, and a rule may hand over its message and evidence as a function with
+    its arguments, `(describe, ctx, comp)`, that is called on first reading and kept.
     """
 
     __slots__ = ("_about", "_components", "_evidence", "_key", "_message", "_print", "_severity")
@@ -147,7 +155,7 @@ class Finding:
     def message(self) -> str:
         message = self._message
         if not isinstance(message, str):
-            message = self._message = message()
+            message = self._message = _built(message)
         return message
 
     @property
@@ -158,7 +166,7 @@ class Finding:
     def evidence(self) -> dict[str, Any]:
         evidence = self._evidence
         if not isinstance(evidence, dict):
-            evidence = self._evidence = evidence()
+            evidence = self._evidence = _built(evidence)
         return evidence
 
     @property

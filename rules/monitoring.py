@@ -4,7 +4,6 @@ cost attribution."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 
 from archrev.model.types import Kind
 from archrev.rules.findings import Severity
@@ -41,7 +40,7 @@ def metrics(ctx: RuleContext) -> list[Hit]:
     labels, not_ours = ctx.facts.labels, _NOT_OURS
     suffix = " exports no metrics: its load and saturation are unseen."
     return [
-        Hit((c.id,), partial(_named, labels, c.id, suffix))
+        Hit((c.id,), (_named, labels, c.id, suffix))
         for c in ctx.model.components
         if not c.monitoring.metrics and c.kind not in not_ours
     ]
@@ -63,7 +62,7 @@ def alerts(ctx: RuleContext) -> list[Hit]:
     comps, labels, not_ours = facts.components, facts.labels, _NOT_OURS
     suffix = " holds up requests but has no alerts: when it fails, nobody is told."
     return [
-        Hit((cid,), partial(_named, labels, cid, suffix))
+        Hit((cid,), (_named, labels, cid, suffix))
         for cid in facts.serving_in_order
         if not (c := comps[cid]).monitoring.alerts and c.kind not in not_ours
     ]
@@ -97,7 +96,7 @@ def tracing(ctx: RuleContext) -> Iterator[Hit]:
         hops = through(cid)
         if hops < limit:  # type: ignore[operator]  # reached: not None
             continue
-        yield Hit((cid,), partial(_tracing_message, labels, cid, hops), {"chain_hops": hops})
+        yield Hit((cid,), (_tracing_message, labels, cid, hops), {"chain_hops": hops})
 
 
 def _tracing_message(labels: dict[str, str], cid: str, hops: int) -> str:
@@ -128,9 +127,7 @@ def cost_attribution(ctx: RuleContext) -> Iterator[Hit]:
             continue
         cid = comp.id
         suffix = _NO_OWNER if tagged else _NO_COST_TAGS if owner else _NO_COST_TAGS_NOR_OWNER
-        yield Hit(
-            (cid,), partial(_named, labels, cid, suffix), {"cost_tags": tagged, "owner": owner}
-        )
+        yield Hit((cid,), (_named, labels, cid, suffix), {"cost_tags": tagged, "owner": owner})
 
 
 # What the cost message says after the component's name.

@@ -68,11 +68,12 @@ class Hit(Finding):
 
     `key` are the component ids that identify the finding (its fingerprint); they default to
     `components`. `severity` overrides the rule's default when the numbers call for it.
-    `message` and `evidence` may be zero-argument callables that build them: the finding runs
-    them the first time somebody reads it, so a large model's tens of thousands of findings
-    do not all pay for number formatting nobody looks at. Bind the values now with
-    `functools.partial(describe, ctx, comp, ...)`, never a lambda over a loop variable (it
-    would see the loop's last value).
+    `message` and `evidence` may be left to be built: `(describe, ctx, comp, ...)`, a function
+    and the values it needs, is called the first time somebody reads the finding, so a large
+    model's tens of thousands of findings do not all pay for number formatting nobody looks
+    at. The tuple binds the values now; a lambda over a loop variable would see the loop's
+    last value. A zero-argument callable (`functools.partial`) is taken too, at about twice
+    the cost to make and to free.
     A hit is the finding itself, not a record copied into one: a large model makes tens of
     thousands of them and the app reanalyses on every edit.
     """

@@ -3,13 +3,12 @@ ceilings, fixed fleets under peaky traffic, stateful bottlenecks, amplification 
 components whose capacity nobody wrote down.
 
 A large model gives thousands of hits: each check decides cheaply which components it flags
-and hands the engine its message and evidence as small functions with their arguments bound
-(`partial`), so that the numbers are formatted only for the findings someone reads."""
+and hands the engine its message and evidence as small functions with their arguments,
+`(describe, ctx, cid)`, so that the numbers are formatted only for the findings someone reads."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 from typing import Any
 
 from archrev.model.types import Component, Kind
@@ -173,8 +172,8 @@ def hot_now(ctx: RuleContext) -> Iterator[Hit]:
             if cid in no_replicas and no_instance(comps[cid]) and (load[cid] > 0 or cid in serving):
                 yield Hit(
                     components=(cid,),
-                    message=partial(_no_instance_message, ctx, cid),
-                    evidence=partial(_no_instance_evidence, facts, cid),
+                    message=(_no_instance_message, ctx, cid),
+                    evidence=(_no_instance_evidence, facts, cid),
                     severity=Severity.CRITICAL,
                 )
             continue
@@ -183,8 +182,8 @@ def hot_now(ctx: RuleContext) -> Iterator[Hit]:
             continue
         yield Hit(  # components, message, evidence, severity (see amplification)
             (cid,),
-            partial(_hot_message, ctx, cid, now, limit),
-            partial(_hot_evidence, facts, cid, now),
+            (_hot_message, ctx, cid, now, limit),
+            (_hot_evidence, facts, cid, now),
             Severity.CRITICAL if now >= 1.0 else None,
         )
 
@@ -247,8 +246,8 @@ def runway(ctx: RuleContext) -> Iterator[Hit]:
         )
         yield Hit(
             components=(cid,),
-            message=partial(_runway_message, ctx, comps[cid], quarter, limit),
-            evidence=partial(_runway_evidence, facts, cid, quarter),
+            message=(_runway_message, ctx, comps[cid], quarter, limit),
+            evidence=(_runway_evidence, facts, cid, quarter),
             severity=severity,
         )
 
@@ -309,8 +308,8 @@ def ceiling(ctx: RuleContext) -> Iterator[Hit]:
             continue
         yield Hit(
             components=(cid,),
-            message=partial(_ceiling_message, ctx, comps[cid], limit),
-            evidence=partial(_ceiling_evidence, facts, comps[cid], limit),
+            message=(_ceiling_message, ctx, comps[cid], limit),
+            evidence=(_ceiling_evidence, facts, comps[cid], limit),
         )
 
 
@@ -354,7 +353,7 @@ def no_autoscale(ctx: RuleContext) -> Iterator[Hit]:
             continue
         yield Hit(
             components=(cid,),
-            message=partial(_no_autoscale_message, ctx, comp, ratio),
+            message=(_no_autoscale_message, ctx, comp, ratio),
             evidence={"replicas": comp.replicas, "peak_to_average": ratio},
         )
 
@@ -404,8 +403,8 @@ def stateful_bottleneck(ctx: RuleContext) -> Iterator[Hit]:
             continue
         yield Hit(  # components, message, evidence (see amplification)
             (cid,),
-            partial(_stateful_message, ctx, cid, limit),
-            partial(_stateful_evidence, facts, cid, limit),
+            (_stateful_message, ctx, cid, limit),
+            (_stateful_evidence, facts, cid, limit),
         )
 
 
@@ -450,8 +449,8 @@ def amplification(ctx: RuleContext) -> Iterator[Hit]:
             # few others make thousands of hits, and a keyword call costs about twice as much.
             yield Hit(
                 (cid,),
-                partial(_amplify_message, ctx, cid, load),
-                partial(_amplify_evidence, load, entering),
+                (_amplify_message, ctx, cid, load),
+                (_amplify_evidence, load, entering),
             )
 
 
@@ -489,6 +488,6 @@ def unknown_capacity(ctx: RuleContext) -> Iterator[Hit]:
             continue
         yield Hit(  # components, message, evidence (see amplification)
             (cid,),
-            partial(_unknown_message, ctx, cid),
-            partial(_load_evidence, facts, cid),
+            (_unknown_message, ctx, cid),
+            (_load_evidence, facts, cid),
         )

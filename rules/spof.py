@@ -4,7 +4,6 @@ without failover, chokepoints, external dependencies and wide blast radii."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 from typing import Any
 
 from archrev.model.types import Component, Failover, Kind, Tier
@@ -15,7 +14,7 @@ CATEGORY = "single points of failure"
 
 # Messages and evidence below are built by the functions next to each rule, run when a
 # finding is first read (a large model has thousands of findings nobody opens): the check
-# decides what fires and binds the values with `partial`.
+# decides what fires and binds the values: `message=(describe, ctx, comp)`.
 
 # Kinds whose redundancy is not ours to set: the user's device, a third party's service.
 _NOT_OURS = frozenset({Kind.CLIENT, Kind.EXTERNAL})
@@ -78,8 +77,8 @@ def single_instance(ctx: RuleContext) -> Iterator[Hit]:
         cut = using.get(cid, 0)
         yield Hit(
             components=(cid,),
-            message=partial(_single_message, ctx, comp, cut),
-            evidence=partial(_single_evidence, ctx, comp, cut),
+            message=(_single_message, ctx, comp, cut),
+            evidence=(_single_evidence, ctx, comp, cut),
             severity=Severity.HIGH if comp.tier == Tier.CRITICAL else None,
         )
 
@@ -130,8 +129,8 @@ def single_zone(ctx: RuleContext) -> Iterator[Hit]:
             continue
         yield Hit(
             components=(cid,),
-            message=partial(_zone_message, ctx, comp),
-            evidence=partial(_zone_evidence, comp, need),
+            message=(_zone_message, ctx, comp),
+            evidence=(_zone_evidence, comp, need),
         )
 
 
@@ -167,8 +166,8 @@ def stateful_alone(ctx: RuleContext) -> Iterator[Hit]:
             continue
         yield Hit(
             components=(comp.id,),
-            message=partial(_state_message, ctx, comp),
-            evidence=partial(_state_evidence, comp),
+            message=(_state_message, ctx, comp),
+            evidence=(_state_evidence, comp),
         )
 
 
@@ -230,8 +229,8 @@ def chokepoints(ctx: RuleContext) -> Iterator[Hit]:
             continue
         yield Hit(
             components=(cid,),
-            message=partial(_chokepoint_message, ctx, cid, count, others),
-            evidence=partial(_chokepoint_evidence, ctx, comp, count, others),
+            message=(_chokepoint_message, ctx, cid, count, others),
+            evidence=(_chokepoint_evidence, ctx, comp, count, others),
         )
 
 
@@ -279,7 +278,7 @@ def external_dependency(ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             components=(cid, *critical),
             key=(cid,),
-            message=partial(_external_message, ctx, cid, tuple(critical)),
+            message=(_external_message, ctx, cid, tuple(critical)),
             evidence={"critical_dependents": critical},
         )
 
@@ -336,8 +335,8 @@ def blast_radius(ctx: RuleContext) -> Iterator[Hit]:
             continue
         yield Hit(
             components=(cid,),
-            message=partial(_blast_message, ctx, cid, lost, total),
-            evidence=partial(_blast_evidence, ctx, cid, lost, total),
+            message=(_blast_message, ctx, cid, lost, total),
+            evidence=(_blast_evidence, ctx, cid, lost, total),
             severity=Severity.HIGH if comp.single_instance and _deployed(comp) else None,
         )
 

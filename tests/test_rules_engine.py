@@ -159,13 +159,16 @@ def test_lazy_message_and_evidence_are_built_once_with_bound_values() -> None:
         return {"load_rps": load}
 
     hits = [
-        Hit((cid,), partial(describe, cid, load), partial(numbers, load))
+        Hit((cid,), (describe, cid, load), (numbers, load))
         for cid, load in (("a", 1.0), ("b", 2.0))
     ]
     assert calls == []  # nothing is formatted until somebody reads it
     assert [h.message for h in hits] == ["a takes 1.0 rps", "b takes 2.0 rps"]
     assert hits[1].evidence == {"load_rps": 2.0} and hits[1].message.startswith("b")
     assert calls == ["a", "b", "evidence"]  # each built once, then kept
+    # a zero-argument callable is taken too (a plugin may prefer functools.partial)
+    later = Hit(("c",), partial(describe, "c", 3.0), partial(numbers, 3.0))
+    assert later.message == "c takes 3.0 rps" and later.evidence == {"load_rps": 3.0}
 
 
 def test_engine_completes_hits_with_their_rule() -> None:
