@@ -143,7 +143,7 @@ def main() -> None:
     for size in args.sizes.split(","):
         n, m = (int(x) for x in size.split(":"))
         model = generate(n, m)
-        runs = args.runs if n <= 2000 else max(2, args.runs // 2)
+        runs = args.runs
         analysis = analyze(model, plugins=False)
         best = interleaved(
             runs,
