@@ -168,10 +168,9 @@ def _fan_out_evidence(targets: tuple[str, ...], limit: float) -> dict[str, Any]:
 def fan_in(ctx: RuleContext) -> Iterator[Hit]:
     limit = ctx.threshold("min_callers")
     facts = ctx.facts
-    comps = facts.components
-    shared = _SHARED_KINDS
+    shared = facts.of_kinds_set(*_SHARED_KINDS)
     for cid, pred in facts.pred.items():
-        if len(pred) < limit or comps[cid].kind in shared:
+        if len(pred) < limit or cid in shared:
             continue
         callers = facts.in_order(pred)
         yield Hit(
@@ -247,11 +246,12 @@ def _hub_message(ctx: RuleContext, cid: str, fi: int, fo: int) -> str:
 )
 def shared_data(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
-    comps = facts.components
     limit = ctx.threshold("min_users")
-    writers = _WRITERS
+    # a set of ids rather than each caller's pydantic `kind`: thousands of callers are asked
+    writers = facts.of_kinds_set(*_WRITERS)
+    pred = facts.pred
     for cid in facts.of_kind(*STORE_KINDS):
-        users = [p for p in facts.pred[cid] if comps[p].kind in writers]
+        users = [p for p in pred[cid] if p in writers]
         if len(users) >= limit:
             users = facts.in_order(users)
             yield Hit(
@@ -287,15 +287,13 @@ def _shared_data_message(ctx: RuleContext, cid: str, users: list[str]) -> str:
 def chains(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("max_hops")
-    through, depth = facts.sync_chain_through, facts.sync_depth
+    height, longest, beyond = facts.sync_height, facts.longest_sync_path, facts.sync_beyond
     for ep in facts.entry_point_list:
-        # The longest chain through an entry point less its depth from an entry point is the
-        # longest chain from it: its hops, without following (and timing) its path first.
-        if through(ep) - depth[ep] <= limit:  # type: ignore[operator]
+        # the hops of the longest chain from it, before following (or timing) its path
+        if height(ep) <= limit:
             continue
-        chain = facts.longest_sync_chain(ep)
-        path = chain.path
-        deep = facts.sync_beyond(ep, int(limit))
+        path = longest(ep)
+        deep = beyond(ep, int(limit))
         others = [c for c in deep if c != path[-1]]
         on_path = set(path)
         yield Hit(
@@ -343,19 +341,24 @@ def unstable(ctx: RuleContext) -> Iterator[Hit]:
     inst = facts.instability
     pred = facts.pred
     # routing to volatile services is what gateways and queues are for
-    skipped = set(facts.of_kind(*_ROUTERS, *MESSAGING_KINDS))
-    for cid, deps in facts.succ.items():
-        if not deps or not pred[cid] or cid in skipped:
+    skipped = facts.of_kinds_set(*_ROUTERS, *MESSAGING_KINDS)
+    order = facts.order_index.__getitem__  # in model order, like facts.in_order
+    # succ, pred and instability list the components in model order: zipped rather than
+    # looked up, over every component
+    for (cid, deps), callers, mine in zip(
+        facts.succ.items(), pred.values(), inst.values(), strict=True
+    ):
+        if not deps or not callers or cid in skipped:
             continue
         # With a dependency and a dependent, neither its instability nor any dependency's
         # (which has it as a dependent) is None.
-        mine = inst[cid]
         worse = [d for d in deps if inst[d] > mine]  # type: ignore[operator]
         if not worse:
             continue
         share = len(worse) / len(deps)
         if share > share_limit:
-            worse = facts.in_order(worse)
+            if len(worse) > 1:  # most have one; sorted in place, the list being new
+                worse.sort(key=order)
             yield Hit(
                 components=(cid, *worse),
                 key=(cid,),

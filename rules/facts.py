@@ -277,6 +277,12 @@ class Facts:
             return list(self._of_kind.get(kinds[0], ()))
         return self.in_order(cid for kind in kinds for cid in self._of_kind.get(kind, ()))
 
+    def of_kinds_set(self, *kinds: Kind) -> frozenset[str]:
+        """The components of these kinds, as a set: for rules that only ask whether a
+        component is one (cheaper than reading its pydantic `kind`, and than sorting)."""
+        of_kind = self._of_kind
+        return frozenset(chain.from_iterable([of_kind.get(kind, ()) for kind in kinds]))
+
     @cached_property
     def labels(self) -> dict[str, str]:
         """How messages name each component: its display name, with the id when they differ."""
@@ -553,6 +559,15 @@ class Facts:
             unknown_latency=tuple([c for c in path if latency[c] is None]),
         )
 
+    def longest_sync_path(self, start: str) -> tuple[str, ...]:
+        """The path of `longest_sync_chain(start)`, without summing its latency (the chain
+        rule reads only the path, for hundreds of entry points)."""
+        return self._follow(start, self._sync_height[1])
+
+    def sync_height(self, cid: str) -> int:
+        """Hops of the longest synchronous chain from `cid` (cycles not walked)."""
+        return self._sync_height[0][cid]
+
     def sync_beyond(self, start: str, limit: int, most: int = 20) -> list[str]:
         """Up to `most` components that a synchronous chain from `start` reaches after more
         than `limit` hops (cycles not walked). Only chains that can still pass the limit are
@@ -561,19 +576,24 @@ class Facts:
         forward = self._sync_forward
         best: dict[str, int] = {}
         beyond: set[str] = set()
+        # bound methods and the hop floor hoisted: the chain rule calls this for every entry
+        # point with a long chain, and each call walks dozens of components
         pending = [(start, 0)]
+        pop, push, seen, add = pending.pop, pending.append, best.get, beyond.add
         while pending:
-            cid, depth = pending.pop()
-            if best.get(cid, -1) >= depth:
+            cid, depth = pop()
+            if seen(cid, -1) >= depth:
                 continue
             best[cid] = depth
             if depth > limit:
-                beyond.add(cid)
+                add(cid)
                 if len(beyond) >= most:
                     break
+            depth += 1
+            floor = limit - depth  # a target leads past the limit if its height exceeds this
             for t in forward[cid]:
-                if depth + 1 + height[t] > limit:
-                    pending.append((t, depth + 1))
+                if height[t] > floor:
+                    push((t, depth))
         return self.in_order(beyond)
 
     @cached_property
