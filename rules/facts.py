@@ -230,7 +230,6 @@ class Facts:
         for cid in messaging:
             if cid not in self.entry_points:
                 required_out[cid] = []
-        self.serving_path: frozenset[str] = self._serving_path()
 
         # Tarjan gives the strongly connected components sinks first: reversed, a processing
         # order in which every link outside a cycle goes forward.
@@ -302,16 +301,12 @@ class Facts:
         return self.model.to_graph()
 
     # ----------------------------------------------------------------- structure
-    def _serving_path(self) -> frozenset[str]:
-        seen = set(self.entry_points)
-        pending = list(self.entry_points)
-        serving = self.serving_succ
-        while pending:
-            for target in serving[pending.pop()]:
-                if target not in seen:
-                    seen.add(target)
-                    pending.append(target)
-        return frozenset(seen)
+    @cached_property
+    def serving_path(self) -> frozenset[str]:
+        """What the entry points reach through serving links (required, not out of a queue),
+        themselves included: the walk the dominators need anyway, read as a set."""
+        ids = self.component_ids
+        return frozenset([ids[v] for v in self._serving_post])
 
     @cached_property
     def serving_in_order(self) -> list[str]:
@@ -438,9 +433,7 @@ class Facts:
     def _dominator_tree(self) -> tuple[list[str], list[int]]:
         """The serving-path components in depth-first postorder, and the postorder number of
         each one's immediate dominator (len(postorder) for the virtual root)."""
-        _, post = self._serving_walk
-        # the walk starts at the entry points: what they reach is finished first
-        reached = post[: len(self.serving_path)]
+        reached = self._serving_post
         idom = dominators(reached, self._entry_indices, self._serving_targets)
         ids = self.component_ids
         return [ids[v] for v in reached], idom
@@ -630,28 +623,44 @@ class Facts:
         return [[index[t] for t in out] for out in self.serving_succ.values()]
 
     @cached_property
-    def _serving_walk(self) -> tuple[list[list[int]], list[int]]:
-        """One depth-first walk of the serving links, from the entry points first, then
-        from every other component: their strongly connected components (sinks first) and
-        the postorder, on component indices."""
-        starts = chain(self._entry_indices, range(len(self.component_ids)))
-        return strongly_connected(starts, self._serving_targets)
+    def _serving_post(self) -> list[int]:
+        """The components the entry points reach through serving links, in the postorder
+        of a depth-first walk from them (in model order), on component indices: what the
+        dominators are computed on."""
+        return postorder(self._entry_indices, self._serving_targets)
 
     @cached_property
     def _serving_groups(self) -> tuple[list[list[int]], list[list[int]], list[int]]:
         """The strongly connected components of the serving links (required, not out of a
         queue) in topological order, on component indices; for each, the earlier ones with
-        a serving link into it; and the position of each component's."""
-        sccs, _ = self._serving_walk
-        groups = sccs[::-1]
+        a serving link into it; and the position of each component's.
+
+        Serving links are some of the links: each of their strongly connected components
+        lies within one of the whole graph's, already found (`order` lists those in
+        topological order, each cycle's members together). Outside the cycles every
+        component is one on its own; only a cycle's members need a walk of their own."""
+        index, serving = self.order_index, self._serving_targets
+        cycles, scc_of = self.cycles, self.scc_of
+        groups: list[list[int]] = []
+        done = -1  # the last cycle split (its members follow each other in `order`)
+        for cid in self.order:
+            cycle = scc_of.get(cid)
+            if cycle is None:
+                groups.append([index[cid]])
+            elif cycle != done:
+                done = cycle
+                members = [index[m] for m in cycles[cycle]]
+                inside = set(members)
+                within = {v: [t for t in serving[v] if t in inside] for v in members}
+                sccs, _ = strongly_connected(members, within)
+                groups.extend(reversed(sccs))  # sinks first: reversed, topological
         where = [0] * len(self.component_ids)
-        for i, members in enumerate(groups):
-            for v in members:
+        for i, group in enumerate(groups):
+            for v in group:
                 where[v] = i
-        serving = self._serving_targets
         feeders: list[list[int]] = [[] for _ in groups]
-        for i, members in enumerate(groups):
-            for v in members:
+        for i, group in enumerate(groups):
+            for v in group:
                 for t in serving[v]:
                     j = where[t]
                     if j != i:
@@ -814,7 +823,7 @@ def dominator_tree(roots: list[int], succ: list[list[int]]) -> tuple[list[int], 
     successors are `roots`: the nodes reachable from it in depth-first postorder, and for
     each (by its postorder number) the postorder number of its immediate dominator,
     len(postorder) standing for the virtual root."""
-    _, post = strongly_connected(roots, succ)
+    post = postorder(roots, succ)
     return post, dominators(post, roots, succ)
 
 
@@ -867,6 +876,30 @@ def dominators(post: list[int], roots: list[int], succ: list[list[int]]) -> list
         if acyclic:
             break
     return idom
+
+
+def postorder(starts: Iterable[int], succ: Sequence[Iterable[int]]) -> list[int]:
+    """The nodes reached from `starts` (indices into `succ`), in the postorder of a
+    depth-first walk from each in turn: the order Tarjan's walk finishes them in, without
+    its bookkeeping."""
+    seen = [False] * len(succ)
+    post: list[int] = []
+    for root in starts:
+        if seen[root]:
+            continue
+        seen[root] = True
+        work = [(root, iter(succ[root]))]
+        while work:
+            v, targets = work[-1]
+            for w in targets:
+                if not seen[w]:
+                    seen[w] = True
+                    work.append((w, iter(succ[w])))
+                    break
+            else:
+                work.pop()
+                post.append(v)
+    return post
 
 
 def strongly_connected(
