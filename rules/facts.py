@@ -18,6 +18,7 @@ Rules read these; they never walk the graph for something computed here.
 
 from __future__ import annotations
 
+import sys
 from collections import deque
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -138,6 +139,7 @@ class Facts:
         peak_load: dict[str, float] = {}
         misses: dict[str, float] = {}  # caches with a hit ratio: the share that goes further
         latency: dict[str, float | None] = {}
+        names: list[str] = []  # display names, for `labels`
         capacity: dict[str, float | None] = {}
         growth_overrides: dict[str, float] = {}  # components with a growth rate of their own
         client, cache, critical_tier, non_critical_tier = (
@@ -172,6 +174,7 @@ class Facts:
             elif tier == non_critical_tier:
                 non_critical.append(cid)
             latency[cid] = c.latency_ms
+            names.append(c.name)
             own_growth = c.growth_per_year
             if own_growth is not None:
                 growth_overrides[cid] = own_growth
@@ -179,6 +182,7 @@ class Facts:
         self._of_kind = of_kind
         self._misses = misses
         self._latency = latency
+        self._names = names
         self._growth_overrides = growth_overrides
         self.component_ids = list(comps)
         self.order_index = {cid: i for i, cid in enumerate(self.component_ids)}
@@ -285,9 +289,11 @@ class Facts:
     @cached_property
     def labels(self) -> dict[str, str]:
         """How messages name each component: its display name, with the id when they differ."""
+        # the names were read in the first pass over the components: reading each pydantic
+        # object again, long after, costs more than the rest of this
         return {
-            cid: cid if not c.name or c.name == cid else f"{c.name} ({cid})"
-            for cid, c in self.components.items()
+            cid: cid if not name or name == cid else f"{name} ({cid})"
+            for cid, name in zip(self.component_ids, self._names, strict=True)
         }
 
     @cached_property
@@ -327,10 +333,11 @@ class Facts:
         seen = set(starts)
         order: list[str] = []
         pending = deque(starts)
+        succ = self.succ
         while pending:
             cid = pending.popleft()
             order.append(cid)
-            for t in self.succ[cid]:
+            for t in succ[cid]:
                 if t in inside and t not in seen:
                     seen.add(t)
                     pending.append(t)
@@ -908,48 +915,53 @@ def strongly_connected(
     """Tarjan's strongly connected components, iteratively, walking depth first from each
     of `starts` not yet seen (`succ` maps a node to its successors: component ids, or
     indices into a list): the components, sinks first, and the nodes reached in
-    postorder."""
-    index: dict[Node, int] = {}
-    low: dict[Node, int] = {}
-    on_stack: set[Node] = set()
-    stack: list[Node] = []
+    postorder.
+
+    Pearce's variant: one number per node (its depth-first number, lowered to the least
+    one it reaches while it is open, raised above them all once its component is found)
+    and a stack of the finished nodes whose component is still open, instead of Tarjan's
+    two numbers and a set of the nodes on the stack: it runs once over the whole graph in
+    every analysis."""
+    rindex: dict[Node, int] = {}
+    stack: list[Node] = []  # finished, component not found yet
     out: list[list[Node]] = []
     post: list[Node] = []
     counter = 0
+    done = sys.maxsize  # a found component's members: above every depth-first number
     for root in starts:
-        if root in index:
+        if root in rindex:
             continue
-        index[root] = low[root] = counter
+        rindex[root] = counter
+        work = [(root, iter(succ[root]), counter)]  # type: ignore[index]
         counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        work = [(root, iter(succ[root]))]  # type: ignore[index]
         while work:
-            v, targets = work[-1]
+            v, targets, number = work[-1]
+            low = rindex[v]
             for w in targets:
-                if w not in index:
-                    index[w] = low[w] = counter
+                seen = rindex.get(w)
+                if seen is None:
+                    rindex[v] = low
+                    rindex[w] = counter
+                    work.append((w, iter(succ[w]), counter))  # type: ignore[index]
                     counter += 1
-                    stack.append(w)
-                    on_stack.add(w)
-                    work.append((w, iter(succ[w])))  # type: ignore[index]
                     break
-                if w in on_stack and index[w] < low[v]:
-                    low[v] = index[w]
+                if seen < low:
+                    low = seen
             else:
                 work.pop()
                 post.append(v)
-                if work:
-                    u = work[-1][0]
-                    if low[v] < low[u]:
-                        low[u] = low[v]
-                if low[v] == index[v]:
-                    members: list[Node] = []
-                    while True:
+                if low == number:  # nothing it reaches is open below it: a component
+                    members = [v]
+                    while stack and rindex[stack[-1]] >= number:
                         w = stack.pop()
-                        on_stack.discard(w)
+                        rindex[w] = done
                         members.append(w)
-                        if w == v:
-                            break
+                    rindex[v] = done
                     out.append(members)
+                else:
+                    rindex[v] = low
+                    stack.append(v)
+                    u = work[-1][0]  # an open node below: the walk did not start at v
+                    if low < rindex[u]:
+                        rindex[u] = low
     return out, post
