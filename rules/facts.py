@@ -637,10 +637,9 @@ class Facts:
         return postorder(self._entry_indices, self._serving_targets)
 
     @cached_property
-    def _serving_groups(self) -> tuple[list[list[int]], list[list[int]], list[int]]:
+    def _serving_groups(self) -> list[list[int]]:
         """The strongly connected components of the serving links (required, not out of a
-        queue) in topological order, on component indices; for each, the earlier ones with
-        a serving link into it; and the position of each component's.
+        queue) in topological order, on component indices.
 
         Serving links are some of the links: each of their strongly connected components
         lies within one of the whole graph's, already found (`order` lists those in
@@ -661,51 +660,70 @@ class Facts:
                 within = {v: [t for t in serving[v] if t in inside] for v in members}
                 sccs, _ = strongly_connected(members, within)
                 groups.extend(reversed(sccs))  # sinks first: reversed, topological
-        where = [0] * len(self.component_ids)
-        for i, group in enumerate(groups):
-            for v in group:
-                where[v] = i
-        feeders: list[list[int]] = [[] for _ in groups]
-        for i, group in enumerate(groups):
-            for v in group:
-                for t in serving[v]:
-                    j = where[t]
-                    if j != i:
-                        feeders[j].append(i)
-        return groups, feeders, where
+        return groups
 
     def _propagate(self, ids: list[str]) -> dict[str, int]:
         """Bit sets (bit i = ids[i]) pushed along serving links, so that each component gets
         the set of the ids that reach it that way, its own included (absent: none).
 
         One pass over the strongly connected components of the serving links in topological
-        order: inside one, everyone reaches everyone, so they share one set.
+        order, each pushing its set to its targets: everything that reaches a component
+        comes before it. Inside a component everyone reaches everyone: they share one set.
         """
-        groups, feeders, where = self._serving_groups
-        index = self.order_index
-        masks = [0] * len(groups)
+        index, serving = self.order_index, self._serving_targets
+        masks = [0] * len(self.component_ids)
         for i, cid in enumerate(ids):
-            masks[where[index[cid]]] |= 1 << i
-        for i, before in enumerate(feeders):
-            if before:
-                m = masks[i]
-                for j in before:
-                    m |= masks[j]
-                masks[i] = m
+            masks[index[cid]] |= 1 << i
+        for group in self._serving_groups:
+            if len(group) == 1:
+                v = group[0]
+                m = masks[v]
+                if m:
+                    for t in serving[v]:
+                        masks[t] |= m
+                continue
+            m = 0
+            for v in group:
+                m |= masks[v]
+            if m:
+                for v in group:
+                    masks[v] = m
+                for v in group:
+                    for t in serving[v]:
+                        masks[t] |= m
         names = self.component_ids
-        return {names[v]: m for members, m in zip(groups, masks, strict=True) if m for v in members}
+        return {names[v]: m for v, m in enumerate(masks) if m}
+
+    @cached_property
+    def _using(self) -> tuple[dict[str, int], dict[str, int]]:
+        """`entry_points_using` and `critical_using` from one walk: each component's set
+        holds the entry points in its low bits and the critical components above them (the
+        rules ask for both; one big number per link costs about what a small one does)."""
+        eps = self.entry_point_list
+        shift = len(eps)
+        low = (1 << shift) - 1
+        eps_using: dict[str, int] = {}
+        critical_using: dict[str, int] = {}
+        for cid, mask in self._propagate([*eps, *self.critical_list]).items():
+            mine = mask & low
+            if mine:
+                eps_using[cid] = mine
+            mine = mask >> shift
+            if mine:
+                critical_using[cid] = mine
+        return eps_using, critical_using
 
     @cached_property
     def entry_points_using(self) -> dict[str, int]:
         """Bit set (an int, bit i = i-th of `entry_point_list`) of the entry points whose
         serving path holds each component: those go down when it fails."""
-        return self._propagate(self.entry_point_list)
+        return self._using[0]
 
     @cached_property
     def critical_using(self) -> dict[str, int]:
         """Bit set (bit i = i-th of `critical_list`) of the critical components that hold up
         a request on each component: itself, and what they require, transitively."""
-        return self._propagate(self.critical_list)
+        return self._using[1]
 
     @cached_property
     def _requiring(self) -> dict[str, int]:
