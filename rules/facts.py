@@ -178,7 +178,7 @@ class Facts:
             own_growth = c.growth_per_year
             if own_growth is not None:
                 growth_overrides[cid] = own_growth
-            capacity[cid] = None if c.capacity_rps is None else c.capacity_total
+            capacity[cid] = c.capacity_total  # None without capacity_rps
         self._of_kind = of_kind
         self._misses = misses
         self._latency = latency
