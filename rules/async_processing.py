@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from archrev.model.types import MESSAGING_KINDS, Component, Kind, Link
+from archrev.rules.deployment import deployment
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, plural, rule
 
@@ -33,20 +34,19 @@ def slow_sync(ctx: RuleContext) -> Iterator[Hit]:
     comps = facts.components
     limit = ctx.threshold("latency_ms")
     serving, messaging = facts.serving_path, facts.messaging
-    # judged once per component rather than once per link into it: slow, or a batch component
-    slow_ids = {
-        cid for cid, c in comps.items() if c.latency_ms is not None and c.latency_ms >= limit
-    }
+    # judged once per component rather than once per link into it: slow (latencies read in
+    # the shared pass over the components), or a batch component
+    slow_ids = {cid for cid, latency in deployment(facts).timed if latency >= limit}
     batch_ids = set(facts.of_kind(Kind.WORKER))
     batch_ids.update(cid for cid in facts.of_kind(Kind.ML_MODEL) if "batch" in comps[cid].tags)
     waited_on = slow_ids | batch_ids
     for source, target_id in facts.required_sync:
         if target_id not in waited_on or source not in serving or source in messaging:
             continue
-        yield Hit(
-            components=(source, target_id),
-            message=(_slow_sync_message, ctx, source, target_id, target_id in slow_ids),
-            evidence=(_slow_sync_evidence, comps[target_id]),
+        yield Hit(  # components, message, evidence (many hits: positional)
+            (source, target_id),
+            (_slow_sync_message, ctx, source, target_id, target_id in slow_ids),
+            (_slow_sync_evidence, comps[target_id]),
         )
 
 

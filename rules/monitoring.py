@@ -5,18 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archrev.model.types import Kind
+from archrev.rules.deployment import deployment
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, rule
 
 CATEGORY = "monitoring"
 
-# Not ours to instrument: the user's device, a third party.
-_NOT_OURS = frozenset({Kind.CLIENT, Kind.EXTERNAL})
-# Instrumented by their callers' client spans rather than propagating traces themselves.
-_NO_TRACE_CONTEXT = frozenset(
-    {Kind.DATABASE, Kind.CACHE, Kind.QUEUE, Kind.STREAM, Kind.OBJECT_STORE, Kind.SEARCH, Kind.CDN}
-)
+# Which components lack metrics, alerts, tracing or cost tags is read in the shared pass over
+# the components (`deployment`), which also leaves out the kinds that are not ours to
+# instrument (clients, external services) and those traced by their callers: on a large model
+# most components lack one of them, and each rule here only makes the hits.
 
 
 def _named(labels: dict[str, str], cid: str, text: str) -> str:
@@ -37,13 +35,10 @@ def _named(labels: dict[str, str], cid: str, text: str) -> str:
     connections, queue depth) and set `monitoring.metrics: true`.""",
 )
 def metrics(ctx: RuleContext) -> list[Hit]:
-    labels, not_ours = ctx.facts.labels, _NOT_OURS
+    facts = ctx.facts
+    labels = facts.labels
     suffix = " exports no metrics: its load and saturation are unseen."
-    return [
-        Hit((c.id,), (_named, labels, c.id, suffix))
-        for c in ctx.model.components
-        if not c.monitoring.metrics and c.kind not in not_ours
-    ]
+    return [Hit((cid,), (_named, labels, cid, suffix)) for cid in deployment(facts).no_metrics]
 
 
 @rule(
@@ -59,12 +54,13 @@ def metrics(ctx: RuleContext) -> list[Hit]:
 )
 def alerts(ctx: RuleContext) -> list[Hit]:
     facts = ctx.facts
-    comps, labels, not_ours = facts.components, facts.labels, _NOT_OURS
+    labels, serving = facts.labels, facts.serving_path
     suffix = " holds up requests but has no alerts: when it fails, nobody is told."
+    # both in model order: the serving path's order
     return [
         Hit((cid,), (_named, labels, cid, suffix))
-        for cid in facts.serving_in_order
-        if not (c := comps[cid]).monitoring.alerts and c.kind not in not_ours
+        for cid in deployment(facts).no_alerts
+        if cid in serving
     ]
 
 
@@ -88,10 +84,8 @@ def tracing(ctx: RuleContext) -> Iterator[Hit]:
     limit = ctx.threshold("min_hops")
     labels, through = facts.labels, facts.sync_chain_through
     reached = facts.sync_depth  # what a synchronous chain from an entry point reaches
-    skipped = _NOT_OURS | _NO_TRACE_CONTEXT
-    for comp in ctx.model.components:
-        cid = comp.id
-        if cid not in reached or comp.monitoring.tracing or comp.kind in skipped:
+    for cid in deployment(facts).no_tracing:
+        if cid not in reached:
             continue
         hops = through(cid)
         if hops < limit:  # type: ignore[operator]  # reached: not None
@@ -118,14 +112,9 @@ def _tracing_message(labels: dict[str, str], cid: str, hops: int) -> str:
     `monitoring.cost_tags: true`), and name the owning team in `owner`.""",
 )
 def cost_attribution(ctx: RuleContext) -> Iterator[Hit]:
-    labels, not_ours = ctx.facts.labels, _NOT_OURS
-    for comp in ctx.model.components:
-        tagged, owner = comp.monitoring.cost_tags, comp.owner
-        if tagged and owner:
-            continue
-        if comp.kind in not_ours:
-            continue
-        cid = comp.id
+    facts = ctx.facts
+    labels = facts.labels
+    for cid, tagged, owner in deployment(facts).untracked_cost:
         suffix = _NO_OWNER if tagged else _NO_COST_TAGS if owner else _NO_COST_TAGS_NOR_OWNER
         yield Hit((cid,), (_named, labels, cid, suffix), {"cost_tags": tagged, "owner": owner})
 
