@@ -17,10 +17,11 @@ CATEGORY = "monitoring"
 # most components lack one of them, and each rule here only makes the hits.
 
 
-def _named(labels: dict[str, str], cid: str, text: str) -> str:
+def _named(ctx: RuleContext, cid: str, text: str) -> str:
     """A message that is the component's name and a fixed text: built on first reading,
-    as tens of thousands of components can lack their metrics, alerts or cost tags."""
-    return labels[cid] + text
+    as tens of thousands of components can lack their metrics, alerts or cost tags (and so
+    are the names of all components: an analysis nobody reads never builds them)."""
+    return ctx.name(cid) + text
 
 
 @rule(
@@ -35,10 +36,8 @@ def _named(labels: dict[str, str], cid: str, text: str) -> str:
     connections, queue depth) and set `monitoring.metrics: true`.""",
 )
 def metrics(ctx: RuleContext) -> list[Hit]:
-    facts = ctx.facts
-    labels = facts.labels
     suffix = " exports no metrics: its load and saturation are unseen."
-    return [Hit((cid,), (_named, labels, cid, suffix)) for cid in deployment(facts).no_metrics]
+    return [Hit((cid,), (_named, ctx, cid, suffix)) for cid in deployment(ctx.facts).no_metrics]
 
 
 @rule(
@@ -54,11 +53,11 @@ def metrics(ctx: RuleContext) -> list[Hit]:
 )
 def alerts(ctx: RuleContext) -> list[Hit]:
     facts = ctx.facts
-    labels, serving = facts.labels, facts.serving_path
+    serving = facts.serving_path
     suffix = " holds up requests but has no alerts: when it fails, nobody is told."
     # both in model order: the serving path's order
     return [
-        Hit((cid,), (_named, labels, cid, suffix))
+        Hit((cid,), (_named, ctx, cid, suffix))
         for cid in deployment(facts).no_alerts
         if cid in serving
     ]
@@ -82,7 +81,7 @@ def alerts(ctx: RuleContext) -> list[Hit]:
 def tracing(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("min_hops")
-    labels, through = facts.labels, facts.sync_chain_through
+    through = facts.sync_chain_through
     reached = facts.sync_depth  # what a synchronous chain from an entry point reaches
     for cid in deployment(facts).no_tracing:
         if cid not in reached:
@@ -90,12 +89,12 @@ def tracing(ctx: RuleContext) -> Iterator[Hit]:
         hops = through(cid)
         if hops < limit:  # type: ignore[operator]  # reached: not None
             continue
-        yield Hit((cid,), (_tracing_message, labels, cid, hops), {"chain_hops": hops})
+        yield Hit((cid,), (_tracing_message, ctx, cid, hops), {"chain_hops": hops})
 
 
-def _tracing_message(labels: dict[str, str], cid: str, hops: int) -> str:
+def _tracing_message(ctx: RuleContext, cid: str, hops: int) -> str:
     return (
-        f"{labels[cid]} is on a synchronous chain of {hops} hops from an entry point but "
+        f"{ctx.name(cid)} is on a synchronous chain of {hops} hops from an entry point but "
         "does not propagate traces: slow requests through it cannot be followed end to end."
     )
 
@@ -112,11 +111,9 @@ def _tracing_message(labels: dict[str, str], cid: str, hops: int) -> str:
     `monitoring.cost_tags: true`), and name the owning team in `owner`.""",
 )
 def cost_attribution(ctx: RuleContext) -> Iterator[Hit]:
-    facts = ctx.facts
-    labels = facts.labels
-    for cid, tagged, owner in deployment(facts).untracked_cost:
+    for cid, tagged, owner in deployment(ctx.facts).untracked_cost:
         suffix = _NO_OWNER if tagged else _NO_COST_TAGS if owner else _NO_COST_TAGS_NOR_OWNER
-        yield Hit((cid,), (_named, labels, cid, suffix), {"cost_tags": tagged, "owner": owner})
+        yield Hit((cid,), (_named, ctx, cid, suffix), {"cost_tags": tagged, "owner": owner})
 
 
 # What the cost message says after the component's name.
