@@ -249,22 +249,26 @@ def _chokepoint_evidence(
 )
 def external_dependency(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
-    using = facts.critical_using
+    using, is_critical = facts.critical_using, facts.critical
     for cid in facts.of_kind(Kind.EXTERNAL):
         critical = facts.critical_in(using.get(cid, 0))  # a new list: ours to change
-        if cid in facts.critical:
+        if cid in is_critical:
             critical.remove(cid)  # its own bit: the others depend on it
         if not critical:
             continue
+        # Hundreds of dependents each on a large model: the message reads them from the
+        # (immutable) components rather than from a copy of the evidence's list.
+        components = (cid, *critical)
         yield Hit(
-            components=(cid, *critical),
+            components=components,
             key=(cid,),
-            message=(_external_message, ctx, cid, tuple(critical)),
+            message=(_external_message, ctx, components),
             evidence={"critical_dependents": critical},
         )
 
 
-def _external_message(ctx: RuleContext, cid: str, critical: tuple[str, ...]) -> str:
+def _external_message(ctx: RuleContext, components: tuple[str, ...]) -> str:
+    cid, critical = components[0], components[1:]
     return (
         f"{ctx.name(cid)} is an external service that "
         f"{plural(len(critical), 'critical component')} cannot work without "
