@@ -11,7 +11,6 @@ import gc
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
 from operator import attrgetter
 from typing import Any
 
@@ -193,7 +192,7 @@ def merge_restatements(
     for target, restated in absorbed.items():
         primary = findings[target]
         # built on first reading, like the messages it quotes (a large model folds thousands)
-        merged[target] = primary.with_evidence(partial(_folded_evidence, primary, restated))
+        merged[target] = primary.with_evidence((_folded_evidence, primary, restated))
     kept: list[Finding] = []
     start = 0
     for i in sorted(dropped):

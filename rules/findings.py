@@ -127,8 +127,8 @@ class Finding:
         evidence: Evidence,
         key: tuple[str, ...],
     ) -> Finding:
-        """The engine's constructor: the rule's shared `About`, and `key` the component ids
-        that identify the finding (its fingerprint)."""
+        """A finding with a rule's shared `About`, and `key` the component ids that identify
+        it (its fingerprint); the rules' own findings are `Hit`s the engine completes."""
         finding = object.__new__(cls)
         finding._about = about
         finding._severity = severity
