@@ -56,16 +56,12 @@ def _growth_to_horizon(facts: Facts, cid: str, seen: dict[float, float]) -> floa
     alert when it is reached.""",
 )
 def unbounded(ctx: RuleContext) -> Iterator[Hit]:
-    comps = ctx.components
-    for cid in deployment(ctx.facts).autoscaled:
-        scaling = comps[cid].autoscaling
-        assert scaling is not None  # the autoscaled components have one
-        if scaling.max is None:
-            yield Hit(
-                components=(cid,),
-                message=(_unbounded_message, ctx, cid, scaling.min),
-                evidence={"autoscaling_min": scaling.min},
-            )
+    for cid, least in deployment(ctx.facts).unbounded:  # autoscalers without a max
+        yield Hit(
+            components=(cid,),
+            message=(_unbounded_message, ctx, cid, least),
+            evidence={"autoscaling_min": least},
+        )
 
 
 def _unbounded_message(ctx: RuleContext, cid: str, least: int) -> str:

@@ -38,8 +38,12 @@ class Deployment:
     neither a client nor an external service, nor serverless."""
 
     autoscaled: tuple[str, ...]  # with an autoscaler (bounded or not)
+    unbounded: tuple[tuple[str, int], ...]  # (id, autoscaling min) of those without a max
     no_replicas: frozenset[str]  # `replicas: 0` and no autoscaler
     stateful: tuple[str, ...]  # keeping state (`Component.is_stateful`)
+    # of those, ours (neither clients nor external services) and neither sharded nor
+    # read-replicated: they grow only by a bigger machine
+    stateful_unscaled: tuple[str, ...]
     unknown_capacity: frozenset[str]  # without `capacity_rps`
     workarounds: tuple[str, ...]  # `workaround: true`
     deprecated: tuple[str, ...]  # `deprecated: true`
@@ -72,8 +76,10 @@ def deployment(facts: Facts) -> Deployment:
 
 def _collect(facts: Facts) -> Deployment:
     autoscaled: list[str] = []
+    unbounded: list[tuple[str, int]] = []
     no_replicas: list[str] = []
     stateful: list[str] = []
+    stateful_unscaled: list[str] = []
     unknown_capacity: list[str] = []
     workarounds: list[str] = []
     deprecated: list[str] = []
@@ -95,7 +101,10 @@ def _collect(facts: Facts) -> Deployment:
         kind, scaling, replicas = comp.kind, comp.autoscaling, comp.replicas
         if scaling is not None:
             autoscaled.append(cid)
-            instances = max(replicas, scaling.min)  # Component.instances
+            least = scaling.min
+            instances = max(replicas, least)  # Component.instances
+            if scaling.max is None:
+                unbounded.append((cid, least))
         else:
             instances = replicas
             if replicas == 0:
@@ -103,8 +112,11 @@ def _collect(facts: Facts) -> Deployment:
         keeps_state = comp.stateful  # Component.is_stateful
         if keeps_state is None:
             keeps_state = kind in STATEFUL_KINDS
+        ours = kind not in NOT_OURS
         if keeps_state:
             stateful.append(cid)
+            if ours and not comp.sharded and comp.read_replicas == 0:
+                stateful_unscaled.append(cid)
         per_replica = comp.capacity_rps
         if per_replica is None:
             unknown_capacity.append(cid)
@@ -116,7 +128,6 @@ def _collect(facts: Facts) -> Deployment:
         if latency is not None:
             timed.append((cid, latency))
 
-        ours = kind not in NOT_OURS
         deployed = ours and not comp.serverless
         if deployed:
             # Component.single_instance: one replica and no autoscaler that keeps two
@@ -155,8 +166,10 @@ def _collect(facts: Facts) -> Deployment:
                 untracked_cost.append((cid, tagged, owner))
     return Deployment(
         autoscaled=tuple(autoscaled),
+        unbounded=tuple(unbounded),
         no_replicas=frozenset(no_replicas),
         stateful=tuple(stateful),
+        stateful_unscaled=tuple(stateful_unscaled),
         unknown_capacity=frozenset(unknown_capacity),
         workarounds=tuple(workarounds),
         deprecated=tuple(deprecated),

@@ -325,3 +325,20 @@ def test_checks_flag_what_the_plain_definitions_flag_on_a_sketch() -> None:
     facts = Facts(model)
     flagged = {rule_id for rule_id, plain in PLAIN.items() if plain(model, facts)}
     assert flagged == set(PLAIN) - {"SPOF-BLAST", "OBS-TRACING", "CST-OVERSIZED"}
+
+
+def test_autoscaler_and_state_traits() -> None:
+    model = build(
+        {
+            "api": {"autoscaling": {"min": 2}},  # no max
+            "job": {"kind": "worker", "autoscaling": {"min": 1, "max": 5}},
+            "db": {"kind": "database"},
+            "db-sharded": {"kind": "database", "sharded": True},
+            "db-read": {"kind": "database", "read_replicas": 2},
+            "svc": {"stateful": True, "autoscaling": {"min": 3}},
+            "saas": {"kind": "external", "stateful": True},  # not ours to scale
+        }
+    )
+    traits = deployment(Facts(model))
+    assert traits.unbounded == (("api", 2), ("svc", 3))
+    assert traits.stateful_unscaled == ("db", "svc")
