@@ -27,6 +27,10 @@ NO_TRACE_CONTEXT = frozenset(
 # Sized by their replica count (stores and brokers keep replicas for durability).
 COMPUTE_KINDS = frozenset({Kind.SERVICE, Kind.WORKER, Kind.FUNCTION, Kind.GATEWAY, Kind.ML_MODEL})
 
+# Stateful kinds whose data is not lost with them, unless the model says they keep state:
+# caches refill and queues hold messages in flight.
+REFILLED_KINDS = frozenset({Kind.CACHE, Kind.QUEUE, Kind.STREAM})
+
 _UNTRACED = NOT_OURS | NO_TRACE_CONTEXT
 _ONE_PRIMARY = frozenset({Kind.DATABASE, Kind.CACHE})
 
@@ -44,6 +48,8 @@ class Deployment:
     # of those, ours (neither clients nor external services) and neither sharded nor
     # read-replicated: they grow only by a bigger machine
     stateful_unscaled: tuple[str, ...]
+    # of those, ours, without backups and whose data would be lost: (id, kind)
+    not_backed_up: tuple[tuple[str, Kind], ...]
     unknown_capacity: frozenset[str]  # without `capacity_rps`
     workarounds: tuple[str, ...]  # `workaround: true`
     deprecated: tuple[str, ...]  # `deprecated: true`
@@ -52,6 +58,7 @@ class Deployment:
     lone: frozenset[str]  # of those, the ones that run exactly one instance (not zero)
     lone_state: tuple[str, ...]  # lone and stateful, no read replica, no automatic failover
     fails_whole: frozenset[str]  # nothing redundant takes over: see `_collect`
+    critical_zones: tuple[tuple[str, int], ...]  # (id, zones) of the deployed tier-critical
     # Monitoring: components of ours (neither clients nor external services) that lack it
     no_metrics: tuple[str, ...]
     no_alerts: tuple[str, ...]
@@ -80,6 +87,7 @@ def _collect(facts: Facts) -> Deployment:
     no_replicas: list[str] = []
     stateful: list[str] = []
     stateful_unscaled: list[str] = []
+    not_backed_up: list[tuple[str, Kind]] = []
     unknown_capacity: list[str] = []
     workarounds: list[str] = []
     deprecated: list[str] = []
@@ -87,13 +95,14 @@ def _collect(facts: Facts) -> Deployment:
     lone: list[str] = []
     lone_state: list[str] = []
     fails_whole: list[str] = []
+    critical_zones: list[tuple[str, int]] = []
     no_metrics: list[str] = []
     no_alerts: list[str] = []
     no_tracing: list[str] = []
     untracked_cost: list[tuple[str, bool, str]] = []
     timed: list[tuple[str, float]] = []
     fleets: list[tuple[str, float, int]] = []
-    external, automatic = Kind.EXTERNAL, Failover.AUTOMATIC
+    external, automatic, critical = Kind.EXTERNAL, Failover.AUTOMATIC, facts.critical
     for cid, comp in facts.components.items():
         # The properties of `Component` are spelled out below (each field read once, where
         # the properties would read some twice): the comments name the property each
@@ -109,7 +118,7 @@ def _collect(facts: Facts) -> Deployment:
             instances = replicas
             if replicas == 0:
                 no_replicas.append(cid)
-        keeps_state = comp.stateful  # Component.is_stateful
+        said_stateful = keeps_state = comp.stateful  # Component.is_stateful
         if keeps_state is None:
             keeps_state = kind in STATEFUL_KINDS
         ours = kind not in NOT_OURS
@@ -117,6 +126,8 @@ def _collect(facts: Facts) -> Deployment:
             stateful.append(cid)
             if ours and not comp.sharded and comp.read_replicas == 0:
                 stateful_unscaled.append(cid)
+            if ours and not comp.backups and (kind not in REFILLED_KINDS or said_stateful is True):
+                not_backed_up.append((cid, kind))
         per_replica = comp.capacity_rps
         if per_replica is None:
             unknown_capacity.append(cid)
@@ -130,6 +141,8 @@ def _collect(facts: Facts) -> Deployment:
 
         deployed = ours and not comp.serverless
         if deployed:
+            if cid in critical:
+                critical_zones.append((cid, comp.zones))
             # Component.single_instance: one replica and no autoscaler that keeps two
             if replicas <= 1 and not (scaling is not None and scaling.min >= 2):
                 single_deployed.append(cid)
@@ -170,6 +183,7 @@ def _collect(facts: Facts) -> Deployment:
         no_replicas=frozenset(no_replicas),
         stateful=tuple(stateful),
         stateful_unscaled=tuple(stateful_unscaled),
+        not_backed_up=tuple(not_backed_up),
         unknown_capacity=frozenset(unknown_capacity),
         workarounds=tuple(workarounds),
         deprecated=tuple(deprecated),
@@ -177,6 +191,7 @@ def _collect(facts: Facts) -> Deployment:
         lone=frozenset(lone),
         lone_state=tuple(lone_state),
         fails_whole=frozenset(fails_whole),
+        critical_zones=tuple(critical_zones),
         no_metrics=tuple(no_metrics),
         no_alerts=tuple(no_alerts),
         no_tracing=tuple(no_tracing),

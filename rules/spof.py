@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from archrev.model.types import Component, Failover, Kind
-from archrev.rules.deployment import NOT_OURS, deployment
+from archrev.rules.deployment import deployment
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, pct, plural, rule
 
@@ -17,24 +17,16 @@ CATEGORY = "single points of failure"
 # finding is first read (a large model has thousands of findings nobody opens): the check
 # decides what fires and binds the values: `message=(describe, ctx, comp)`.
 
-# Kinds whose redundancy is not ours to set: the user's device, a third party's service.
-_NOT_OURS = NOT_OURS
-
-
-# Which components run one instance, keep state alone or fail as a whole is decided in the
-# shared pass over the components (`deployment`: `lone`, `lone_state`, `fails_whole`), where
-# each one's fields are read once; the rules below test set membership. What counts:
+# Which components run one instance, keep state alone, fail as a whole or are critical and
+# ours to spread over zones is decided in the shared pass over the components (`deployment`:
+# `lone`, `lone_state`, `fails_whole`, `critical_zones`), where each one's fields are read
+# once; the rules below test set membership. What counts:
 # - deployed: runs on infrastructure the team sizes itself (neither a client nor an external
 #   service; serverless platforms replicate for us);
 # - lone: deployed and runs exactly one instance (`replicas: 0` without an autoscaler runs
 #   none, which is not a single point of failure but an outage: SCL-UTIL reports it);
 # - fails whole: nothing redundant takes over: an external service, a deployed single
 #   instance, or a database or cache without automatic failover or a read replica.
-
-
-def _deployed(comp: Component) -> bool:
-    """Runs on infrastructure the team sizes itself (serverless platforms replicate for us)."""
-    return comp.kind not in _NOT_OURS and not comp.serverless
 
 
 def _replicas_text(comp: Component) -> str:
@@ -111,10 +103,10 @@ def _single_evidence(ctx: RuleContext, comp: Component, cut: int) -> dict[str, A
 def single_zone(ctx: RuleContext) -> Iterator[Hit]:
     need = ctx.threshold("min_zones")
     comps = ctx.facts.components
-    for cid in ctx.facts.critical_list:  # the tier-critical components, in model order
-        comp = comps[cid]
-        if comp.zones >= need or not _deployed(comp):
+    for cid, zones in deployment(ctx.facts).critical_zones:  # deployed, tier critical
+        if zones >= need:
             continue
+        comp = comps[cid]
         yield Hit(
             components=(cid,),
             message=(_zone_message, ctx, comp),

@@ -121,6 +121,14 @@ def _single(model: SystemModel, facts: Facts) -> Flagged:
     return out
 
 
+def _zone(model: SystemModel, facts: Facts) -> Flagged:
+    return [
+        ((c.id,), None, {"zones": c.zones, "instances": c.instances, "min_zones": 2})
+        for c in model.components
+        if c.tier == Tier.CRITICAL and c.zones < 2 and _deployed(c)
+    ]
+
+
 def _state(model: SystemModel, facts: Facts) -> Flagged:
     return [
         (
@@ -272,6 +280,7 @@ def _oversized(model: SystemModel, facts: Facts) -> Flagged:
 # Evidence {} stands for "not compared" (it is built from the same values as the message).
 PLAIN: dict[str, Callable[[SystemModel, Facts], Flagged]] = {
     "SPOF-SINGLE": _single,
+    "SPOF-ZONE": _zone,
     "SPOF-STATE": _state,
     "SPOF-BLAST": _blast,
     "OBS-METRICS": _metrics,
@@ -342,3 +351,26 @@ def test_autoscaler_and_state_traits() -> None:
     traits = deployment(Facts(model))
     assert traits.unbounded == (("api", 2), ("svc", 3))
     assert traits.stateful_unscaled == ("db", "svc")
+
+
+def test_backup_and_zone_traits() -> None:
+    model = build(
+        {
+            "db": {"kind": "database", "tier": "critical", "zones": 2},
+            "db-safe": {"kind": "database", "backups": True},
+            "cache": {"kind": "cache"},  # refills
+            "sessions": {"kind": "cache", "stateful": True, "tier": "critical"},
+            "q": {"kind": "queue"},  # holds messages in flight
+            "svc": {"stateful": True},
+            "api": {"tier": "critical"},
+            "fn": {"kind": "function", "serverless": True, "tier": "critical"},
+            "saas": {"kind": "external", "stateful": True, "tier": "critical"},
+        }
+    )
+    traits = deployment(Facts(model))
+    assert traits.not_backed_up == (
+        ("db", Kind.DATABASE),
+        ("sessions", Kind.CACHE),
+        ("svc", Kind.SERVICE),
+    )
+    assert traits.critical_zones == (("db", 2), ("sessions", 1), ("api", 1))
