@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from archrev.model.types import MESSAGING_KINDS, Component, Kind, Link
+from archrev.rules.deployment import deployment
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, num, plural, rule
 
@@ -33,20 +34,19 @@ def slow_sync(ctx: RuleContext) -> Iterator[Hit]:
     comps = facts.components
     limit = ctx.threshold("latency_ms")
     serving, messaging = facts.serving_path, facts.messaging
-    # judged once per component rather than once per link into it: slow, or a batch component
-    slow_ids = {
-        cid for cid, c in comps.items() if c.latency_ms is not None and c.latency_ms >= limit
-    }
+    # judged once per component rather than once per link into it: slow (latencies read in
+    # the shared pass over the components), or a batch component
+    slow_ids = {cid for cid, latency in deployment(facts).timed if latency >= limit}
     batch_ids = set(facts.of_kind(Kind.WORKER))
     batch_ids.update(cid for cid in facts.of_kind(Kind.ML_MODEL) if "batch" in comps[cid].tags)
     waited_on = slow_ids | batch_ids
     for source, target_id in facts.required_sync:
         if target_id not in waited_on or source not in serving or source in messaging:
             continue
-        yield Hit(
-            components=(source, target_id),
-            message=(_slow_sync_message, ctx, source, target_id, target_id in slow_ids),
-            evidence=(_slow_sync_evidence, comps[target_id]),
+        yield Hit(  # components, message, evidence (many hits: positional)
+            (source, target_id),
+            (_slow_sync_message, ctx, source, target_id, target_id in slow_ids),
+            (_slow_sync_evidence, comps[target_id]),
         )
 
 
@@ -81,15 +81,20 @@ def _slow_sync_evidence(target: Component) -> dict[str, Any]:
 )
 def noncritical_sync(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
-    critical, non_critical = facts.critical, facts.non_critical
+    critical, non_critical, succ = facts.critical, facts.non_critical, facts.succ
     for source, target in facts.required_sync:
-        if target in non_critical and source in critical:
-            link: Link = facts.succ[source][target]  # type: ignore[assignment]
+        # a tenth of the components are critical: the test that rules out most goes first
+        if source in critical and target in non_critical:
+            link: Link = succ[source][target]  # type: ignore[assignment]
             yield Hit(
                 components=(source, target),
                 message=(_noncritical_message, ctx, source, target),
-                evidence={"protocol": link.protocol, "timeout_ms": link.timeout_ms},
+                evidence=(_noncritical_evidence, link),
             )
+
+
+def _noncritical_evidence(link: Link) -> dict[str, Any]:
+    return {"protocol": link.protocol, "timeout_ms": link.timeout_ms}
 
 
 def _noncritical_message(ctx: RuleContext, source: str, target: str) -> str:
@@ -160,9 +165,9 @@ def latency_budget(ctx: RuleContext) -> Iterator[Hit]:
 )
 def queue_orphans(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
+    pred, succ = facts.pred, facts.succ
     for cid in facts.of_kind(*MESSAGING_KINDS):
-        comp = facts.components[cid]
-        producers, consumers = facts.pred[comp.id], facts.succ[comp.id]
+        producers, consumers = pred[cid], succ[cid]
         if producers and consumers:
             continue
         if not producers and not consumers:
@@ -172,7 +177,11 @@ def queue_orphans(ctx: RuleContext) -> Iterator[Hit]:
         else:
             what = "has no consumers (it links to nothing): messages pile up"
         yield Hit(
-            components=(comp.id,),
-            message=f"{ctx.name(comp.id)} ({comp.kind.value}) {what}.",
+            components=(cid,),
+            message=(_orphan_message, ctx, cid, what),
             evidence={"producers": len(producers), "consumers": len(consumers)},
         )
+
+
+def _orphan_message(ctx: RuleContext, cid: str, what: str) -> str:
+    return f"{ctx.name(cid)} ({ctx.facts.components[cid].kind.value}) {what}."

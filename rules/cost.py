@@ -28,9 +28,6 @@ CATEGORY = "cost"
 # with their arguments, `(describe, ctx, comp)`: it renders them only for the findings someone
 # reads.
 
-# Components sized by their replica count (stores and brokers keep replicas for durability).
-_COMPUTE = frozenset({Kind.SERVICE, Kind.WORKER, Kind.FUNCTION, Kind.GATEWAY, Kind.ML_MODEL})
-
 # How far a cheap reject keeps from the limit: the exact figure decides within rounding of it.
 _ROUNDING = 1e-9
 
@@ -59,16 +56,12 @@ def _growth_to_horizon(facts: Facts, cid: str, seen: dict[float, float]) -> floa
     alert when it is reached.""",
 )
 def unbounded(ctx: RuleContext) -> Iterator[Hit]:
-    comps = ctx.components
-    for cid in deployment(ctx.facts).autoscaled:
-        scaling = comps[cid].autoscaling
-        assert scaling is not None  # the autoscaled components have one
-        if scaling.max is None:
-            yield Hit(
-                components=(cid,),
-                message=(_unbounded_message, ctx, cid, scaling.min),
-                evidence={"autoscaling_min": scaling.min},
-            )
+    for cid, least in deployment(ctx.facts).unbounded:  # autoscalers without a max
+        yield Hit(
+            components=(cid,),
+            message=(_unbounded_message, ctx, cid, least),
+            evidence={"autoscaling_min": least},
+        )
 
 
 def _unbounded_message(ctx: RuleContext, cid: str, least: int) -> str:
@@ -102,36 +95,32 @@ def oversized(ctx: RuleContext) -> Iterator[Hit]:
     limit = ctx.threshold("utilization")
     floor = ctx.threshold("min_replicas")
     horizon = facts.horizon
-    comps, load = facts.components, facts.load
+    comps, load, capacity = facts.components, facts.load, facts.capacity
     traits = deployment(facts)
-    unknown, autoscaled = traits.unknown_capacity, frozenset(traits.autoscaled)
+    autoscaled = frozenset(traits.autoscaled)
     growth_seen: dict[float, float] = {}
     busy = limit + abs(limit) * _ROUNDING
-    for cid, cap in facts.capacity.items():  # in model order
-        if cid in unknown:
-            continue  # no capacity_rps: no utilization to judge by
+    # Stateless compute the team sizes, with a capacity_rps (managed stores and brokers keep
+    # replicas for durability, not load), read in the shared pass over the components.
+    for cid, per_replica, instances in traits.fleets:  # in model order
+        if instances < floor:
+            continue
+        if instances == 0:
+            continue  # nothing runs (a policy may set min_replicas to 0): no fleet to trim
         # A fixed fleet always runs its whole capacity: busy at the horizon, it is not
-        # oversized, whatever its kind (a cheap reject before reading the component).
+        # oversized (a cheap reject before the projection).
+        cap = capacity[cid]
         if cap and cid not in autoscaled:
             growth = _growth_to_horizon(facts, cid, growth_seen)
             if bounded(load[cid] * growth) / cap > busy:
                 continue
-        comp = comps[cid]
-        per_replica = comp.capacity_rps
-        if per_replica is None or comp.kind not in _COMPUTE:
-            continue
-        instances = comp.instances
-        if instances < floor or comp.serverless or comp.is_stateful:
-            continue  # managed stores and brokers keep replicas for durability, not load
-        if instances == 0:
-            continue  # nothing runs (a policy may set min_replicas to 0): no fleet to trim
         running = bounded(per_replica * instances)  # the fleet that always runs
-        peak = facts.projected_load(comp.id, horizon) / running
+        peak = facts.projected_load(cid, horizon) / running
         if peak > limit:
             continue
         yield Hit(
-            components=(comp.id,),
-            message=(_oversized_message, ctx, comp, peak),
+            components=(cid,),
+            message=(_oversized_message, ctx, comps[cid], peak),
             evidence=(_oversized_evidence, instances, peak),
         )
 

@@ -14,9 +14,6 @@ from archrev.rules.scaling import first_quarter_at, reaches_at_horizon, utilizat
 
 CATEGORY = "database scaling"
 
-# Stores whose data would be lost; caches refill and queues hold messages in flight.
-_NOT_BACKED_UP = frozenset({Kind.CACHE, Kind.QUEUE, Kind.STREAM, Kind.CLIENT, Kind.EXTERNAL})
-
 # Messages and evidence that take real formatting are handed to the engine as small functions
 # with their arguments, `(describe, ctx, comp)`: it renders them only for the findings someone
 # reads.
@@ -122,16 +119,10 @@ def _shard_evidence(facts: Facts, cid: str, limit: float) -> dict[str, Any]:
     copy in another account or region, and rehearse a restore.""",
 )
 def backups(ctx: RuleContext) -> Iterator[Hit]:
-    comps = ctx.components
-    for cid in deployment(ctx.facts).stateful:
-        comp = comps[cid]
-        if comp.backups:
-            continue
-        kind = comp.kind
-        if kind in _NOT_BACKED_UP and comp.stateful is not True:
-            continue
-        if kind in (Kind.CLIENT, Kind.EXTERNAL):
-            continue
+    # Stateful stores of ours without backups whose data would be lost (caches refill and
+    # queues hold messages in flight, unless the model says they keep state), found in the
+    # shared pass over the components.
+    for cid, kind in deployment(ctx.facts).not_backed_up:
         yield Hit(
             components=(cid,),
             message=(_backups_message, ctx, cid, kind),

@@ -5,24 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archrev.model.types import Kind
+from archrev.rules.deployment import deployment
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, rule
 
 CATEGORY = "monitoring"
 
-# Not ours to instrument: the user's device, a third party.
-_NOT_OURS = frozenset({Kind.CLIENT, Kind.EXTERNAL})
-# Instrumented by their callers' client spans rather than propagating traces themselves.
-_NO_TRACE_CONTEXT = frozenset(
-    {Kind.DATABASE, Kind.CACHE, Kind.QUEUE, Kind.STREAM, Kind.OBJECT_STORE, Kind.SEARCH, Kind.CDN}
-)
+# Which components lack metrics, alerts, tracing or cost tags is read in the shared pass over
+# the components (`deployment`), which also leaves out the kinds that are not ours to
+# instrument (clients, external services) and those traced by their callers: on a large model
+# most components lack one of them, and each rule here only makes the hits.
 
 
-def _named(labels: dict[str, str], cid: str, text: str) -> str:
+def _named(ctx: RuleContext, cid: str, text: str) -> str:
     """A message that is the component's name and a fixed text: built on first reading,
-    as tens of thousands of components can lack their metrics, alerts or cost tags."""
-    return labels[cid] + text
+    as tens of thousands of components can lack their metrics, alerts or cost tags (and so
+    are the names of all components: an analysis nobody reads never builds them)."""
+    return ctx.name(cid) + text
 
 
 @rule(
@@ -37,13 +36,8 @@ def _named(labels: dict[str, str], cid: str, text: str) -> str:
     connections, queue depth) and set `monitoring.metrics: true`.""",
 )
 def metrics(ctx: RuleContext) -> list[Hit]:
-    labels, not_ours = ctx.facts.labels, _NOT_OURS
     suffix = " exports no metrics: its load and saturation are unseen."
-    return [
-        Hit((c.id,), (_named, labels, c.id, suffix))
-        for c in ctx.model.components
-        if not c.monitoring.metrics and c.kind not in not_ours
-    ]
+    return [Hit((cid,), (_named, ctx, cid, suffix)) for cid in deployment(ctx.facts).no_metrics]
 
 
 @rule(
@@ -59,12 +53,13 @@ def metrics(ctx: RuleContext) -> list[Hit]:
 )
 def alerts(ctx: RuleContext) -> list[Hit]:
     facts = ctx.facts
-    comps, labels, not_ours = facts.components, facts.labels, _NOT_OURS
+    serving = facts.serving_path
     suffix = " holds up requests but has no alerts: when it fails, nobody is told."
+    # both in model order: the serving path's order
     return [
-        Hit((cid,), (_named, labels, cid, suffix))
-        for cid in facts.serving_in_order
-        if not (c := comps[cid]).monitoring.alerts and c.kind not in not_ours
+        Hit((cid,), (_named, ctx, cid, suffix))
+        for cid in deployment(facts).no_alerts
+        if cid in serving
     ]
 
 
@@ -86,22 +81,20 @@ def alerts(ctx: RuleContext) -> list[Hit]:
 def tracing(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("min_hops")
-    labels, through = facts.labels, facts.sync_chain_through
+    through = facts.sync_chain_through
     reached = facts.sync_depth  # what a synchronous chain from an entry point reaches
-    skipped = _NOT_OURS | _NO_TRACE_CONTEXT
-    for comp in ctx.model.components:
-        cid = comp.id
-        if cid not in reached or comp.monitoring.tracing or comp.kind in skipped:
+    for cid in deployment(facts).no_tracing:
+        if cid not in reached:
             continue
         hops = through(cid)
         if hops < limit:  # type: ignore[operator]  # reached: not None
             continue
-        yield Hit((cid,), (_tracing_message, labels, cid, hops), {"chain_hops": hops})
+        yield Hit((cid,), (_tracing_message, ctx, cid, hops), {"chain_hops": hops})
 
 
-def _tracing_message(labels: dict[str, str], cid: str, hops: int) -> str:
+def _tracing_message(ctx: RuleContext, cid: str, hops: int) -> str:
     return (
-        f"{labels[cid]} is on a synchronous chain of {hops} hops from an entry point but "
+        f"{ctx.name(cid)} is on a synchronous chain of {hops} hops from an entry point but "
         "does not propagate traces: slow requests through it cannot be followed end to end."
     )
 
@@ -117,17 +110,26 @@ def _tracing_message(labels: dict[str, str], cid: str, hops: int) -> str:
     remediation="""Tag its resources with owner, service and environment (and set
     `monitoring.cost_tags: true`), and name the owning team in `owner`.""",
 )
-def cost_attribution(ctx: RuleContext) -> Iterator[Hit]:
-    labels, not_ours = ctx.facts.labels, _NOT_OURS
-    for comp in ctx.model.components:
-        tagged, owner = comp.monitoring.cost_tags, comp.owner
-        if tagged and owner:
-            continue
-        if comp.kind in not_ours:
-            continue
-        cid = comp.id
-        suffix = _NO_OWNER if tagged else _NO_COST_TAGS if owner else _NO_COST_TAGS_NOR_OWNER
-        yield Hit((cid,), (_named, labels, cid, suffix), {"cost_tags": tagged, "owner": owner})
+def cost_attribution(ctx: RuleContext) -> list[Hit]:
+    # Most components of a large model lack tags or an owner: one list, evidence built when
+    # read.
+    return [
+        Hit(
+            (cid,),
+            (
+                _named,
+                ctx,
+                cid,
+                _NO_OWNER if tagged else _NO_COST_TAGS if owner else _NO_COST_TAGS_NOR_OWNER,
+            ),
+            (_cost_evidence, tagged, owner),
+        )
+        for cid, tagged, owner in deployment(ctx.facts).untracked_cost
+    ]
+
+
+def _cost_evidence(tagged: bool, owner: str) -> dict[str, object]:
+    return {"cost_tags": tagged, "owner": owner}
 
 
 # What the cost message says after the component's name.

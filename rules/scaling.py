@@ -388,17 +388,13 @@ def _stateful_evidence(facts: Facts, cid: str, limit: float) -> dict[str, Any]:
 def stateful_bottleneck(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
     limit = ctx.threshold("utilization")
-    comps, capacity, load = facts.components, facts.capacity, facts.load
+    capacity, load = facts.capacity, facts.load
     seen: dict[float, list[float]] = {}
-    for cid in deployment(facts).stateful:
+    # stateful, of ours, neither sharded nor read-replicated (read in the shared pass)
+    for cid in deployment(facts).stateful_unscaled:
         cap = capacity[cid]
         if not cap:
             continue  # no utilization without a capacity
-        comp = comps[cid]
-        if comp.sharded or comp.read_replicas > 0:
-            continue
-        if comp.kind in (Kind.CLIENT, Kind.EXTERNAL):
-            continue
         if not reaches_at_horizon(facts, cid, load[cid] / cap, limit, seen):
             continue
         yield Hit(  # components, message, evidence (see amplification)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from archrev.model.types import Component, Failover, Kind, Tier
+from archrev.model.types import Component, Failover, Kind
+from archrev.rules.deployment import deployment
 from archrev.rules.findings import Severity
 from archrev.rules.rulebook import Hit, Principle, RuleContext, Threshold, pct, plural, rule
 
@@ -16,36 +17,16 @@ CATEGORY = "single points of failure"
 # finding is first read (a large model has thousands of findings nobody opens): the check
 # decides what fires and binds the values: `message=(describe, ctx, comp)`.
 
-# Kinds whose redundancy is not ours to set: the user's device, a third party's service.
-_NOT_OURS = frozenset({Kind.CLIENT, Kind.EXTERNAL})
-
-
-def _deployed(comp: Component) -> bool:
-    """Runs on infrastructure the team sizes itself (serverless platforms replicate for us)."""
-    return comp.kind not in _NOT_OURS and not comp.serverless
-
-
-def _fails_whole(comp: Component) -> bool:
-    """Can fail as a whole: nothing redundant takes over (replicated stateless services are
-    left out; losing every replica at once is a deploy problem, not a topology one)."""
-    if comp.kind == Kind.EXTERNAL:
-        return True
-    if not _deployed(comp):
-        return False
-    if comp.single_instance:
-        return True
-    # A database or cache with several nodes still has one primary: without automatic
-    # failover or a replica to promote, losing it stops writes. Brokers, search and object
-    # stores with several nodes replicate by design.
-    if comp.kind in (Kind.DATABASE, Kind.CACHE):
-        return comp.failover != Failover.AUTOMATIC and comp.read_replicas == 0
-    return False
-
-
-def _one_instance(comp: Component) -> bool:
-    """Runs exactly one instance: `replicas: 0` without an autoscaler runs none, which is
-    not a single point of failure but an outage (SCL-UTIL reports it)."""
-    return comp.single_instance and not (comp.replicas == 0 and comp.autoscaling is None)
+# Which components run one instance, keep state alone, fail as a whole or are critical and
+# ours to spread over zones is decided in the shared pass over the components (`deployment`:
+# `lone`, `lone_state`, `fails_whole`, `critical_zones`), where each one's fields are read
+# once; the rules below test set membership. What counts:
+# - deployed: runs on infrastructure the team sizes itself (neither a client nor an external
+#   service; serverless platforms replicate for us);
+# - lone: deployed and runs exactly one instance (`replicas: 0` without an autoscaler runs
+#   none, which is not a single point of failure but an outage: SCL-UTIL reports it);
+# - fails whole: nothing redundant takes over: an external service, a deployed single
+#   instance, or a database or cache without automatic failover or a read replica.
 
 
 def _replicas_text(comp: Component) -> str:
@@ -67,19 +48,18 @@ def _replicas_text(comp: Component) -> str:
 )
 def single_instance(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
-    using = facts.entry_points_using
-    comps = facts.components
+    using, comps, critical = facts.entry_points_using, facts.components, facts.critical
+    lone, high = deployment(facts).lone, Severity.HIGH
     for cid in facts.serving_in_order:
-        comp = comps[cid]
-        # most components run several replicas: the test that rules out most goes first
-        if not _one_instance(comp) or not _deployed(comp):
+        if cid not in lone:
             continue
+        comp = comps[cid]  # for the message: none of its fields is read here
         cut = using.get(cid, 0)
-        yield Hit(
-            components=(cid,),
-            message=(_single_message, ctx, comp, cut),
-            evidence=(_single_evidence, ctx, comp, cut),
-            severity=Severity.HIGH if comp.tier == Tier.CRITICAL else None,
+        yield Hit(  # components, message, evidence, severity (many hits: positional)
+            (cid,),
+            (_single_message, ctx, comp, cut),
+            (_single_evidence, ctx, comp, cut),
+            high if cid in critical else None,  # tier critical
         )
 
 
@@ -123,10 +103,10 @@ def _single_evidence(ctx: RuleContext, comp: Component, cut: int) -> dict[str, A
 def single_zone(ctx: RuleContext) -> Iterator[Hit]:
     need = ctx.threshold("min_zones")
     comps = ctx.facts.components
-    for cid in ctx.facts.critical_list:  # the tier-critical components, in model order
-        comp = comps[cid]
-        if comp.zones >= need or not _deployed(comp):
+    for cid, zones in deployment(ctx.facts).critical_zones:  # deployed, tier critical
+        if zones >= need:
             continue
+        comp = comps[cid]
         yield Hit(
             components=(cid,),
             message=(_zone_message, ctx, comp),
@@ -159,16 +139,10 @@ def _zone_evidence(comp: Component, need: float) -> dict[str, Any]:
     store.""",
 )
 def stateful_alone(ctx: RuleContext) -> Iterator[Hit]:
-    for comp in ctx.model.components:
-        if not comp.is_stateful or not _deployed(comp) or not _one_instance(comp):
-            continue
-        if comp.read_replicas > 0 or comp.failover == Failover.AUTOMATIC:
-            continue
-        yield Hit(
-            components=(comp.id,),
-            message=(_state_message, ctx, comp),
-            evidence=(_state_evidence, comp),
-        )
+    comps = ctx.facts.components
+    for cid in deployment(ctx.facts).lone_state:  # lone, stateful, nothing to fail over to
+        comp = comps[cid]
+        yield Hit((cid,), (_state_message, ctx, comp), (_state_evidence, comp))
 
 
 def _state_message(ctx: RuleContext, comp: Component) -> str:
@@ -216,7 +190,7 @@ def chokepoints(ctx: RuleContext) -> Iterator[Hit]:
     entry_points = facts.entry_points
     reached = len(facts.serving_path) - len(entry_points)
     share = ctx.threshold("min_share")
-    comps = facts.components
+    lone = deployment(facts).lone
     for cid, count in facts.dominated_count.items():
         # the share first: arithmetic, where the component's own fields take property reads
         if not count:
@@ -224,13 +198,12 @@ def chokepoints(ctx: RuleContext) -> Iterator[Hit]:
         others = reached if cid in entry_points else reached - 1
         if others < 1 or count / others < share:
             continue
-        comp = comps[cid]
-        if not _deployed(comp) or not _one_instance(comp):
+        if cid not in lone:
             continue
         yield Hit(
             components=(cid,),
             message=(_chokepoint_message, ctx, cid, count, others),
-            evidence=(_chokepoint_evidence, ctx, comp, count, others),
+            evidence=(_chokepoint_evidence, ctx, facts.components[cid], count, others),
         )
 
 
@@ -268,22 +241,26 @@ def _chokepoint_evidence(
 )
 def external_dependency(ctx: RuleContext) -> Iterator[Hit]:
     facts = ctx.facts
-    using = facts.critical_using
+    using, is_critical = facts.critical_using, facts.critical
     for cid in facts.of_kind(Kind.EXTERNAL):
         critical = facts.critical_in(using.get(cid, 0))  # a new list: ours to change
-        if cid in facts.critical:
+        if cid in is_critical:
             critical.remove(cid)  # its own bit: the others depend on it
         if not critical:
             continue
+        # Hundreds of dependents each on a large model: the message reads them from the
+        # (immutable) components rather than from a copy of the evidence's list.
+        components = (cid, *critical)
         yield Hit(
-            components=(cid, *critical),
+            components=components,
             key=(cid,),
-            message=(_external_message, ctx, cid, tuple(critical)),
+            message=(_external_message, ctx, components),
             evidence={"critical_dependents": critical},
         )
 
 
-def _external_message(ctx: RuleContext, cid: str, critical: tuple[str, ...]) -> str:
+def _external_message(ctx: RuleContext, components: tuple[str, ...]) -> str:
+    cid, critical = components[0], components[1:]
     return (
         f"{ctx.name(cid)} is an external service that "
         f"{plural(len(critical), 'critical component')} cannot work without "
@@ -323,21 +300,20 @@ def blast_radius(ctx: RuleContext) -> Iterator[Hit]:
     if total < ctx.threshold("min_entry_points") or total == 0:
         return
     share = ctx.threshold("min_share")
-    comps = facts.components
+    traits = deployment(facts)
+    fails_whole, single, high = traits.fails_whole, traits.single_deployed, Severity.HIGH
     for cid in facts.serving_in_order:
-        # the share first: a few operations on integers, where the component's own fields
-        # take several property reads
+        # a set lookup first, then a few operations on (wide) integers; never a client
+        if cid not in fails_whole:
+            continue
         lost = (using.get(cid, 0) & reach).bit_count()
         if lost / total < share:
             continue
-        comp = comps[cid]
-        if comp.kind == Kind.CLIENT or not _fails_whole(comp):
-            continue
-        yield Hit(
-            components=(cid,),
-            message=(_blast_message, ctx, cid, lost, total),
-            evidence=(_blast_evidence, ctx, cid, lost, total),
-            severity=Severity.HIGH if comp.single_instance and _deployed(comp) else None,
+        yield Hit(  # components, message, evidence, severity (many hits: positional)
+            (cid,),
+            (_blast_message, ctx, cid, lost, total),
+            (_blast_evidence, ctx, cid, lost, total),
+            high if cid in single else None,  # a single instance of ours
         )
 
 
