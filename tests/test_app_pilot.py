@@ -482,3 +482,41 @@ async def test_a_large_unplaced_system_is_laid_out_off_the_ui_thread(tmp_path: P
 def stored_big(path: Path) -> SystemModel:
     with Workspace(path, create=False) as ws:
         return ws.load("big")
+
+
+async def test_an_edit_reanalyses_and_the_new_finding_reads_in_full(ws_path: Path) -> None:
+    """Findings build their messages when first read: the ones the screen shows after an
+    edit must describe the edited model, not the one before."""
+    app = make_app(ws_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        before = {(f.rule_id, f.components) for f in screen.analysis.findings}
+        assert ("SPOF-CHOKEPOINT", ("api",)) not in before  # two replicas
+        await select(pilot, "api")
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ComponentForm)
+        await fill(pilot, "#f-replicas", "1")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert stored(ws_path).components[1].replicas == 1
+        # one instance on every path: SPOF-CHOKEPOINT, which folds in SPOF-SINGLE
+        single = next(
+            f
+            for f in screen.analysis.findings
+            if f.rule_id == "SPOF-CHOKEPOINT" and f.components == ("api",)
+        )
+        assert "Orders API (api)" in single.message and "single instance" in single.message
+        folded = single.evidence["also_findings"]["SPOF-SINGLE"]
+        assert "Orders API (api) runs as a single instance (replicas: 1" in folded["message"]
+        assert folded["replicas"] == 1
+        table = screen.findings_panel.query_one("#findings-table")
+        table.focus()
+        table.move_cursor(row=screen.findings_panel.shown.index(single))
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "FindingDetail"
+        shown = "".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "Orders API (api)" in shown and "single instance" in shown
