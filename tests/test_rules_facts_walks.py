@@ -1,4 +1,4 @@
-"""The second round of faster shared facts agrees with the plain definitions: strongly
+"""The walks the shared facts are computed with agree with the plain definitions: strongly
 connected components (Pearce's walk), depth-first postorder, the serving links' components
 found inside the whole graph's cycles, the entry points' and critical components' bit sets
 from one walk, and the chain helpers the chain rule reads."""
