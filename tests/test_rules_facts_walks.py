@@ -12,7 +12,7 @@ import pytest
 from archrev.model.types import Kind
 from archrev.rules.facts import Facts, postorder, strongly_connected
 from rules_models import build
-from test_rules_facts_perf import _random_model, _serving_graph
+from test_rules_facts_agree import _random_model, _serving_graph
 
 
 def _random_graph(seed: int) -> list[list[int]]:
