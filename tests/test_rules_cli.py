@@ -193,3 +193,34 @@ def test_output_to_a_device_keeps_the_device(capsys, hot: Path) -> None:
         pytest.skip("no /dev/null here")
     assert run(capsys, "check", str(hot), "-o", str(device))[0] == 0
     assert stat.S_ISCHR(device.stat().st_mode)
+
+
+def test_a_long_severity_is_listed_one_finding_per_line(
+    capsys, tmp_path: Path, monkeypatch
+) -> None:
+    """Past TABLE_ROWS rows a severity is listed as lines (a 64,000-finding table took rich
+    13 s to lay out); every finding is still there, names are still data, not markup."""
+    from archrev.tui.cli import check_commands
+
+    names = "\n".join(
+        f"  s{i}: {{name: '[bold]S{i}[/bold]', capacity_rps: 10, links: [db]}}" for i in range(5)
+    )
+    path = tmp_path / "many.yaml"
+    path.write_text(
+        "archrev: 1\nsystem: {id: many}\ncomponents:\n"
+        "  web: {kind: client, peak_rps: 100, links: [s0, s1, s2, s3, s4]}\n"
+        f"{names}\n  db: {{kind: database}}\n",
+        encoding="utf-8",
+    )
+    code, table, _ = run(capsys, "check", str(path), "--explain")
+    monkeypatch.setattr(check_commands, "TABLE_ROWS", 2)
+    code, listed, _ = run(capsys, "check", str(path), "--explain")
+    assert code == 0
+    critical = listed.split("CRITICAL (5)", 1)[1].split("HIGH (", 1)[0]
+    assert "│" in table and "│" not in critical  # a table, then lines
+    hot = [line for line in listed.splitlines() if line.startswith("SCL-UTIL")]
+    assert len(hot) == 5
+    assert hot[0].split()[:2] == ["SCL-UTIL", "s0"]
+    assert "[bold]S0[/bold] (s0) takes 100 rps at peak" in hot[0]  # markup printed as typed
+    assert "What to do: Add replicas" in listed
+    assert listed.splitlines()[-1] == table.splitlines()[-1]  # the same summary

@@ -257,15 +257,8 @@ def _print_findings(
         group = [f for f in findings if f.severity == severity]
         if not group:
             continue
-        table = Table(
-            title=Text(f"{severity.value.upper()} ({len(group)})", style=_STYLE[severity.value]),
-            title_justify="left",
-            show_lines=False,
-            expand=True,
-        )
-        table.add_column("Rule", no_wrap=True, style=_STYLE[severity.value])
-        table.add_column("Component", no_wrap=True, max_width=28)
-        table.add_column("Finding", ratio=1)
+        title = Text(f"{severity.value.upper()} ({len(group)})", style=_STYLE[severity.value])
+        rows = []
         for f in grouped_rows(group, len(model.components)):
             if isinstance(f, FindingGroup):
                 where = f"{len(f.findings)} components"
@@ -273,6 +266,16 @@ def _print_findings(
                 where = f.components[0] if f.components else ""
                 if loaded.source is not None and where in loaded.source.components:
                     where += f" :{loaded.source.components[where][0]}"
+            rows.append((f, where))
+        if len(rows) > TABLE_ROWS:
+            console.print(title)
+            _print_lines(console, rows, explain)
+            continue
+        table = Table(title=title, title_justify="left", show_lines=False, expand=True)
+        table.add_column("Rule", no_wrap=True, style=_STYLE[severity.value])
+        table.add_column("Component", no_wrap=True, max_width=28)
+        table.add_column("Finding", ratio=1)
+        for f, where in rows:
             # Text(), never a markup string: names typed by users are data.
             finding = Text(f.message)
             if explain and f.remediation:
@@ -287,6 +290,25 @@ def _print_findings(
         line += ". Nothing to flag"
     console.print(Text(f"{line}." + (f" Worst: {worst}." if worst else ""), style="bold"))
     _emit(console, buffer, output)
+
+
+# A severity with more rows than this is listed one finding per line instead of in a table:
+# laying out a table of tens of thousands of wrapped rows takes rich seconds (13 s for the
+# 64,000 findings of a 10,000-component model), and nobody reads such a table on a screen.
+TABLE_ROWS = 1000
+
+
+def _print_lines(console: Any, rows: list[tuple[Any, str]], explain: bool) -> None:
+    """Rows as `RULE  COMPONENT  message` lines, unwrapped; written without markup, since
+    names typed by users are data."""
+    rule_width = max(len(f.rule_id) for f, _ in rows)
+    where_width = min(max(len(where) for _, where in rows), 28)
+    lines = []
+    for f, where in rows:
+        lines.append(f"{f.rule_id:<{rule_width}}  {where:<{where_width}}  {f.message}")
+        if explain and f.remediation:
+            lines.append(f"{'':<{rule_width + where_width + 4}}What to do: {f.remediation}")
+    console.out("\n".join(lines), highlight=False)
 
 
 # --------------------------------------------------------------------------- rules
