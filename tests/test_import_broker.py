@@ -252,6 +252,24 @@ spec: {selector: {app: redis}, ports: [{port: 6379}]}
 """
 
 
+def deployment(name: str, container: str) -> str:
+    """A Deployment in namespace shop running one container (`container`: its fields, as
+    YAML indented for the container entry)."""
+    return f"""
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}, namespace: shop}}
+spec:
+  selector: {{matchLabels: {{app: {name}}}}}
+  template:
+    metadata: {{labels: {{app: {name}}}}}
+    spec:
+      containers:
+        - name: {name}
+{container}"""
+
+
 def test_k8s_broker_only_through_env_configmaps_and_args(tmp_path: Path) -> None:
     manifest = (
         REDIS_K8S
@@ -263,35 +281,25 @@ metadata: {name: celery, namespace: shop}
 data:
   BROKER_URL: redis://redis.shop.svc.cluster.local:6379/0
   broker: redis://redis:6379/0
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: shop}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
+"""
+        + deployment(
+            "web",
+            """\
           image: example/shop:1
           env:
             - name: CELERY_BROKER_URL
               valueFrom: {configMapKeyRef: {name: celery, key: broker}}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: tasks, namespace: shop}
-spec:
-  selector: {matchLabels: {app: tasks}}
-  template:
-    metadata: {labels: {app: tasks}}
-    spec:
-      containers:
-        - name: tasks
+""",
+        )
+        + deployment(
+            "tasks",
+            """\
           image: example/shop:1
           args: ["celery", "-A", "shop", "worker"]
           envFrom: [{configMapRef: {name: celery}}]
+""",
+        )
+        + """
 ---
 apiVersion: batch/v1
 kind: CronJob
@@ -320,25 +328,14 @@ spec:
 
 
 def test_k8s_broker_and_cache_stays_a_cache(tmp_path: Path) -> None:
-    manifest = (
-        REDIS_K8S
-        + """
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: shop}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
+    manifest = REDIS_K8S + deployment(
+        "web",
+        """\
           image: example/shop:1
           env:
             - {name: REDIS_ADDR, value: "redis:6379"}
             - {name: QUEUE_URL, value: "redis://redis:6379/1"}
-"""
+""",
     )
     r = read_k8s([write(tmp_path, "shop.yaml", manifest)])
     assert r.model.component("redis").kind == Kind.CACHE
@@ -349,23 +346,12 @@ spec:
 
 
 def test_k8s_plain_cache_is_unchanged(tmp_path: Path) -> None:
-    manifest = (
-        REDIS_K8S
-        + """
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: cart, namespace: shop}
-spec:
-  selector: {matchLabels: {app: cart}}
-  template:
-    metadata: {labels: {app: cart}}
-    spec:
-      containers:
-        - name: cart
+    manifest = REDIS_K8S + deployment(
+        "cart",
+        """\
           image: example/cart:1
           env: [{name: REDIS_ADDR, value: "redis:6379"}]
-"""
+""",
     )
     r = read_k8s([write(tmp_path, "shop.yaml", manifest)])
     assert r.model.component("redis").kind == Kind.CACHE
